@@ -1,0 +1,51 @@
+# `make run` and `make test` set everything up on a fresh machine (Debian, Python 3.11).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SAMPLE := resources/sample/mnist_cnn.h5
+TEST_ENV := QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox \
+	TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECODE=1
+
+.PHONY: setup sysdeps run test lint bench sample app clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+# Opens the window on the bundled sample. Without a display it writes a screenshot instead.
+run: setup sysdeps
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		$(VENV)/bin/kinspect $(SAMPLE); \
+	else \
+		mkdir -p build && QT_QPA_PLATFORM=offscreen $(VENV)/bin/kinspect \
+			--screenshot build/kinspect-sample.png $(SAMPLE) && \
+		echo "No display here: the window was opened offscreen and saved to build/kinspect-sample.png"; \
+	fi
+
+# pytest's exit code 5 (no test selected) is not a failure of the suite.
+test: setup sysdeps
+	$(VENV)/bin/ruff check kinspect tests resources scripts
+	$(VENV)/bin/lint-imports
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+lint: setup
+	$(VENV)/bin/ruff check kinspect tests resources scripts
+	$(VENV)/bin/lint-imports
+
+bench: setup
+	$(TEST_ENV) $(PY) -m pytest tests/benchmarks -s -p no:cacheprovider --run-bench $(PYTEST_ARGS); \
+		rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+sample: setup
+	$(PY) resources/make_sample.py $(SAMPLE)
+
+clean:
+	rm -rf build dist .pytest_cache

@@ -1,0 +1,1 @@
+"""Converter core: exporters per target, verification, atomic writes. No Qt here."""

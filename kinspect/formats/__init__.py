@@ -1,0 +1,91 @@
+"""Format registry: one module per format, each with `ID`, `LABEL`, `match(probe)` and
+`open(path, progress)`. Order matters where two formats could claim the same content: the more
+specific reader comes first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+from ..errors import FormatError, UnsupportedFormat
+from ..model import Document
+from ..progress import NO_PROGRESS, Progress
+from .probe import Probe
+
+# Module names under kinspect.formats, most specific first. A module that fails to import is
+# skipped (listed in `broken_readers()`), so one broken reader never takes the others down.
+READER_MODULES: list[str] = [
+    "keras_h5",
+]
+
+_loaded: dict[str, ModuleType] = {}
+_broken: dict[str, str] = {}
+
+
+def readers() -> list[ModuleType]:
+    out = []
+    for name in READER_MODULES:
+        if name not in _loaded and name not in _broken:
+            try:
+                _loaded[name] = importlib.import_module(f"{__name__}.{name}")
+            except Exception as exc:  # noqa: BLE001 - reported by broken_readers()
+                _broken[name] = f"{type(exc).__name__}: {exc}"
+        if name in _loaded:
+            out.append(_loaded[name])
+    return out
+
+
+def broken_readers() -> dict[str, str]:
+    readers()
+    return dict(_broken)
+
+
+def format_ids() -> list[str]:
+    return [r.ID for r in readers()]
+
+
+def reader_for(format_id: str) -> ModuleType:
+    for reader in readers():
+        if reader.ID == format_id:
+            return reader
+    raise UnsupportedFormat(f"unknown format '{format_id}'")
+
+
+def detect(path: str | os.PathLike[str]) -> ModuleType:
+    """The reader whose `match` accepts this content; raises a FormatError naming the file."""
+    probe = Probe(path)
+    if not probe.exists:
+        raise FormatError("no such file or directory", probe.path)
+    for reader in readers():
+        if reader.match(probe):
+            return reader
+    raise UnsupportedFormat(_describe_unknown(probe), probe.path)
+
+
+def open_document(path: str | os.PathLike[str], format_id: str | None = None,
+                  progress: Progress = NO_PROGRESS) -> Document:
+    """Open any supported file; every failure is a FormatError (or kin) naming the file."""
+    path = os.fspath(path)
+    reader = reader_for(format_id) if format_id else detect(path)
+    try:
+        return reader.open(path, progress)
+    except FormatError as exc:
+        if exc.path is None:
+            exc.path = path
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, RecursionError,
+            MemoryError, UnicodeError) as exc:
+        raise FormatError(f"cannot read as {reader.LABEL}: {type(exc).__name__}: {exc}",
+                          path) from exc
+
+
+def _describe_unknown(probe: Probe) -> str:
+    if probe.is_dir:
+        return "folder is not a SavedModel or checkpoint directory kinspect can read"
+    if probe.size == 0:
+        return "file is empty"
+    if probe.is_hdf5:
+        return "HDF5 file without Keras model or weights"
+    return "not a model file kinspect can read"

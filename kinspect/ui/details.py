@@ -1,0 +1,120 @@
+"""The details pane: every property of the selected node, each value selectable and copyable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..model import Node, format_shape
+
+
+def node_properties(node: Node) -> list[tuple[str, str]]:
+    """(property, value) rows for a node; plain data, so tests can check it without a view."""
+    rows: list[tuple[str, str]] = [("name", node.name), ("kind", node.kind)]
+    if node.type:
+        rows.append(("type", node.type))
+    if node.tensor is not None:
+        t = node.tensor
+        rows += [("stored name", t.name), ("shape", format_shape(t.shape)), ("dtype", t.dtype)]
+        if t.size is not None:
+            rows.append(("size", f"{t.size:,} elements"))
+        if t.nbytes is not None:
+            rows.append(("bytes", f"{t.nbytes:,}"))
+    if node.params:
+        rows.append(("parameters", f"{node.params:,}"))
+    if node.error:
+        rows.append(("error", node.error))
+    for key, value in node.attrs.items():
+        if key in ("name", "config", "value") and not isinstance(value, (str, int, float, bool)):
+            continue
+        if key == "name" and value == node.name:
+            continue
+        rows.append((key, value_text(value)))
+    return rows
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def long_text(node: Node) -> str:
+    """A config or structured value pretty-printed for the lower text view."""
+    for key in ("config", "value"):
+        value = node.attrs.get(key)
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, indent=2, default=str)
+    return ""
+
+
+class DetailsPane(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setStyleSheet("font-weight: bold; padding: 2px;")
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Property", "Value"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setPlaceholderText("Select a layer or a config entry to see its configuration.")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.text)
+        split.setSizes([300, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(split)
+        self.node: Node | None = None
+
+    def show_node(self, node: Node | None) -> None:
+        self.node = node
+        if node is None:
+            self.title.setText("")
+            self.table.setRowCount(0)
+            self.text.setPlainText("")
+            return
+        self.title.setText(f"{node.name}  —  {node.type or node.kind}")
+        rows = node_properties(node)
+        self.table.setRowCount(len(rows))
+        for i, (key, value) in enumerate(rows):
+            self.table.setItem(i, 0, QTableWidgetItem(key))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value[:2000])
+            self.table.setItem(i, 1, item)
+        self.text.setPlainText(long_text(node))
+
+    def _menu(self, pos: Any) -> None:
+        item = self.table.itemAt(pos)
+        if item is None:
+            return
+        value = self.table.item(item.row(), 1).text()
+        menu = QMenu(self)
+        menu.addAction("Copy value", lambda: QGuiApplication.clipboard().setText(value))
+        menu.exec(self.table.viewport().mapToGlobal(pos))

@@ -1,0 +1,90 @@
+"""One open document: the tree on the left, the details of the selection on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTreeView, QVBoxLayout, QWidget
+
+from ..model import Document, Node
+from .details import DetailsPane
+from .tree_model import NAME, DocumentTreeModel
+
+
+def tensor_name(name: str) -> str:
+    """`dense_1/Softmax` -> `dense_1/Softmax:0`; names that already carry `:N` stay as they are."""
+    head, sep, tail = name.rpartition(":")
+    return name if sep and tail.isdigit() else f"{name}:0"
+
+
+class DocumentView(QWidget):
+    node_selected = Signal(object)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.model = DocumentTreeModel(document.root, self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(NAME, 300)
+        for column, width in ((1, 150), (2, 130), (3, 70), (4, 90)):
+            header.resizeSection(column, width)
+        self.details = DetailsPane()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tree)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([760, 440])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self._expand_defaults()
+
+    def _expand_defaults(self) -> None:
+        """Open the first branches (Layers, Graph…) so a new document shows its content."""
+        top = self.model.index(0, 0)
+        if not top.isValid():
+            return
+        self.tree.expand(top)
+        for row in range(min(self.model.rowCount(top), 3)):
+            index = self.model.index(row, 0, top)
+            if self.model.node(index).name in ("Layers", "Graph nodes", "Signatures",
+                                               "Variables", "Weights"):
+                self.tree.expand(index)
+        self.tree.setCurrentIndex(top)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        node = self.model.node(current) if current.isValid() else None
+        self.details.show_node(node)
+        self.node_selected.emit(node)
+
+    def select_node(self, node: Node) -> None:
+        index = self.model.index_of(node)
+        if index.isValid():
+            self.tree.scrollTo(index)
+            self.tree.setCurrentIndex(index)
+
+    def current_node(self) -> Node | None:
+        index = self.tree.currentIndex()
+        return self.model.node(index) if index.isValid() else None
+
+    def _context_menu(self, pos) -> None:  # noqa: ANN001 - QPoint
+        index = self.tree.indexAt(pos)
+        if not index.isValid():
+            return
+        node = self.model.node(index)
+        menu = QMenu(self)
+        clip = QGuiApplication.clipboard()
+        menu.addAction("Copy name", lambda: clip.setText(node.name))
+        if node.kind in ("node", "layer"):
+            menu.addAction("Copy tensor name (:0)", lambda: clip.setText(tensor_name(node.name)))
+        menu.exec(self.tree.viewport().mapToGlobal(pos))

@@ -1,0 +1,47 @@
+"""Shared fixtures: the corpus of real files, models built with Keras, a tmp work dir."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+SAMPLE = ROOT / "resources" / "sample" / "mnist_cnn.h5"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-bench", action="store_true", help="run tests/benchmarks")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-bench"):
+        return
+    skip = pytest.mark.skip(reason="benchmark: run with `make bench`")
+    for item in items:
+        if "benchmarks" in item.path.parts:
+            item.add_marker(skip)
+
+
+def corpus(rel: str) -> Path:
+    """A corpus file; the suite needs ../shared/corpus beside the checkout (CI has it)."""
+    path = CORPUS / rel
+    if not path.exists():
+        pytest.skip(f"corpus file missing: {path}")
+    return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`kinspect ARGS` in a fresh process, as a user runs it."""
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "kinspect.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env=full_env, cwd=ROOT)

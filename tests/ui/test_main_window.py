@@ -1,0 +1,65 @@
+"""The window opens files on a worker and shows layers and `:0` weight rows in the tree."""
+
+from __future__ import annotations
+
+import pytest
+
+from kinspect.ui.main_window import MainWindow
+from kinspect.ui.tree_model import NAME, PARAMS, SHAPE, TYPE
+
+from ..conftest import corpus
+
+
+def _rows(model, parent):
+    return [model.index(r, 0, parent) for r in range(model.rowCount(parent))]
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_open_shows_layers_and_weights(qtbot, window):
+    path = corpus("keras_h5_full/carnd_1560800/model.h5")
+    with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
+        window.open_path(str(path))
+    view = blocker.args[0]
+    model = view.model
+    (top,) = _rows(model, view.tree.rootIndex())
+    assert model.data(top.siblingAtColumn(TYPE)) == "Sequential"
+    assert model.data(top.siblingAtColumn(PARAMS)) == "252,219"
+    layers = next(i for i in _rows(model, top) if model.data(i) == "Layers")
+    layer_rows = _rows(model, layers)
+    assert [model.data(i) for i in layer_rows][:2] == ["lambda_1", "conv2d_1"]
+    assert len(layer_rows) == 12
+    conv = layer_rows[1]
+    weights = _rows(model, conv)
+    assert [model.data(i) for i in weights] == ["conv2d_1/kernel:0", "conv2d_1/bias:0"]
+    assert model.data(weights[0].siblingAtColumn(SHAPE)) == "(5, 5, 3, 24)"
+    view.tree.setCurrentIndex(weights[0])
+    props = dict(view.details.node_rows if hasattr(view.details, "node_rows") else
+                 [(view.details.table.item(r, 0).text(), view.details.table.item(r, 1).text())
+                  for r in range(view.details.table.rowCount())])
+    assert props["stored name"] == "conv2d_1/kernel:0"
+    assert props["dtype"] == "float32"
+    assert "keras-h5" in window.statusBar().currentMessage()
+    assert "2.2.4" in window.statusBar().currentMessage()
+    assert model.data(conv.siblingAtColumn(NAME)) == "conv2d_1"
+
+
+def test_bad_file_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_path):
+    junk = tmp_path / "broken.h5"
+    junk.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+    with qtbot.waitSignal(window.open_failed, timeout=20_000) as blocker:
+        window.open_path(str(junk))
+    assert str(junk) in blocker.args[0]
+    assert window.error_dialog is not None and window.error_dialog.isVisible()
+    assert str(junk) in window.error_dialog.text()
+    assert window.tabs.count() == 0
+    window.error_dialog.close()
+    with qtbot.waitSignal(window.document_opened, timeout=20_000):
+        window.open_path(str(corpus("keras_h5_full/cryptoann_0xart/model.h5")))
+    assert window.tabs.count() == 1
