@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..model import Document, Node
 from .details import DetailsPane
@@ -43,11 +54,42 @@ class DocumentView(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([760, 440])
+        self.browser = split
+        self.pages = QTabWidget()
+        self.pages.setTabPosition(QTabWidget.TabPosition.South)
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(split, "Tree")
+        self._add_registered_pages()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        layout.addWidget(self.pages)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self._expand_defaults()
+
+    def _add_registered_pages(self) -> None:
+        from .pages import PAGES
+
+        for title, module_name, attribute in PAGES:
+            try:
+                factory = getattr(importlib.import_module(module_name), attribute)
+                page = factory(self)
+            except Exception as exc:  # noqa: BLE001 - one broken page must not hide the rest
+                page = QLabel(f"{title} is unavailable: {type(exc).__name__}: {exc}")
+                page.setWordWrap(True)
+            if page is not None:
+                self.pages.addTab(page, title)
+
+    def page(self, title: str) -> QWidget | None:
+        for i in range(self.pages.count()):
+            if self.pages.tabText(i) == title:
+                return self.pages.widget(i)
+        return None
+
+    def show_page(self, title: str) -> QWidget | None:
+        widget = self.page(title)
+        if widget is not None:
+            self.pages.setCurrentWidget(widget)
+        return widget
 
     def _expand_defaults(self) -> None:
         """Open the first branches (Layers, Graph…) so a new document shows its content."""

@@ -1,0 +1,22 @@
+"""Pages of a document view besides the tree (Summary, Graph, Safety, Outputs…).
+
+Each feature registers a factory here instead of editing DocumentView: the factory gets the
+DocumentView and returns a widget, or None when the page does not apply to this document.
+Pages are created when the document is shown; keep factories cheap (build lazily inside).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from .document_view import DocumentView
+
+PageFactory = Callable[["DocumentView"], "QWidget | None"]
+
+# (title, module path, factory attribute). Modules are imported when a document is shown, so a
+# page whose module fails to import shows as an error page instead of breaking the window.
+PAGES: list[tuple[str, str, str]] = []
