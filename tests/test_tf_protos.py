@@ -1,0 +1,64 @@
+"""tf_protos: TF message classes without `tensorflow/__init__`, then a real import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from tests.conftest import ROOT, corpus
+
+SEQUENCE = textwrap.dedent("""
+    import sys, time
+    t0 = time.perf_counter()
+    from kinspect.formats import tf_protos
+    tf_protos.load_all()
+    load_s = time.perf_counter() - t0
+    graph = tf_protos.GraphDef()
+    graph.ParseFromString(open(sys.argv[1], "rb").read())
+    assert len(graph.node) == 8, len(graph.node)
+    sm = tf_protos.SavedModel()
+    sm.ParseFromString(open(sys.argv[2] + "/saved_model.pb", "rb").read())
+    leaked = sorted(n for n in sys.modules if n == "tensorflow" or n.startswith("tensorflow."))
+    assert not leaked, leaked
+    assert load_s < 2.0, load_s
+
+    import tensorflow as tf
+    # The same classes: what we parsed is what TensorFlow takes.
+    assert tf.compat.v1.GraphDef is tf_protos.GraphDef
+    from tensorflow.core.protobuf import saved_model_pb2
+    assert saved_model_pb2.SavedModel is tf_protos.SavedModel
+    assert isinstance(graph, tf.compat.v1.GraphDef)
+    with tf.Graph().as_default() as g:
+        tf.graph_util.import_graph_def(graph, name="")
+        with tf.compat.v1.Session(graph=g) as sess:
+            out = sess.run("pred:0", {"X:0": 5.0})
+    assert abs(float(out) - 2.1193342) < 1e-6, out
+    loaded = tf.saved_model.load(sys.argv[2])
+    y = loaded.signatures["serving_default"](x=tf.constant([[1.0], [2.0], [5.0]]))["y"]
+    assert [round(float(v), 4) for v in y.numpy().ravel()] == [2.5, 3.0, 4.5], y
+    print("OK")
+""")
+
+
+def test_fast_load_then_real_tensorflow_import() -> None:
+    frozen = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    saved = corpus("savedmodel/tfserving_half_plus_two_tf2_cpu/00000123")
+    proc = subprocess.run([sys.executable, "-c", SEQUENCE, str(frozen), str(saved)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("OK")
+
+
+def test_classes_and_dtype_names() -> None:
+    from kinspect.formats import tf_protos
+
+    assert tf_protos.DataType.Name(1) == "DT_FLOAT"
+    assert tf_protos.dtype_name(1) == "float32"
+    assert tf_protos.dtype_name(101) == "float32_ref"  # DT_FLOAT_REF = 101 in types.proto
+    assert tf_protos.dtype_name(20) == "resource"
+    assert tf_protos.CheckpointableObjectGraph is tf_protos.TrackableObjectGraph
+    header = tf_protos.BundleHeaderProto(num_shards=2)
+    assert tf_protos.BundleHeaderProto.FromString(header.SerializeToString()).num_shards == 2
+    assert "tensorflow" not in sys.modules or getattr(sys.modules["tensorflow"], "__file__", None)
