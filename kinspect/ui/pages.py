@@ -19,4 +19,6 @@ PageFactory = Callable[["DocumentView"], "QWidget | None"]
 
 # (title, module path, factory attribute). Modules are imported when a document is shown, so a
 # page whose module fails to import shows as an error page instead of breaking the window.
-PAGES: list[tuple[str, str, str]] = []
+PAGES: list[tuple[str, str, str]] = [
+    ("Summary", "kinspect.ui.summary_page", "create"),
+]
