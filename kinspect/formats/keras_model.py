@@ -152,7 +152,10 @@ def build_document(path: str, format_id: str, model: Layer, *,
         root.add(attrs)
     return Document(path=path, format=format_id, root=root, producer=producer,
                     summary=summary, layers=list(model.layers), warnings=list(warnings or []),
-                    extra={"model": {"name": model.name, "class_name": model.class_name}})
+                    extra={"model": {
+                        "name": model.name, "class_name": model.class_name,
+                        "inputs": keras_config.io_layer_names(model, "input_layers"),
+                        "outputs": keras_config.io_layer_names(model, "output_layers")}})
 
 
 def compact_json(value: Any) -> str:
