@@ -63,6 +63,7 @@ _CLASSES: dict[str, tuple[str, str]] = {
                                   "TrackableObjectGraph"),
     "FingerprintDef": ("core/protobuf/fingerprint_pb2", "FingerprintDef"),
     "CheckpointState": ("python/training/checkpoint_state_pb2", "CheckpointState"),
+    "SavedTensorSlices": ("core/util/saved_tensor_slice_pb2", "SavedTensorSlices"),
     "SavedMetadata": ("python/keras/protobuf/saved_metadata_pb2", "SavedMetadata"),
 }
 # Enum wrappers (DataType.Name(1) == "DT_FLOAT").

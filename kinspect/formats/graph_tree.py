@@ -1,0 +1,327 @@
+"""The document tree of any graph (GraphDef, SavedModel, meta graph, tflite, onnx), built lazily.
+
+A 200,000-node graph must open in well under 3 s: at open we only make the `GraphNode` list
+(`info --json` needs names, ops, inputs, outputs); every tree row, its attributes and its
+children are made when a view first asks for them. Branches: "Graph nodes" (flat),
+"By name scope", "Functions", and the helpers for "Signatures" and "Variables".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, format_shape
+from . import tf_tensor
+
+# Output counts of multi-output (or no-output) ops; others produce one, or as many as consumers
+# use. Attribute-driven counts are (attr name, "len" for list attrs or "int").
+_FIXED_OUTPUTS: dict[str, int] = {
+    "NoOp": 0, "Assert": 0, "AssignVariableOp": 0, "AssignAddVariableOp": 0,
+    "AssignSubVariableOp": 0, "SaveV2": 0, "Save": 0, "SaveSlices": 0, "PrintV2": 0,
+    "MergeV2Checkpoints": 0, "DestroyResourceOp": 0, "ResourceScatterUpdate": 0,
+    "Unique": 2, "UniqueV2": 2, "UniqueWithCounts": 3, "TopK": 2, "TopKV2": 2, "Switch": 2,
+    "RefSwitch": 2, "Merge": 2, "RefMerge": 2, "BroadcastGradientArgs": 2, "Qr": 2, "Svd": 3,
+    "FusedBatchNorm": 5, "FusedBatchNormV2": 5, "FusedBatchNormV3": 6, "CTCGreedyDecoder": 4,
+    "NonMaxSuppressionV4": 2, "NonMaxSuppressionV5": 3, "SparseSplit": 0, "Where": 1,
+    "QuantizeV2": 3, "Dequantize": 1, "SelfAdjointEigV2": 2, "LSTMBlockCell": 7,
+    "BlockLSTM": 7, "GRUBlockCell": 4, "TensorArrayV3": 2, "TensorArraySplitV3": 1,
+}
+_ATTR_OUTPUTS: dict[str, tuple[str, str]] = {
+    "Split": ("num_split", "int"), "SplitV": ("num_split", "int"), "Unpack": ("num", "int"),
+    "IdentityN": ("T", "len"), "RestoreV2": ("dtypes", "len"),
+    "StatefulPartitionedCall": ("Tout", "len"), "PartitionedCall": ("Tout", "len"),
+    "If": ("Tout", "len"), "StatelessIf": ("Tout", "len"), "While": ("T", "len"),
+    "StatelessWhile": ("T", "len"), "Case": ("Tout", "len"), "StatelessCase": ("Tout", "len"),
+    "RemoteCall": ("Tout", "len"), "SymbolicGradient": ("Tout", "len"),
+    "Restore": ("dt", "one"), "DynamicPartition": ("num_partitions", "int"),
+}
+
+
+def output_count(op: str, node_def: Any) -> int | None:
+    """How many tensors an op makes when its definition tells (None: unknown, assume 1)."""
+    if op in _FIXED_OUTPUTS:
+        return _FIXED_OUTPUTS[op]
+    how = _ATTR_OUTPUTS.get(op)
+    if how is None:
+        if op.startswith(("ResourceApply", "ResourceSparseApply")):
+            return 0
+        return None
+    attr = node_def.attr.get(how[0]) if node_def is not None else None
+    if attr is None:
+        return None
+    if how[1] == "int":
+        return attr.i
+    if how[1] == "len":
+        return len(attr.list.type)
+    return 1
+
+
+def graph_nodes(node_defs: Sequence[Any]) -> list[GraphNode]:
+    """GraphNodes with inputs as stored (control inputs `^name`) and outputs `name:i`."""
+    used: dict[str, int] = {}
+    rows: list[tuple[str, str, list[str], str, Any]] = []
+    for nd in node_defs:
+        inputs = list(nd.input)
+        for inp in inputs:
+            if inp[:1] == "^":
+                continue
+            base, sep, idx = inp.rpartition(":")
+            if sep and idx.isdigit():
+                i = int(idx)
+            else:
+                base, i = inp, 0
+            if used.get(base, -1) < i:
+                used[base] = i
+        rows.append((nd.name, nd.op, inputs, nd.device, nd))
+    out: list[GraphNode] = []
+    for name, op, inputs, device, nd in rows:
+        count = output_count(op, nd) if (op in _FIXED_OUTPUTS or op in _ATTR_OUTPUTS
+                                          or op.startswith("Resource")) else None
+        n = max(1 if count is None else count, used.get(name, -1) + 1)
+        outputs = [f"{name}:0"] if n == 1 else [f"{name}:{i}" for i in range(n)]
+        out.append(GraphNode(name, op, inputs, outputs, device))
+    return out
+
+
+class LazyRow(Node):
+    """A tree row whose attributes (and tensor) are computed when first looked at."""
+
+    __slots__ = ("_make_attrs", "_make_tensor")
+    _ATTRS = Node.__dict__["attrs"]
+    _TENSOR = Node.__dict__["tensor"]
+
+    def __init__(self, kind: str, name: str, type_: str = "", *,
+                 make_attrs: Callable[[], dict[str, Any]] | None = None,
+                 make_tensor: Callable[[], TensorInfo | None] | None = None,
+                 **kwargs: Any) -> None:
+        self._make_attrs = make_attrs
+        self._make_tensor = make_tensor
+        super().__init__(kind, name, type_, **kwargs)
+
+    @property  # type: ignore[override]
+    def attrs(self) -> dict[str, Any]:
+        if self._make_attrs is not None:
+            make, self._make_attrs = self._make_attrs, None
+            try:
+                LazyRow._ATTRS.__set__(self, make())
+            except Exception as exc:  # noqa: BLE001 - shown, not raised, in a view
+                LazyRow._ATTRS.__set__(self, {"error": f"{type(exc).__name__}: {exc}"})
+        return LazyRow._ATTRS.__get__(self, Node)
+
+    @attrs.setter
+    def attrs(self, value: dict[str, Any]) -> None:
+        LazyRow._ATTRS.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def tensor(self) -> TensorInfo | None:
+        if self._make_tensor is not None:
+            make, self._make_tensor = self._make_tensor, None
+            LazyRow._TENSOR.__set__(self, make())
+        return LazyRow._TENSOR.__get__(self, Node)
+
+    @tensor.setter
+    def tensor(self, value: TensorInfo | None) -> None:
+        LazyRow._TENSOR.__set__(self, value)
+
+
+# ---- rows for TensorFlow NodeDefs -------------------------------------------------------------
+
+def node_row(gn: GraphNode, nd: Any | None) -> Node:
+    """The row of one graph node; attributes, inputs, outputs and a Const value come lazily."""
+    def make_attrs() -> dict[str, Any]:
+        attrs: dict[str, Any] = {"op": gn.op}
+        if gn.device:
+            attrs["device"] = gn.device
+        if nd is not None:
+            gn.attrs = tf_tensor.readable_attrs(nd)
+            attrs.update(gn.attrs)
+        return attrs
+
+    def make_tensor() -> TensorInfo | None:
+        if nd is not None and gn.op == "Const" and "value" in nd.attr:
+            return tf_tensor.const_tensor(gn.outputs[0] if gn.outputs else gn.name,
+                                          nd.attr["value"].tensor)
+        return None
+
+    return LazyRow(Kind.GRAPH_NODE, gn.name, gn.op, ref=gn, make_attrs=make_attrs,
+                   make_tensor=make_tensor,
+                   children_factory=lambda: _node_children(gn, nd))
+
+
+def _output_shapes(nd: Any) -> list[str]:
+    if nd is None or "_output_shapes" not in nd.attr:
+        return []
+    return [format_shape(tf_tensor.shape_of(s)) for s in nd.attr["_output_shapes"].list.shape]
+
+
+def _node_children(gn: GraphNode, nd: Any | None) -> list[Node]:
+    rows: list[Node] = []
+    if gn.inputs:
+        rows.append(Node(Kind.GROUP, "inputs", f"{len(gn.inputs)}", children=[
+            Node(Kind.TENSOR, inp[1:] if inp.startswith("^") else inp,
+                 "control input" if inp.startswith("^") else "input",
+                 attrs={"control": inp.startswith("^")}) for inp in gn.inputs]))
+    shapes = _output_shapes(nd)
+    if gn.outputs:
+        rows.append(Node(Kind.GROUP, "outputs", f"{len(gn.outputs)}", children=[
+            Node(Kind.TENSOR, out, "output",
+                 shape_text=shapes[i] if i < len(shapes) else None)
+            for i, out in enumerate(gn.outputs)]))
+    if nd is not None and nd.attr:
+        rows.append(Node(Kind.GROUP, "attributes", f"{len(nd.attr)}",
+                         children_factory=lambda: _attr_rows(gn, nd)))
+    return rows
+
+
+def _attr_rows(gn: GraphNode, nd: Any) -> list[Node]:
+    rows = []
+    for key in sorted(nd.attr):
+        value = nd.attr[key]
+        if value.WhichOneof("value") == "tensor":
+            tensor = tf_tensor.const_tensor(f"{gn.name}/{key}", value.tensor)
+            rows.append(Node(Kind.ATTRIBUTE, key, "tensor", tensor=tensor))
+        else:
+            rows.append(Node(Kind.ATTRIBUTE, key, "attribute",
+                             attrs={"value": tf_tensor.attr_value(value)}))
+    return rows
+
+
+def nodes_branch(title: str, nodes: list[GraphNode], node_defs: Sequence[Any] | None) -> Node:
+    """A flat group of node rows (built when expanded) plus a sibling grouped by name scope."""
+    def rows() -> list[Node]:
+        defs = node_defs if node_defs is not None else [None] * len(nodes)
+        return [node_row(gn, nd) for gn, nd in zip(nodes, defs, strict=False)]
+
+    return Node(Kind.GROUP, title, f"{len(nodes):,} nodes", attrs={"count": len(nodes)},
+                children_factory=rows)
+
+
+def scope_branch(nodes: list[GraphNode], node_defs: Sequence[Any] | None) -> Node:
+    """Nodes grouped by name scope (`a/b/c` under `a/` then `b/`), one level at a time."""
+    return Node(Kind.GROUP, "By name scope", "", children_factory=lambda: _scope_level(
+        nodes, node_defs, list(range(len(nodes))), 0))
+
+
+def _scope_level(nodes: list[GraphNode], defs: Sequence[Any] | None, idx: list[int],
+                 depth: int) -> list[Node]:
+    groups: dict[str, list[int]] = {}
+    leaves: list[int] = []
+    for i in idx:
+        parts = nodes[i].name.split("/", depth + 1)
+        if len(parts) > depth + 1:
+            groups.setdefault(parts[depth], []).append(i)
+        else:
+            leaves.append(i)
+    rows: list[Node] = []
+    for scope, members in groups.items():
+        rows.append(Node(Kind.GROUP, scope + "/", f"{len(members):,} nodes",
+                         children_factory=lambda m=members: _scope_level(nodes, defs, m,
+                                                                         depth + 1)))
+    for i in leaves:
+        rows.append(node_row(nodes[i], defs[i] if defs is not None else None))
+    return rows
+
+
+def functions_branch(library: Any) -> Node | None:
+    """The function library: each function's signature and body nodes, built when expanded."""
+    if library is None or not len(library.function):
+        return None
+
+    def rows() -> list[Node]:
+        out = []
+        for fn in library.function:
+            sig = fn.signature
+            out.append(LazyRow(
+                Kind.FUNCTION, sig.name, "function",
+                make_attrs=lambda sig=sig, fn=fn: {
+                    "inputs": [f"{a.name}: {_arg_type(a)}" for a in sig.input_arg],
+                    "outputs": [f"{a.name}: {_arg_type(a)}" for a in sig.output_arg],
+                    "returns": dict(fn.ret), "nodes": len(fn.node_def)},
+                children_factory=lambda fn=fn: _function_children(fn)))
+        return out
+
+    return Node(Kind.GROUP, "Functions", f"{len(library.function):,}", children_factory=rows)
+
+
+def _arg_type(arg: Any) -> str:
+    from . import tf_protos
+
+    return tf_protos.dtype_name(arg.type) if arg.type else (arg.type_attr or arg.type_list_attr)
+
+
+def _function_children(fn: Any) -> list[Node]:
+    sig = fn.signature
+    nodes = graph_nodes(fn.node_def)
+    return [
+        Node(Kind.GROUP, "inputs", str(len(sig.input_arg)), children=[
+            Node(Kind.TENSOR, a.name, _arg_type(a)) for a in sig.input_arg]),
+        Node(Kind.GROUP, "outputs", str(len(sig.output_arg)), children=[
+            Node(Kind.TENSOR, a.name, _arg_type(a), attrs={"value": fn.ret.get(a.name, "")})
+            for a in sig.output_arg]),
+        nodes_branch("nodes", nodes, fn.node_def),
+    ]
+
+
+# ---- signatures and variables -----------------------------------------------------------------
+
+def signatures_branch(signatures: dict[str, Signature]) -> Node | None:
+    if not signatures:
+        return None
+    rows = []
+    for key, sig in signatures.items():
+        children = []
+        for label, specs in (("inputs", sig.inputs), ("outputs", sig.outputs)):
+            children.append(Node(Kind.GROUP, label, str(len(specs)), children=[
+                Node(Kind.TENSOR, alias, spec.name, shape_text=format_shape(spec.shape),
+                     tensor=TensorInfo(spec.name, spec.shape, spec.dtype),
+                     attrs={"tensor name": spec.name, "dtype": spec.dtype})
+                for alias, spec in specs.items()]))
+        rows.append(Node(Kind.SIGNATURE, key, sig.method, attrs={"method": sig.method},
+                         children=children))
+    return Node(Kind.GROUP, "Signatures", str(len(rows)), children=rows)
+
+
+NODES_TITLE = "Graph nodes"
+OBJECT_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def variables_branch(variables: list[TensorInfo], title: str = "Variables") -> Node | None:
+    """Variables as a tree by `/` (TF2 object-graph keys read as `layer_with_weights-0/kernel`)."""
+    if not variables:
+        return None
+
+    def rows() -> list[Node]:
+        root = Node(Kind.GROUP, "")
+        groups: dict[str, Node] = {"": root}
+        for var in variables:
+            name = var.name[:-len(OBJECT_SUFFIX)] if var.name.endswith(OBJECT_SUFFIX) \
+                else var.name
+            parent_path, _sep, leaf = name.rpartition("/")
+            parent = _group(groups, parent_path)
+            parent.add(Node(Kind.VARIABLE, leaf, var.dtype, tensor=var,
+                            attrs={"stored name": var.name}))
+        return root.children
+
+    return Node(Kind.GROUP, title, f"{len(variables):,}", children_factory=rows)
+
+
+def _group(groups: dict[str, Node], path: str) -> Node:
+    node = groups.get(path)
+    if node is None:
+        parent_path, _sep, leaf = path.rpartition("/")
+        node = _group(groups, parent_path).add(Node(Kind.GROUP, leaf + "/"))
+        groups[path] = node
+    return node
+
+
+def row_for(doc: Document, name: str) -> Node | None:
+    """The flat "Graph nodes" row of a node, for a view that jumps to a search hit."""
+    branch = next((c for c in doc.root.children if c.kind == Kind.GROUP
+                   and c.name == NODES_TITLE), None)
+    if branch is None:
+        return None
+    from ..search import index_of
+
+    i = index_of(doc, name)
+    return branch.children[i] if i is not None and i < len(branch.children) else None

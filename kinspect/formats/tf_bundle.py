@@ -1,0 +1,210 @@
+"""Checkpoint tables read without TensorFlow: the `.index` of a V2 bundle, and V1 checkpoints.
+
+Both are LevelDB-style SSTables (tensorflow/core/lib/io/table*.cc). No maintained PyPI package
+reads TensorFlow's variant (plyvel/leveldb bindings want a whole LevelDB database, not one table
+file), so this is a small reader of our own: footer -> index block -> data blocks, entries with
+shared key prefixes. A V2 `.index` maps "" to a BundleHeaderProto and each variable name to a
+BundleEntryProto that locates its bytes in a `.data-NNNNN-of-NNNNN` shard; values are read from
+the shard only when asked. A V1 checkpoint maps keys to SavedTensorSlices protos.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..errors import FormatError
+from ..model import TensorInfo
+from . import tf_protos, tf_tensor
+
+TABLE_MAGIC = 0xDB4775248B80FB57
+FOOTER_SIZE = 48
+BLOCK_TRAILER = 5  # compression type byte + crc32c
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+def is_table(path: str) -> bool:
+    """True when the file ends with the SSTable magic number (cheap: reads 8 bytes)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() < FOOTER_SIZE:
+                return False
+            f.seek(-8, os.SEEK_END)
+            return struct.unpack("<Q", f.read(8))[0] == TABLE_MAGIC
+    except OSError:
+        return False
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(buf):
+            raise FormatError("truncated varint in checkpoint table")
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise FormatError("bad varint in checkpoint table")
+
+
+def _block(data: bytes, offset: int, size: int) -> bytes:
+    if offset + size + BLOCK_TRAILER > len(data):
+        raise FormatError("checkpoint table block points past the end of the file")
+    kind = data[offset + size]
+    raw = data[offset:offset + size]
+    if kind == 0:
+        return raw
+    if kind == 1:  # snappy (TensorFlow's table writer uses it when it saves space)
+        import cramjam
+
+        return bytes(cramjam.snappy.decompress_raw(raw))
+    raise FormatError(f"checkpoint table block has unknown compression {kind}")
+
+
+def _entries(block: bytes) -> Iterator[tuple[bytes, bytes]]:
+    if len(block) < 4:
+        raise FormatError("checkpoint table block too short")
+    restarts = struct.unpack_from("<I", block, len(block) - 4)[0]
+    end = len(block) - 4 - 4 * restarts
+    if end < 0:
+        raise FormatError("checkpoint table block has a bad restart array")
+    pos, key = 0, b""
+    while pos < end:
+        shared, pos = _varint(block, pos)
+        unshared, pos = _varint(block, pos)
+        length, pos = _varint(block, pos)
+        key = key[:shared] + block[pos:pos + unshared]
+        pos += unshared
+        yield key, block[pos:pos + length]
+        pos += length
+
+
+def read_table(path: str) -> Iterator[tuple[bytes, bytes]]:
+    """Every (key, value) of an SSTable file, in key order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < FOOTER_SIZE or struct.unpack_from("<Q", data, len(data) - 8)[0] != TABLE_MAGIC:
+        raise FormatError("not a TensorFlow checkpoint table (no table magic number)")
+    footer = data[len(data) - FOOTER_SIZE:]
+    _meta_off, pos = _varint(footer, 0)
+    _meta_size, pos = _varint(footer, pos)
+    index_off, pos = _varint(footer, pos)
+    index_size, pos = _varint(footer, pos)
+    for _last_key, handle in _entries(_block(data, index_off, index_size)):
+        off, p = _varint(handle, 0)
+        size, _p = _varint(handle, p)
+        yield from _entries(_block(data, off, size))
+
+
+# ---- V2 bundles (prefix.index + prefix.data-*) ----------------------------------------------
+
+def read_bundle(prefix: str) -> tuple[Any, list[TensorInfo], bytes | None]:
+    """(BundleHeaderProto, variables sorted by name, the serialized object graph if any)."""
+    header = None
+    tensors: list[TensorInfo] = []
+    object_graph: bytes | None = None
+    entry_cls = tf_protos.BundleEntryProto
+    entries: list[tuple[str, Any]] = []
+    for key, value in read_table(prefix + ".index"):
+        if key == b"":
+            header = tf_protos.BundleHeaderProto.FromString(value)
+            continue
+        entries.append((key.decode("utf-8", "replace"), entry_cls.FromString(value)))
+    if header is None:
+        raise FormatError("checkpoint index has no bundle header")
+    for name, entry in entries:
+        if name == OBJECT_GRAPH_KEY:
+            object_graph = _read_entry(prefix, header, entry).reshape(-1)[0]
+            continue
+        tensors.append(TensorInfo(
+            name, tf_tensor.shape_of(entry.shape), tf_protos.dtype_name(entry.dtype),
+            loader=_entry_loader(prefix, header, entry)))
+    return header, tensors, object_graph
+
+
+def shard_path(prefix: str, shard: int, num_shards: int) -> str:
+    return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
+
+
+def _entry_loader(prefix: str, header: Any, entry: Any) -> Any:
+    return lambda: _read_entry(prefix, header, entry)
+
+
+def _read_entry(prefix: str, header: Any, entry: Any) -> np.ndarray:
+    if entry.slices:
+        raise FormatError("partitioned (sliced) checkpoint variables are not shown yet")
+    path = shard_path(prefix, entry.shard_id, max(header.num_shards, 1))
+    with open(path, "rb") as f:
+        f.seek(entry.offset)
+        raw = f.read(entry.size)
+    if len(raw) != entry.size:
+        raise FormatError(f"{os.path.basename(path)} is shorter than its index says")
+    shape = tf_tensor.tensor_shape(type("S", (), {"tensor_shape": entry.shape})())
+    dt = entry.dtype % 100
+    if dt == 7:
+        return _strings(raw, int(np.prod(shape)) if shape else 1).reshape(shape)
+    np_dtype = tf_tensor.numpy_dtype(dt)
+    if np_dtype is object:
+        raise FormatError(f"cannot show values of dtype {tf_protos.dtype_name(entry.dtype)}")
+    arr = np.frombuffer(raw, dtype=np_dtype)
+    if header.endianness == 1:  # BIG
+        arr = arr.byteswap()
+    return arr.reshape(shape).copy()
+
+
+def _strings(raw: bytes, count: int) -> np.ndarray:
+    """DT_STRING in a bundle: varint64 lengths, a crc32c of them, then the bytes."""
+    lengths, pos = [], 0
+    for _ in range(count):
+        n, pos = _varint(raw, pos)
+        lengths.append(n)
+    pos += 4
+    out = np.empty(count, dtype=object)
+    for i, n in enumerate(lengths):
+        out[i] = raw[pos:pos + n]
+        pos += n
+    return out
+
+
+# ---- V1 checkpoints (one SSTable of SavedTensorSlices) ----------------------------------------
+
+def read_v1(path: str) -> list[TensorInfo]:
+    """Variables of a V1 checkpoint file; each value is read (from the same table) on demand."""
+    meta = None
+    data: dict[str, Any] = {}
+    cls = tf_protos.SavedTensorSlices
+    for key, value in read_table(path):
+        slices = cls.FromString(value)
+        if key == b"":
+            meta = slices.meta
+        elif slices.HasField("data"):
+            data.setdefault(slices.data.name, slices.data.data)
+    if meta is None:
+        raise FormatError("V1 checkpoint has no tensor-slice metadata")
+    out = []
+    for saved in meta.tensor:
+        proto = data.get(saved.name)
+        info = TensorInfo(saved.name, tf_tensor.shape_of(saved.shape),
+                          tf_protos.dtype_name(saved.type))
+        if proto is not None:
+            if not proto.dtype:  # slice data leaves the dtype to the metadata
+                proto.dtype = saved.type
+            info.loader = _v1_loader(proto, info.shape)
+        out.append(info)
+    return out
+
+
+def _v1_loader(proto: Any, shape: Any) -> Any:
+    def load() -> np.ndarray:
+        # Slice data carries values but no shape of its own.
+        arr = tf_tensor.tensor_to_numpy(proto)
+        return arr.reshape(shape) if shape is not None and arr.size == np.prod(shape) else arr
+    return load

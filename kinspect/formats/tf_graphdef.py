@@ -1,0 +1,129 @@
+"""`tf-graphdef`: a GraphDef, binary `.pb` or text `.pbtxt`, frozen or not. Read as data only.
+
+Parsed with TensorFlow's own message classes loaded by `tf_protos` (no TensorFlow runtime) and
+protobuf `text_format` for text files.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from typing import Any
+
+from google.protobuf import message, text_format
+
+from ..errors import FormatError
+from ..model import Document, Kind, Node
+from ..progress import NO_PROGRESS, Progress
+from . import graph_tree, tf_protos
+from .probe import Probe
+
+ID = "tf-graphdef"
+LABEL = "TensorFlow GraphDef"
+SUFFIXES = (".pb", ".pbtxt", ".pbtext", ".txt")
+
+_TEXT_START = re.compile(r"\A(?:\s|#[^\n]*\n)*(node|library|versions|versions_?)\s*[{:]")
+
+
+def match(probe: Probe) -> bool:
+    if probe.is_dir or not probe.exists:
+        return False
+    text = probe.text_head()
+    if text is not None:
+        return bool(_TEXT_START.match(text))
+    return looks_like_binary_graph(probe.head)
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while pos < len(buf):
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+    return -1, pos
+
+
+_IDENT = re.compile(rb"\A[A-Za-z0-9_>.\-]+\Z")
+
+
+def looks_like_binary_graph(head: bytes) -> bool:
+    """A binary GraphDef starts with a NodeDef: field 1 {name (1), op (2) an identifier}."""
+    if head[:1] != b"\x0a":
+        return False
+    _size, pos = _varint(head, 1)
+    if head[pos:pos + 1] != b"\x0a":
+        return False
+    name_len, pos = _varint(head, pos + 1)
+    if name_len <= 0 or pos + name_len >= len(head):
+        return False
+    pos += name_len
+    if head[pos:pos + 1] != b"\x12":
+        return False
+    op_len, pos = _varint(head, pos + 1)
+    op = head[pos:pos + op_len]
+    return 0 < op_len < 128 and len(op) == op_len and bool(_IDENT.match(op))
+
+
+def parse(path: str, data: bytes | None = None) -> Any:
+    """The GraphDef in a file, binary or text."""
+    if data is None:
+        with builtins.open(path, "rb") as f:
+            data = f.read()
+    graph = tf_protos.GraphDef()
+    if _TEXT_START.match(data[:4096].decode("utf-8", "replace")):
+        try:
+            text_format.Parse(data.decode("utf-8"), graph, allow_unknown_field=True)
+        except (text_format.ParseError, UnicodeDecodeError) as exc:
+            raise FormatError(f"broken text GraphDef: {exc}") from exc
+        return graph
+    try:
+        graph.ParseFromString(data)
+    except message.DecodeError as exc:
+        raise FormatError(f"broken GraphDef: {exc}") from exc
+    return graph
+
+
+def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+    progress.step(0.0, "parsing GraphDef")
+    graph = parse(path)
+    progress.step(0.5, "indexing nodes")
+    doc = graph_document(path, ID, graph)
+    progress.step(1.0, "done")
+    return doc
+
+
+def producer(graph: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if graph.HasField("versions"):
+        out["graph_producer"] = graph.versions.producer
+        if graph.versions.min_consumer:
+            out["min_consumer"] = graph.versions.min_consumer
+    return out
+
+
+def graph_document(path: str, fmt: str, graph: Any) -> Document:
+    """A Document over one GraphDef: nodes for `info`, lazy tree branches for the window."""
+    nodes = graph_tree.graph_nodes(graph.node)
+    root = Node(Kind.MODEL, path, LABEL, attrs={"nodes": len(nodes)})
+    for branch in graph_branches(nodes, graph):
+        root.add(branch)
+    frozen = not any(n.op in ("VariableV2", "Variable", "VarHandleOp") for n in nodes)
+    doc = Document(path=path, format=fmt, root=root, producer=producer(graph), nodes=nodes)
+    doc.extra["frozen"] = frozen
+    doc.extra["inputs"] = [n.name for n in nodes if n.op in ("Placeholder", "PlaceholderV2")]
+    doc.extra["functions"] = [f.signature.name for f in graph.library.function]
+    if not nodes:
+        doc.warnings.append("graph has no nodes")
+    return doc
+
+
+def graph_branches(nodes: list, graph: Any) -> list[Node]:
+    out = [graph_tree.nodes_branch(graph_tree.NODES_TITLE, nodes, graph.node),
+           graph_tree.scope_branch(nodes, graph.node)]
+    functions = graph_tree.functions_branch(graph.library)
+    if functions is not None:
+        out.append(functions)
+    return out
