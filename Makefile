@@ -47,5 +47,12 @@ bench: setup
 sample: setup
 	$(PY) resources/make_sample.py $(SAMPLE)
 
+# One-folder app in dist/kinspect/ (big and slow: ~minutes, >1 GB). build/ and dist/ are git-ignored.
+app: setup
+	$(PY) -m pip install -q -e '.[app]'
+	nice -n 10 $(VENV)/bin/pyinstaller --noconfirm --distpath dist --workpath build/pyinstaller \
+		build_app.spec
+	@echo "Built dist/kinspect/kinspect; check it with scripts/check_app.sh"
+
 clean:
 	rm -rf build dist .pytest_cache

@@ -115,7 +115,9 @@ def _gui(args: argparse.Namespace) -> int:
     if args.install_desktop or args.uninstall_desktop:
         from .desktop import install_desktop, uninstall_desktop
 
-        (install_desktop if args.install_desktop else uninstall_desktop)()
+        report = (install_desktop if args.install_desktop else uninstall_desktop)()
+        verb = "installed" if args.install_desktop else "removed"
+        print("\n".join([f"kinspect: desktop integration {verb}:", *report.lines()]))
         return EXIT_OK
     if args.screenshot and not args.file:
         print("kinspect: --screenshot needs a FILE", file=sys.stderr)
