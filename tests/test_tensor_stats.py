@@ -1,0 +1,57 @@
+"""Statistics, histogram and slices for the tensor view, checked against numpy directly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kinspect import tensor_stats
+
+
+def test_small_tensor_statistics_equal_numpy():
+    rng = np.random.default_rng(1)
+    values = rng.normal(2.0, 3.0, size=(40, 25)).astype(np.float32)
+    stats = tensor_stats.compute(values, bins=20)
+    assert not stats.sampled and stats.count == values.size == stats.size
+    as64 = values.astype(np.float64)
+    assert stats.min == pytest.approx(as64.min())
+    assert stats.max == pytest.approx(as64.max())
+    assert stats.mean == pytest.approx(as64.mean())
+    assert stats.std == pytest.approx(as64.std())
+    counts, edges = np.histogram(as64, bins=20)
+    assert stats.counts == counts.tolist()
+    assert stats.edges == pytest.approx(edges.tolist())
+
+
+def test_big_tensor_is_sampled_and_close_to_the_full_statistics():
+    values = np.linspace(-1.0, 1.0, 3_000_001, dtype=np.float64)
+    stats = tensor_stats.compute(values, limit=100_000)
+    assert stats.sampled and stats.count <= 100_000 and stats.size == values.size
+    assert sum(stats.counts) == stats.count
+    assert stats.mean == pytest.approx(values.mean(), abs=1e-3)
+    assert stats.std == pytest.approx(values.std(), rel=1e-3)
+    assert stats.min == -1.0
+
+
+def test_nan_and_inf_are_counted_and_left_out():
+    values = np.array([1.0, np.nan, 3.0, np.inf, -np.inf], dtype=np.float32)
+    stats = tensor_stats.compute(values)
+    assert stats.nonfinite == 3
+    assert (stats.min, stats.max, stats.mean) == (1.0, 3.0, 2.0)
+
+
+def test_constant_and_non_numeric_tensors():
+    stats = tensor_stats.compute(np.full((4,), 7, dtype=np.int32))
+    assert stats.counts[len(stats.counts) // 2] == 4 and stats.std == 0.0
+    text = tensor_stats.compute(np.array([b"a", b"bc"]))
+    assert not text.numeric and text.mean is None and text.counts == []
+
+
+def test_slices_for_the_values_table():
+    cube = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
+    assert np.array_equal(tensor_stats.slice_2d(cube, (1, 2)), cube[1, 2])
+    assert np.array_equal(tensor_stats.slice_2d(cube), cube[0, 0])
+    assert tensor_stats.slice_2d(np.arange(6)).shape == (6, 1)
+    assert tensor_stats.slice_2d(np.float32(3.5)).shape == (1, 1)
+    assert tensor_stats.format_value(np.float32(0.1234567)) == "0.123457"
+    assert tensor_stats.format_value(b"abc") == "abc"
