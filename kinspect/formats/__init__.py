@@ -18,6 +18,9 @@ from .probe import Probe
 # skipped (listed in `broken_readers()`), so one broken reader never takes the others down.
 READER_MODULES: list[str] = [
     "keras_h5",
+    # Graph formats (read as data, without TensorFlow's runtime).
+    "tf_savedmodel",
+    "tf_graphdef",
 ]
 
 _loaded: dict[str, ModuleType] = {}
@@ -56,7 +59,7 @@ def reader_for(format_id: str) -> ModuleType:
 def detect(path: str | os.PathLike[str]) -> ModuleType:
     """The reader whose `match` accepts this content; raises a FormatError naming the file."""
     probe = Probe(path)
-    if not probe.exists:
+    if not probe.exists and not os.path.exists(probe.path + ".index"):  # checkpoint prefix
         raise FormatError("no such file or directory", probe.path)
     for reader in readers():
         if reader.match(probe):
