@@ -8,6 +8,8 @@ and has explicitly trusted a file whose scan reports code (`Finding.runs_code`).
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,3 +47,36 @@ class ScanReport:
         return {"path": self.path, "format": self.format,
                 "findings": [f.to_json() for f in self.findings],
                 "runs_code": self.runs_code, "touches_files": self.touches_files}
+
+
+def scan(path: str | os.PathLike[str]) -> ScanReport:
+    """Everything in FILE that runs code or reaches the file system, without running any of it.
+
+    Raises FormatError (naming the file) when the content cannot be read at all.
+    """
+    from .safety_scan import scan_path
+
+    return scan_path(os.fspath(path))
+
+
+def run_scan(args: Any) -> int:
+    """`kinspect scan FILE [--json]`: 0 clean, 1 findings; errors propagate (exit 2)."""
+    report = scan(args.file)
+    if getattr(args, "json", False):
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        print(human_report(report))
+    return 1 if report.findings else 0
+
+
+def human_report(report: ScanReport) -> str:
+    lines = [f"{report.path} ({report.format})"]
+    if not report.findings:
+        lines.append("no findings: no code, no file-system or host ops")
+        return "\n".join(lines)
+    lines.append(f"{len(report.findings)} finding(s)"
+                 + ("; loading this file runs code from it" if report.runs_code else "")
+                 + ("; running it touches files or the host" if report.touches_files else ""))
+    for f in report.findings:
+        lines.append(f"  [{f.kind}] {f.where}: {f.detail}")
+    return "\n".join(lines)

@@ -20,6 +20,7 @@ READER_MODULES: list[str] = [
     "keras_h5",
     # Graph formats (read as data, without TensorFlow's runtime).
     "tf_savedmodel",
+    "tf_checkpoint",
     "tf_graphdef",
 ]
 
@@ -64,13 +65,14 @@ def detect(path: str | os.PathLike[str]) -> ModuleType:
     for reader in readers():
         if reader.match(probe):
             return reader
-    raise UnsupportedFormat(_describe_unknown(probe), probe.path)
+    raise UnsupportedFormat(describe_unknown(probe), probe.path)
 
 
 def open_document(path: str | os.PathLike[str], format_id: str | None = None,
                   progress: Progress = NO_PROGRESS) -> Document:
     """Open any supported file; every failure is a FormatError (or kin) naming the file."""
     path = os.fspath(path)
+    reject_hostile(Probe(path))
     reader = reader_for(format_id) if format_id else detect(path)
     try:
         return reader.open(path, progress)
@@ -84,11 +86,61 @@ def open_document(path: str | os.PathLike[str], format_id: str | None = None,
                           path) from exc
 
 
-def _describe_unknown(probe: Probe) -> str:
+def reject_hostile(probe: Probe) -> None:
+    """Refuse, before any reader runs, content no reader may touch: LFS pointers, pickles,
+    empty files and zip bombs (by declared sizes). Raises a FormatError naming the file."""
+    if not probe.exists or probe.is_dir:
+        return
+    if probe.size == 0:
+        raise FormatError("file is empty", probe.path)
+    if probe.is_lfs_pointer:
+        raise FormatError(f"Git LFS pointer file ({probe.lfs_info()}), not the model itself: "
+                          "fetch the real file with `git lfs pull`", probe.path)
+    if probe.is_pickle:
+        raise FormatError("Python pickle, not a model file kinspect reads (unpickling could "
+                          "run any code; see `kinspect scan`)", probe.path)
+    if probe.head.startswith(b"PK"):
+        import zipfile
+
+        from ..safety_raw import check_zip_bomb
+
+        try:
+            with zipfile.ZipFile(probe.path) as z:
+                bomb = check_zip_bomb(z.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            return  # not a readable zip: detection and the readers say what is wrong
+        if bomb is not None:
+            raise FormatError(bomb + "; refused", probe.path)
+
+
+def describe_unknown(probe: Probe) -> str:
+    """What an unrecognised file is, as precisely as cheap checks allow."""
     if probe.is_dir:
         return "folder is not a SavedModel or checkpoint directory kinspect can read"
     if probe.size == 0:
         return "file is empty"
+    if probe.is_lfs_pointer:
+        return (f"Git LFS pointer file ({probe.lfs_info()}), not the model itself: fetch the "
+                "real file with `git lfs pull`")
+    if probe.is_pickle:
+        return "Python pickle, not a model file kinspect reads"
     if probe.is_hdf5:
         return "HDF5 file without Keras model or weights"
-    return "not a model file kinspect can read"
+    if probe.head.startswith(b"PK"):
+        if probe.zip_names:
+            return "zip archive without a Keras config.json (not a .keras model)"
+        return "broken or truncated zip archive"
+    text = probe.text_head()
+    if text is not None:
+        start = text.lstrip()[:1]
+        if start in ("{", "["):
+            return "JSON that is not a Keras model config (no model class_name)"
+        return "text file that is not a model config kinspect can read"
+    return f"not a model file kinspect can read ({_hex(probe.head[:8])}…)"
+
+
+def _hex(data: bytes) -> str:
+    return " ".join(f"{b:02x}" for b in data)
+
+
+_describe_unknown = describe_unknown

@@ -7,11 +7,15 @@ Detection is by content, never by extension alone: real files are misnamed (a we
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from functools import cached_property
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HEAD_BYTES = 4096
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+# A protocol-0/1 pickle usually opens with GLOBAL `c<module>\n<name>\n`.
+_PICKLE_GLOBAL = re.compile(rb"^c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
 
 
 class Probe:
@@ -66,6 +70,23 @@ class Probe:
         except (zipfile.BadZipFile, OSError, ValueError):
             return frozenset()
 
+    @cached_property
+    def is_pickle(self) -> bool:
+        """Python pickle content (any protocol), told by its header without unpickling."""
+        return is_pickle_bytes(self.head)
+
+    @cached_property
+    def is_lfs_pointer(self) -> bool:
+        """A Git LFS pointer: the real file was never fetched (`git lfs pull`)."""
+        return self.head.startswith(LFS_POINTER) and self.size < 1024
+
+    def lfs_info(self) -> str:
+        """`oid sha256:…, size N` from an LFS pointer, for the error message."""
+        text = self.head.decode("utf-8", "replace")
+        fields = dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
+        size = fields.get("size", "?")
+        return f"object {fields.get('oid', '?')[:19]}…, {size} bytes"
+
     def text_head(self) -> str | None:
         """The head decoded as text, or None for binary content."""
         head = self.head
@@ -83,3 +104,10 @@ class Probe:
     def sibling(self, name: str) -> str:
         base = self.path if self.is_dir else os.path.dirname(self.path)
         return os.path.join(base, name)
+
+
+def is_pickle_bytes(head: bytes) -> bool:
+    """True for a pickle stream: PROTO 2-5 header, or a protocol 0/1 GLOBAL opcode first."""
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return True
+    return bool(_PICKLE_GLOBAL.match(head))

@@ -1,0 +1,148 @@
+"""Find code in Keras configs: Lambda layers and custom objects, wherever they hide.
+
+Walks the parsed JSON of a model config and of a compile/training config as plain data, never
+through Keras. ModelScan looks only at top-level Lambda layers; published bypasses nest the
+Lambda in a wrapper (TimeDistributed, Bidirectional), in a nested Functional/Sequential model,
+or put code in the compile config as a loss or metric. This walk visits every mapping and list,
+so each of those places is found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .safety import Finding
+
+MAX_DEPTH = 500
+
+# Roots of the `module` key that Keras itself writes (Keras 3 configs). Any other module is
+# imported by Keras when it loads the file, which runs that module's code.
+KERAS_MODULES = ("keras", "tf_keras", "tensorflow", "keras_core", "keras_nlp", "keras_hub",
+                 "keras_cv")
+
+# Loss and metric names Keras resolves by itself (strings in compile/training configs).
+BUILTIN_FUNCTION_NAMES = frozenset("""
+mse mae mape msle mean_squared_error mean_absolute_error mean_absolute_percentage_error
+mean_squared_logarithmic_error binary_crossentropy categorical_crossentropy
+sparse_categorical_crossentropy binary_focal_crossentropy categorical_focal_crossentropy
+kullback_leibler_divergence kld kl_divergence poisson cosine_similarity cosine_proximity
+cosine hinge squared_hinge categorical_hinge logcosh log_cosh huber huber_loss ctc
+accuracy acc binary_accuracy categorical_accuracy sparse_categorical_accuracy
+top_k_categorical_accuracy sparse_top_k_categorical_accuracy crossentropy ce bce
+auc precision recall r2_score mean_io_u iou f1_score fbeta_score sparse_categorical_ce
+""".split())
+
+COMPILE_FUNCTION_KEYS = ("loss", "metrics", "weighted_metrics")
+
+
+def scan_model_config(config: Any, where: str = "model_config") -> list[Finding]:
+    """Findings in a model config (any vintage), naming each layer by its path."""
+    findings: list[Finding] = []
+    _walk(config, where, findings, 0)
+    return findings
+
+
+def scan_training_config(config: Any, where: str = "training_config") -> list[Finding]:
+    """Findings in a compile/training config: code objects anywhere, and losses or metrics
+    named by a string Keras does not know (a custom function the loader must import)."""
+    findings: list[Finding] = []
+    _walk(config, where, findings, 0)
+    if isinstance(config, dict):
+        for key in COMPILE_FUNCTION_KEYS:
+            _named_functions(config.get(key), f"{where}/{key}", findings, 0)
+    return findings
+
+
+def _walk(value: Any, where: str, findings: list[Finding], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        findings.append(Finding("deep-config", where,
+                                f"config nests more than {MAX_DEPTH} levels; not scanned deeper",
+                                runs_code=True))
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(item, f"{where}[{i}]", findings, depth + 1)
+        return
+    if not isinstance(value, dict):
+        return
+    here = where
+    class_name = value.get("class_name")
+    if isinstance(class_name, str):
+        config = value.get("config")
+        name = value.get("name")
+        if name is None and isinstance(config, dict):
+            name = config.get("name")
+        here = f"{where}/{name}" if isinstance(name, str) and name else f"{where}/{class_name}"
+        finding = _classify(value, class_name, config, here)
+        if finding is not None:
+            findings.append(finding)
+    for key, item in value.items():
+        if isinstance(item, (dict, list)):
+            _walk(item, here if key == "config" else f"{here}.{key}", findings, depth + 1)
+
+
+def _classify(spec: dict[str, Any], class_name: str, config: Any, where: str) -> Finding | None:
+    if class_name == "Lambda":
+        return Finding("lambda-layer", where, "Lambda layer: " + _lambda_detail(config),
+                       runs_code=True)
+    if class_name == "__lambda__":
+        return Finding("lambda-function", where,
+                       "serialised Python lambda (bytecode); loading it runs that code",
+                       runs_code=True)
+    if class_name in ("__python_function__", "__function__"):
+        return Finding("python-function", where,
+                       "serialised Python function; loading it runs that code", runs_code=True)
+    module = spec.get("module")
+    registered = spec.get("registered_name")
+    if isinstance(module, str) and module and not _is_keras_module(module):
+        what = f"'{module}.{config}'" if class_name == "function" and isinstance(config, str) \
+            else f"'{class_name}' from module '{module}'"
+        return Finding("custom-object", where,
+                       f"refers to {what}; loading imports that module and runs its code",
+                       runs_code=True)
+    if isinstance(registered, str) and ">" in registered:
+        return Finding("custom-object", where,
+                       f"custom registered class '{registered}'; loading needs and runs its code",
+                       runs_code=True)
+    return None
+
+
+def _lambda_detail(config: Any) -> str:
+    if not isinstance(config, dict):
+        return "holds Python code"
+    function = config.get("function")
+    ftype = config.get("function_type")
+    if isinstance(function, list) or ftype == "lambda":
+        return "holds marshalled Python bytecode that runs when the model is loaded or called"
+    if isinstance(function, dict):
+        if function.get("class_name") == "__lambda__":
+            return "holds Python bytecode that runs when the model is loaded or called"
+        return f"calls function {function.get('config')!r} from module " \
+               f"{function.get('module')!r} when the model is called"
+    if isinstance(function, str):
+        module = config.get("module")
+        return f"calls Python function '{function}'" + (f" from module '{module}'" if module
+                                                       else "") + " when the model is called"
+    return "holds Python code"
+
+
+def _is_keras_module(module: str) -> bool:
+    return module.split(".", 1)[0] in KERAS_MODULES
+
+
+def _named_functions(value: Any, where: str, findings: list[Finding], depth: int) -> None:
+    """Strings naming losses/metrics (possibly in lists or dicts per output)."""
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        if value.lower() not in BUILTIN_FUNCTION_NAMES:
+            findings.append(Finding(
+                "custom-object", where,
+                f"custom loss or metric '{value}'; loading the compiled model needs that "
+                "Python function", runs_code=True))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _named_functions(item, f"{where}[{i}]", findings, depth + 1)
+    elif isinstance(value, dict) and "class_name" not in value:
+        for key, item in value.items():
+            _named_functions(item, f"{where}/{key}", findings, depth + 1)

@@ -1,0 +1,209 @@
+"""Raw checks that need no reader: pickles, zip entries and zip bombs, `.npy` object arrays,
+YAML python tags and alias bombs.
+
+Nothing here unpickles or constructs YAML objects: pickles are read with `pickletools.genops`
+(opcode listing only), YAML is composed into nodes (tags kept, no constructor runs).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import pickletools
+import zipfile
+from typing import Any
+
+from .errors import FormatError
+from .formats.probe import is_pickle_bytes
+from .safety import Finding
+
+# Zip bomb limits for `.keras` archives: checked on declared sizes before reading anything.
+# Python's zipfile never inflates more than an entry's declared size, so these bound memory.
+MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_TOTAL = 8 << 30  # 8 GiB declared, uncompressed
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, for entries over ZIP_RATIO_MIN
+ZIP_RATIO_MIN = 16 << 20
+MAX_JSON_ENTRY = 64 << 20  # config.json / metadata.json
+
+# YAML: largest tree an alias-laden document may expand to (nodes), and deepest nesting.
+MAX_YAML_EXPANDED = 1_000_000
+PICKLE_SCAN_BYTES = 1 << 20
+PYTHON_TAG = "tag:yaml.org,2002:python/"
+INERT_PYTHON_TAGS = ("tuple", "unicode", "str", "bool", "int", "float", "none", "long",
+                     "complex", "list", "dict", "bytes")
+
+
+def pickle_globals(data: bytes) -> list[str]:
+    """`module.name` of each GLOBAL / STACK_GLOBAL in the first MiB of a pickle (no unpickling)."""
+    out: list[str] = []
+    strings: list[str] = []
+    try:
+        for opcode, arg, _pos in pickletools.genops(io.BytesIO(data[:PICKLE_SCAN_BYTES])):
+            if opcode.name in ("GLOBAL", "INST") and isinstance(arg, str):
+                out.append(arg.replace(" ", "."))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                out.append(f"{strings[-2]}.{strings[-1]}")
+            elif isinstance(arg, str):
+                strings.append(arg)
+            if len(out) >= 50:
+                break
+    except Exception:  # noqa: BLE001 - a truncated or odd pickle: report what we have
+        pass
+    return list(dict.fromkeys(out))
+
+
+def pickle_finding(data: bytes, where: str) -> Finding:
+    names = pickle_globals(data)
+    detail = "Python pickle: loading it can run any code"
+    if names:
+        shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
+        detail += f"; it imports {shown}"
+    return Finding("pickle", where, detail, runs_code=True)
+
+
+def check_zip_bomb(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Why this archive must not be inflated, or None. Uses declared sizes only."""
+    if len(infos) > MAX_ZIP_ENTRIES:
+        return f"zip holds {len(infos):,} entries (limit {MAX_ZIP_ENTRIES:,}): zip bomb?"
+    total = sum(i.file_size for i in infos)
+    if total > MAX_ZIP_TOTAL:
+        return f"zip entries declare {total:,} bytes uncompressed: zip bomb?"
+    for info in infos:
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > ZIP_RATIO_MIN and ratio > MAX_ZIP_RATIO:
+            return (f"zip entry '{info.filename}' inflates {ratio:,.0f}x to "
+                    f"{info.file_size:,} bytes: zip bomb")
+        if info.filename.endswith(".json") and info.file_size > MAX_JSON_ENTRY:
+            return f"zip entry '{info.filename}' is {info.file_size:,} bytes of JSON: too large"
+    return None
+
+
+def npy_is_object(head: bytes) -> bool:
+    """True when a `.npy` header declares an object dtype (its data is a pickle)."""
+    if not head.startswith(b"\x93NUMPY") or len(head) < 10:
+        return False
+    major = head[6]
+    if major == 1:
+        length, start = int.from_bytes(head[8:10], "little"), 10
+    else:
+        length, start = int.from_bytes(head[8:12], "little"), 12
+    text = head[start:start + length].decode("latin-1", "replace")
+    try:
+        header = ast.literal_eval(text.strip())
+        descr = header.get("descr") if isinstance(header, dict) else None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return "'O'" in text or "|O" in text
+    return _descr_has_object(descr)
+
+
+def _descr_has_object(descr: Any) -> bool:
+    if isinstance(descr, str):
+        return descr.lstrip("|<>=") .startswith("O")
+    if isinstance(descr, list):
+        return any(isinstance(f, (list, tuple)) and len(f) >= 2 and _descr_has_object(f[1])
+                   for f in descr)
+    return False
+
+
+def scan_zip(path: str) -> tuple[list[Finding], bytes | None]:
+    """Findings in a zip's entries, and the bytes of `config.json` when present."""
+    findings: list[Finding] = []
+    config: bytes | None = None
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            bomb = check_zip_bomb(infos)
+            if bomb is not None:
+                raise FormatError(bomb, path)
+            for info in infos:
+                if info.is_dir():
+                    continue
+                with z.open(info) as entry:
+                    head = entry.read(4096)
+                name = info.filename
+                if is_pickle_bytes(head) or name.endswith((".pkl", ".pickle")):
+                    with z.open(info) as entry:
+                        findings.append(pickle_finding(entry.read(PICKLE_SCAN_BYTES),
+                                                       f"zip entry {name}"))
+                elif npy_is_object(head):
+                    findings.append(Finding(
+                        "pickle", f"zip entry {name}",
+                        "numpy object array: its data is a pickle; loading it with "
+                        "allow_pickle=True can run any code", runs_code=True))
+                elif name == "config.json":
+                    with z.open(info) as entry:
+                        config = entry.read()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise FormatError(f"broken zip archive: {exc}", path) from exc
+    return findings, config
+
+
+def yaml_scan(text: str, where: str) -> tuple[list[Finding], Any]:
+    """Python tags in a YAML document, and its data as plain Python (tags ignored).
+
+    Composes nodes with the pure-Python SafeLoader (the C composer recurses without a depth
+    check), so 100,000 levels give a RecursionError we turn into a FormatError. Aliases are
+    shared, never expanded; an alias bomb is refused by its expanded size.
+    """
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError as exc:
+        raise FormatError("YAML nests too deeply to read") from exc
+    except yaml.YAMLError as exc:
+        raise FormatError(f"not valid YAML: {' '.join(str(exc).split())[:200]}") from exc
+    if root is None:
+        return [], None
+    sizes: dict[int, int] = {}
+    findings: list[Finding] = []
+    expanded = _yaml_size(root, sizes, findings, where, 0)
+    if expanded > MAX_YAML_EXPANDED:
+        raise FormatError(f"YAML aliases expand to over {MAX_YAML_EXPANDED:,} nodes "
+                          "(an alias bomb); refused")
+    return findings, _yaml_plain(root, 0)
+
+
+def _yaml_size(node: Any, sizes: dict[int, int], findings: list[Finding], where: str,
+               depth: int) -> int:
+    import yaml
+
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if depth > 2000:
+        raise FormatError("YAML nests too deeply to read")
+    sizes[id(node)] = 1  # a recursive alias counts once
+    tag = node.tag or ""
+    if tag.startswith(PYTHON_TAG) and not tag[len(PYTHON_TAG):].startswith(INERT_PYTHON_TAGS):
+        # Inert ones (python/tuple: every Keras 2 YAML has them) are not findings.
+        line = node.start_mark.line + 1 if node.start_mark else 0
+        findings.append(Finding("yaml-python-tag", f"{where} line {line}",
+                                f"YAML tag !!{tag[len('tag:yaml.org,2002:'):]}: a full YAML "
+                                "loader would import and call Python code", runs_code=True))
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_yaml_size(c, sizes, findings, where, depth + 1) for c in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_yaml_size(k, sizes, findings, where, depth + 1)
+                     + _yaml_size(v, sizes, findings, where, depth + 1) for k, v in node.value)
+    total = min(total, MAX_YAML_EXPANDED + 1)
+    sizes[id(node)] = total
+    return total
+
+
+def _yaml_plain(node: Any, depth: int) -> Any:
+    """Node tree -> dicts/lists/strings (bounded: called only after the size check)."""
+    import yaml
+
+    if depth > 2000:
+        return None
+    if isinstance(node, yaml.SequenceNode):
+        return [_yaml_plain(c, depth + 1) for c in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for k, v in node.value:
+            key = _yaml_plain(k, depth + 1)
+            if isinstance(key, (str, int, float, bool)) or key is None:
+                out[key] = _yaml_plain(v, depth + 1)
+        return out
+    return node.value

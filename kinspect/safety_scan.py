@@ -1,0 +1,242 @@
+"""`scan(path)`: pick the checks for a file's content and collect their findings.
+
+Works on raw content (HDF5 attributes, zip entries, JSON/YAML text, protobufs parsed without
+TensorFlow), so the scan needs no reader and executes nothing from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from typing import Any
+
+from .errors import FormatError, KinspectError, UnsupportedFormat
+from .formats.probe import Probe
+from .safety import Finding, ScanReport
+from .safety_graph import FILE_OPS, PYTHON_OPS, scan_graph, scan_meta_graph
+from .safety_keras import scan_model_config, scan_training_config
+from .safety_raw import npy_is_object, pickle_finding, scan_zip, yaml_scan
+
+MAX_TEXT = 256 << 20
+TFLITE_MAGIC = b"TFL3"
+
+
+def scan_path(path: str) -> ScanReport:
+    probe = Probe(path)
+    if not probe.exists:
+        raise FormatError("no such file or directory", path)
+    fmt = _format_id(path)
+    report = ScanReport(path=path, format=fmt)
+    try:
+        label, report.findings = _findings(probe)
+    except KinspectError as exc:
+        if exc.path is None:
+            exc.path = path
+        raise
+    except (OSError, ValueError, RecursionError, MemoryError, KeyError, TypeError) as exc:
+        raise FormatError(f"cannot scan: {type(exc).__name__}: {exc}", path) from exc
+    if report.format == "?":
+        if label is None and not report.findings:
+            from .formats import describe_unknown
+
+            raise UnsupportedFormat(describe_unknown(probe), path)
+        report.format = label or "?"
+    return report
+
+
+def _format_id(path: str) -> str:
+    from .formats import detect
+
+    try:
+        return str(detect(path).ID)
+    except KinspectError:
+        return "?"
+
+
+def _findings(probe: Probe) -> tuple[str | None, list[Finding]]:
+    """(what the scan recognised the content as, or None; findings)."""
+    if probe.is_dir:
+        return _scan_dir(probe.path)
+    if probe.is_lfs_pointer:
+        raise FormatError(f"Git LFS pointer file ({probe.lfs_info()}), not the model itself: "
+                          "fetch the real file with `git lfs pull`")
+    if probe.size == 0:
+        raise FormatError("file is empty")
+    if probe.is_pickle:
+        with open(probe.path, "rb") as f:
+            return "pickle", [pickle_finding(f.read(1 << 20), probe.name)]
+    if probe.is_hdf5:
+        return "hdf5", _scan_h5(probe.path)
+    if probe.head.startswith(b"PK"):
+        findings, config = scan_zip(probe.path)
+        if config is not None:
+            findings += _scan_json_bytes(config, "config.json")
+        return ("keras" if config is not None else "zip"), findings
+    if npy_is_object(probe.head):
+        return "npy", [Finding("pickle", probe.name, "numpy object array: its data is a pickle",
+                               runs_code=True)]
+    if probe.head[4:8] == TFLITE_MAGIC:
+        return "tflite", _scan_tflite(probe.path)
+    if probe.name == "saved_model.pb" or probe.name == "saved_model.pbtxt":
+        return "tf-savedmodel", _scan_saved_model(probe.path)
+    if probe.suffix == ".meta":
+        return "tf-metagraph", _scan_proto(probe.path, "MetaGraphDef")
+    text = probe.text_head()
+    if text is not None:
+        return _scan_text(probe)
+    if probe.suffix in (".pb", ".graphdef", ".frozen") or _format_id(probe.path) == \
+            "tf-graphdef":
+        return "tf-graphdef", _scan_proto(probe.path, "GraphDef")
+    return None, []
+
+
+def _scan_h5(path: str) -> list[Finding]:
+    import h5py
+
+    from .formats.h5_weights import json_attr
+
+    try:
+        with h5py.File(path, "r") as f:
+            model_config = json_attr(f.attrs, "model_config")
+            training_config = json_attr(f.attrs, "training_config")
+    except OSError as exc:
+        raise FormatError(f"broken HDF5 file: {exc}") from exc
+    findings = scan_model_config(model_config) if model_config is not None else []
+    if training_config is not None:
+        findings += scan_training_config(training_config)
+    return findings
+
+
+def _scan_json_bytes(data: bytes, where: str, entry: bool = True) -> list[Finding]:
+    prefix = f"{where}: " if entry else ""
+    try:
+        config = json.loads(data)
+    except RecursionError as exc:
+        raise FormatError(f"{prefix}JSON nests too deeply to read") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError(f"{prefix}not valid JSON: {exc}") from exc
+    return _scan_config_object(config, where)
+
+
+def _scan_config_object(config: Any, where: str) -> list[Finding]:
+    """A model config, or a `.keras`-style {config, compile_config} wrapper."""
+    findings = scan_model_config(config, where)
+    if isinstance(config, dict):
+        for key in ("compile_config", "training_config"):
+            if isinstance(config.get(key), dict):
+                findings += [f for f in scan_training_config(config[key], f"{where}/{key}")
+                             if f.kind == "custom-object" and "loss or metric" in f.detail]
+    return findings
+
+
+def _scan_text(probe: Probe) -> tuple[str | None, list[Finding]]:
+    if probe.size > MAX_TEXT:
+        raise FormatError(f"text file of {probe.size:,} bytes is too large for a model config")
+    with open(probe.path, "rb") as f:
+        data = f.read()
+    stripped = data.lstrip()
+    if stripped[:1] in (b"{", b"["):
+        return "json", _scan_json_bytes(data, probe.name, entry=False)
+    if probe.suffix in (".pbtxt", ".pbtext") or b"node {" in data[:65536]:
+        return "tf-graphdef", _scan_proto(probe.path, "GraphDef")
+    text = data.decode("utf-8", "replace")
+    findings, config = yaml_scan(text, probe.name)
+    if isinstance(config, dict):
+        findings += _scan_config_object(config, probe.name)
+        return "yaml", findings
+    return None, findings
+
+
+def _parse(path: str, message: str) -> Any:
+    from google.protobuf import message as pb_message
+    from google.protobuf import text_format
+
+    from .formats import tf_protos
+
+    proto = getattr(tf_protos, message)()
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        if path.endswith((".pbtxt", ".pbtext")) or (data[:1].isalpha() and b"\x00" not in
+                                                    data[:4096]):
+            text_format.Parse(data.decode("utf-8"), proto)
+        else:
+            proto.ParseFromString(data)
+    except (pb_message.DecodeError, text_format.ParseError, UnicodeDecodeError,
+            RecursionError) as exc:
+        raise FormatError(f"not a valid {message} protobuf: {' '.join(str(exc).split())[:200]}"
+                          ) from exc
+    return proto
+
+
+def _scan_proto(path: str, message: str) -> list[Finding]:
+    proto = _parse(path, message)
+    if message == "MetaGraphDef":
+        return scan_meta_graph(proto, os.path.basename(path))
+    return scan_graph(proto, os.path.basename(path))
+
+
+def _scan_saved_model(path: str) -> list[Finding]:
+    saved = _parse(path, "SavedModel")
+    if not saved.meta_graphs:
+        raise FormatError("SavedModel holds no meta graph")
+    findings: list[Finding] = []
+    for i, meta in enumerate(saved.meta_graphs):
+        tags = ",".join(meta.meta_info_def.tags) or str(i)
+        findings += scan_meta_graph(meta, f"meta_graph[{tags}]")
+    keras_meta = os.path.join(os.path.dirname(path), "keras_metadata.pb")
+    if os.path.isfile(keras_meta):
+        findings += _scan_keras_metadata(keras_meta)
+    return findings
+
+
+def _scan_keras_metadata(path: str) -> list[Finding]:
+    try:
+        meta = _parse(path, "SavedMetadata")
+    except FormatError:  # e.g. TensorFlow.NET writes invalid UTF-8 here: check the raw bytes
+        with open(path, "rb") as f:
+            data = f.read()
+        if b'"Lambda"' in data or b"__lambda__" in data:
+            return [Finding("lambda-layer", "keras_metadata.pb",
+                            "Lambda layer in an unparseable Keras metadata file", runs_code=True)]
+        return []
+    findings: list[Finding] = []
+    for node in meta.nodes:
+        try:
+            data = json.loads(node.metadata)
+        except (ValueError, RecursionError):
+            continue
+        where = f"keras_metadata.pb/{node.node_path or node.node_id}"
+        findings += [f for f in _scan_config_object(data, where)]
+    return findings
+
+
+def _scan_dir(path: str) -> tuple[str | None, list[Finding]]:
+    for name in ("saved_model.pb", "saved_model.pbtxt"):
+        if os.path.isfile(os.path.join(path, name)):
+            return "tf-savedmodel", _scan_saved_model(os.path.join(path, name))
+    names = sorted(os.listdir(path))
+    versions = [n for n in names if n.isdigit() and os.path.isdir(os.path.join(path, n))]
+    if versions:  # TF Serving layout: MODEL/<version>/saved_model.pb; serving picks the newest
+        label, findings = _scan_dir(os.path.join(path, max(versions, key=int)))
+        if label is not None:
+            return label, findings
+    findings = []
+    metas = [n for n in names if n.endswith(".meta")]
+    for name in metas[:20]:
+        findings += _scan_proto(os.path.join(path, name), "MetaGraphDef")
+    checkpoint = bool(metas) or "checkpoint" in names or any(n.endswith(".index") for n in names)
+    return ("tf-checkpoint" if checkpoint else None), findings
+
+
+def _scan_tflite(path: str) -> list[Finding]:
+    """TensorFlow ops a tflite file runs through the Flex delegate (`Flex<Op>` custom codes)."""
+    findings: list[Finding] = []
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for op, what in {**FILE_OPS, **PYTHON_OPS}.items():
+            if data.find(b"Flex" + op.encode() + b"\x00") >= 0:
+                findings.append(Finding("file-op", f"custom op Flex{op}",
+                                        f"Flex op {op} {what}", touches_files=True,
+                                        runs_code=op in PYTHON_OPS))
+    return findings
