@@ -135,7 +135,7 @@ def describe_unknown(probe: Probe) -> str:
         start = text.lstrip()[:1]
         if start in ("{", "["):
             return "JSON that is not a Keras model config (no model class_name)"
-        return "text file that is not a model config kinspect can read"
+        return "not a model file kinspect can read"
     return f"not a model file kinspect can read ({_hex(probe.head[:8])}…)"
 
 
