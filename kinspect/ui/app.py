@@ -6,8 +6,10 @@ import os
 import sys
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from . import single_instance
 from .main_window import MainWindow
 
 
@@ -16,15 +18,34 @@ def make_app() -> QApplication:
     app.setApplicationName("kinspect")
     app.setOrganizationName("kinspect")
     app.setDesktopFileName("kinspect")
+    _set_icon(app)
     return app  # type: ignore[return-value]
 
 
+def _set_icon(app: QApplication) -> None:
+    """The window icon from resources/icons (all sizes), when the resources are there."""
+    from ..desktop import ICON_SIZES, icon_path
+
+    icon = QIcon()
+    for size in ICON_SIZES:
+        found = icon_path(size)
+        if found is not None:
+            icon.addFile(str(found))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+
+
 def run_app(path: str | None, screenshot: str | None = None, view: str = "tree") -> int:
+    # A window is already running (double-click while open): hand it the file and leave.
+    # --screenshot always opens its own window.
+    if not screenshot and single_instance.send_to_running(path):
+        return 0
     app = make_app()
     window = MainWindow()
     window.show()
     if screenshot:
         return _screenshot(app, window, path or "", screenshot, view)
+    instance = single_instance.serve(window)  # noqa: F841 (kept alive while the app runs)
     if path:
         window.open_path(os.path.abspath(path))
     return app.exec()
