@@ -22,6 +22,8 @@ READER_MODULES: list[str] = [
     "tf_savedmodel",
     "tf_checkpoint",
     "tf_graphdef",
+    "tflite_reader",
+    "onnx_reader",
 ]
 
 _loaded: dict[str, ModuleType] = {}
