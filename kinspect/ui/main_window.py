@@ -154,6 +154,13 @@ class MainWindow(QMainWindow):
         widget = self.tabs.currentWidget()
         return widget if isinstance(widget, DocumentView) else None
 
+    def show_netron(self, callback: object) -> None:
+        """Show the current document's Graph tab; `callback()` (no arguments) once Netron has
+        drawn it (used by `--screenshot --view netron`)."""
+        from .netron_view import show_netron
+
+        show_netron(self, callback)
+
     def _update_status(self) -> None:
         view = self.current_view()
         if view is None:

@@ -21,4 +21,5 @@ PageFactory = Callable[["DocumentView"], "QWidget | None"]
 # page whose module fails to import shows as an error page instead of breaking the window.
 PAGES: list[tuple[str, str, str]] = [
     ("Summary", "kinspect.ui.summary_page", "create"),
+    ("Graph", "kinspect.ui.netron_view", "graph_page"),
 ]

@@ -1,0 +1,136 @@
+"""JavaScript run inside Netron's page (netron 9.3.3, `browser.js` / `view.js`).
+
+Kept apart from the widget so the page-specific knowledge sits in one place. What it relies on:
+`window.__view__` is Netron's View (set on `window.load`), `View._target` the drawn graph whose
+`_table` maps model nodes to drawn elements, `Graph.select/scrollTo`, `View.showNodeProperties`
+(called when a node is clicked), `View._host._openModel(url, identifier, name)`.
+"""
+
+from __future__ import annotations
+
+import json
+
+# Prefix of console messages the page sends to Python (see NetronPage.javaScriptConsoleMessage).
+MESSAGE_PREFIX = "kinspect:"
+
+# Injected at DocumentReady in the main world, before Netron builds its host on `window.load`:
+# - a fresh `<meta name="date">`: Netron loops on "Please update" when the bundled page is more
+#   than 180 days old;
+# - the `consent` cookie: otherwise Netron asks an outside host for the country (2 s timeout)
+#   and then waits for a click on "Accept" forever;
+# - version 0.0.0 marks the page as not packaged, which turns Netron's telemetry off;
+# - a font fallback with U+27E8/U+27E9 (the shape brackets), DejaVu Sans on Linux;
+# - a wrapper on View.showNodeProperties that reports the clicked node's name.
+BOOTSTRAP = r"""
+(function () {
+    const pad = (n) => String(n).padStart(2, '0');
+    const now = new Date();
+    const stamp = now.getUTCFullYear() + '-' + pad(now.getUTCMonth() + 1) + '-' +
+        pad(now.getUTCDate()) + ' ' + pad(now.getUTCHours()) + ':' + pad(now.getUTCMinutes()) +
+        ':' + pad(now.getUTCSeconds());
+    const meta = (name, value) => {
+        let element = document.querySelector('meta[name="' + name + '"]');
+        if (!element) {
+            element = document.createElement('meta');
+            element.setAttribute('name', name);
+            document.head.appendChild(element);
+        }
+        element.setAttribute('content', value);
+    };
+    meta('date', stamp);
+    meta('version', '0.0.0');
+    try {
+        document.cookie = 'consent=' + Date.now() + ';path=/';
+    } catch (e) {
+        // no cookies on this origin: the getter below answers instead
+    }
+    const style = document.createElement('style');
+    const fonts = '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", ' +
+        '"Droid Sans", "DejaVu Sans", sans-serif, "PingFang SC"';
+    style.textContent = 'body, button, .sidebar, .node-item text, .node-argument > text, ' +
+        '.edge-label { font-family: ' + fonts + ' !important; }';
+    document.head.appendChild(style);
+    const hook = () => {
+        const view = window.__view__;
+        if (!view || !view._host) {
+            window.setTimeout(hook, 20);
+            return;
+        }
+        if (view.__kinspect__) {
+            return;
+        }
+        view.__kinspect__ = true;
+        const host = view._host;
+        if (host._getCookie) {
+            const getCookie = host._getCookie.bind(host);
+            host._getCookie = (name) => (name === 'consent' ? '1' : getCookie(name));
+        }
+        const show = view.showNodeProperties.bind(view);
+        view.showNodeProperties = (node, source) => {
+            if (node && source !== 'kinspect') {
+                console.info('kinspect:select:' + JSON.stringify(node.name || ''));
+            }
+            return show(node, source);
+        };
+    };
+    hook();
+})();
+"""
+
+# Returns {"nodes": drawn node count, "body": body classes, "message": Netron's message text}.
+STATE = r"""
+(function () {
+    const canvas = document.getElementById('canvas');
+    const nodes = canvas ? canvas.querySelectorAll('.graph-node').length : 0;
+    const message = document.getElementById('message-text');
+    return JSON.stringify({
+        nodes: nodes,
+        body: document.body ? document.body.className : '',
+        message: message ? message.innerText : '',
+        ready: !!(window.__view__ && window.__view__.__kinspect__)
+    });
+})();
+"""
+
+
+def select(name: str) -> str:
+    """Select and reveal the node called `name` in the drawn graph; evaluates to true if found."""
+    return _SELECT.replace("__NAME__", json.dumps(name))
+
+
+_SELECT = r"""
+(function (name) {
+    const view = window.__view__;
+    const target = view && view._target;
+    if (!target || !target._table) {
+        return false;
+    }
+    const NodeClass = window.exports && window.exports.view ? window.exports.view.Node : null;
+    for (const [value, element] of target._table) {
+        if (value && value.name === name && (!NodeClass || element instanceof NodeClass)) {
+            const selection = target.select([value], 'kinspect');
+            target.scrollTo(selection);
+            return true;
+        }
+    }
+    return false;
+})(__NAME__);
+"""
+
+
+def open_model(url: str, name: str) -> str:
+    """Open another model file (a focus view) in the already loaded page, without a reload."""
+    return f"window.__view__._host._openModel({json.dumps(url)}, {json.dumps(name)}, null); true;"
+
+
+def selected_names() -> str:
+    """The names of the nodes selected in Netron (for tests and the status line)."""
+    return r"""
+(function () {
+    const target = window.__view__ && window.__view__._target;
+    if (!target || !target._selection) {
+        return '[]';
+    }
+    return JSON.stringify(Array.from(target._selection).map((e) => e.value && e.value.name));
+})();
+"""
