@@ -81,10 +81,11 @@ class InstanceServer(QObject):
 
     def listen(self) -> bool:
         """Start listening; replaces a stale socket. False if another live instance owns it."""
-        if self.server.listen(self.name):
-            return True
+        # Asked first: on Unix, Qt's listen() may replace a live server's socket file.
         if _answers(self.name):
             return False
+        if self.server.listen(self.name):
+            return True
         QLocalServer.removeServer(self.name)
         return self.server.listen(self.name)
 
@@ -152,8 +153,10 @@ def serve(window: object) -> InstanceServer | None:
     """Make `window` the running instance and take macOS file-open events; returns the server
     (keep a reference), or None if another live instance already listens."""
     server = InstanceServer(window)
+    if not server.listen():
+        return None
     app = QCoreApplication.instance()
     if app is not None:
         server.file_open_filter = FileOpenFilter(window)
         app.installEventFilter(server.file_open_filter)
-    return server if server.listen() else None
+    return server
