@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ SAMPLE = ROOT / "resources" / "sample" / "mnist_cnn.h5"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+# Window settings (recent files, geometry) go to a throwaway folder, never the user's.
+os.environ.setdefault("KINSPECT_CONFIG_DIR", tempfile.mkdtemp(prefix="kinspect-test-config-"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

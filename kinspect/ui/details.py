@@ -6,20 +6,45 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
     QPlainTextEdit,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ..model import Node, format_shape
+from ..model import GraphNode, Kind, Node, format_shape
+from .tensor_view import TensorView
+
+
+def tensor_name(name: str) -> str:
+    """`dense_1/Softmax` -> `dense_1/Softmax:0`; names that already carry `:N` stay as they are."""
+    _head, sep, tail = name.rpartition(":")
+    return name if sep and tail.isdigit() else f"{name}:0"
+
+
+def copy_names(node: Node) -> list[tuple[str, str]]:
+    """(menu label, text) for the copy actions a node offers: its name, and for graph nodes,
+    layers and tensors the tensor name with `:0` that running a graph wants."""
+    out = [("Copy name", node.name)]
+    if node.kind in (Kind.GRAPH_NODE, Kind.LAYER, Kind.TENSOR):
+        out.append(("Copy tensor name (:0)", tensor_name(node.name)))
+    if node.tensor is not None and node.tensor.name != node.name:
+        out.append(("Copy stored name", node.tensor.name))
+    return out
+
+
+def copy_menu(menu: QMenu, node: Node) -> None:
+    clip = QGuiApplication.clipboard()
+    for label, text in copy_names(node):
+        menu.addAction(label, lambda text=text: clip.setText(text))
 
 
 def node_properties(node: Node) -> list[tuple[str, str]]:
@@ -62,6 +87,14 @@ def long_text(node: Node) -> str:
         value = node.attrs.get(key)
         if isinstance(value, (dict, list)):
             return json.dumps(value, indent=2, default=str)
+    ref = node.ref
+    if isinstance(ref, GraphNode):
+        data = {"name": ref.name, "op": ref.op, "inputs": ref.inputs, "outputs": ref.outputs}
+        if ref.device:
+            data["device"] = ref.device
+        if ref.attrs:
+            data["attrs"] = ref.attrs
+        return json.dumps(data, indent=2, default=str)
     return ""
 
 
@@ -74,6 +107,8 @@ class DetailsPane(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Property", "Value"])
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -82,10 +117,15 @@ class DetailsPane(QWidget):
         self.table.customContextMenuRequested.connect(self._menu)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setPlaceholderText("Select a layer or a config entry to see its configuration.")
+        self.tensor_view = TensorView()
+        self.lower = QStackedWidget()
+        self.lower.addWidget(self.text)
+        self.lower.addWidget(self.tensor_view)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(self.text)
+        split.addWidget(self.lower)
         split.setSizes([300, 200])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -95,10 +135,12 @@ class DetailsPane(QWidget):
 
     def show_node(self, node: Node | None) -> None:
         self.node = node
+        self.tensor_view.clear()
         if node is None:
             self.title.setText("")
             self.table.setRowCount(0)
             self.text.setPlainText("")
+            self.lower.setCurrentWidget(self.text)
             return
         self.title.setText(f"{node.name}  —  {node.type or node.kind}")
         rows = node_properties(node)
@@ -109,6 +151,16 @@ class DetailsPane(QWidget):
             item.setToolTip(value[:2000])
             self.table.setItem(i, 1, item)
         self.text.setPlainText(long_text(node))
+        if node.tensor is not None:
+            self.lower.setCurrentWidget(self.tensor_view)
+            self.tensor_view.load(node.tensor)
+        else:
+            self.lower.setCurrentWidget(self.text)
+
+    @property
+    def node_rows(self) -> list[tuple[str, str]]:
+        return [(self.table.item(r, 0).text(), self.table.item(r, 1).text())
+                for r in range(self.table.rowCount())]
 
     def _menu(self, pos: Any) -> None:
         item = self.table.itemAt(pos)
@@ -117,4 +169,6 @@ class DetailsPane(QWidget):
         value = self.table.item(item.row(), 1).text()
         menu = QMenu(self)
         menu.addAction("Copy value", lambda: QGuiApplication.clipboard().setText(value))
+        if self.node is not None:
+            copy_menu(menu, self.node)
         menu.exec(self.table.viewport().mapToGlobal(pos))

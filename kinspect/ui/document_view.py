@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -18,14 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..model import Document, Node
-from .details import DetailsPane
+from .details import DetailsPane, copy_menu, tensor_name
+from .search_bar import SearchBar
 from .tree_model import NAME, DocumentTreeModel
 
-
-def tensor_name(name: str) -> str:
-    """`dense_1/Softmax` -> `dense_1/Softmax:0`; names that already carry `:N` stay as they are."""
-    head, sep, tail = name.rpartition(":")
-    return name if sep and tail.isdigit() else f"{name}:0"
+__all__ = ["DocumentView", "tensor_name"]
 
 
 class DocumentView(QWidget):
@@ -48,8 +44,17 @@ class DocumentView(QWidget):
         for column, width in ((1, 150), (2, 130), (3, 70), (4, 90)):
             header.resizeSection(column, width)
         self.details = DetailsPane()
+        self.search_bar = SearchBar(document)
+        self.search_bar.hide()
+        self.search_bar.found.connect(self.select_node)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(self.search_bar)
+        left_layout.addWidget(self.tree)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.tree)
+        split.addWidget(left)
         split.addWidget(self.details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -112,8 +117,18 @@ class DocumentView(QWidget):
     def select_node(self, node: Node) -> None:
         index = self.model.index_of(node)
         if index.isValid():
-            self.tree.scrollTo(index)
+            self.show_page("Tree")
+            parent = index.parent()
+            while parent.isValid():
+                self.tree.expand(parent)
+                parent = parent.parent()
             self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index, QTreeView.ScrollHint.PositionAtCenter)
+
+    def open_search(self) -> None:
+        """Ctrl+F: show the find bar on the Tree page."""
+        self.show_page("Tree")
+        self.search_bar.open()
 
     def current_node(self) -> Node | None:
         index = self.tree.currentIndex()
@@ -125,8 +140,5 @@ class DocumentView(QWidget):
             return
         node = self.model.node(index)
         menu = QMenu(self)
-        clip = QGuiApplication.clipboard()
-        menu.addAction("Copy name", lambda: clip.setText(node.name))
-        if node.kind in ("node", "layer"):
-            menu.addAction("Copy tensor name (:0)", lambda: clip.setText(tensor_name(node.name)))
+        copy_menu(menu, node)
         menu.exec(self.tree.viewport().mapToGlobal(pos))

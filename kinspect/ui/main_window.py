@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+import shiboken6
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -21,8 +23,13 @@ from PySide6.QtWidgets import (
 
 from ..formats import open_document
 from ..model import Document
+from . import settings
 from .document_view import DocumentView
 from .workers import Task, start
+
+# Filled by the Save As issue: called with (window, view) for the current document.
+SaveAsHook = Callable[["MainWindow", DocumentView], None]
+save_as_hook: SaveAsHook | None = None
 
 OPEN_FILTER = ("Model files (*.h5 *.hdf5 *.keras *.json *.yaml *.yml *.pb *.pbtxt *.meta "
                "*.index *.tflite *.onnx);;All files (*)")
@@ -34,12 +41,13 @@ class LoadingPage(QWidget):
     def __init__(self, path: str, task: Task) -> None:
         super().__init__()
         self.path = path
+        self.task = task
         self.label = QLabel(f"Loading {os.path.basename(path)}…")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
+        self.bar.setRange(0, 0)  # busy until the reader reports a first fraction
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(task.cancel)
+        self.cancel_button.clicked.connect(self.cancel)
         row = QHBoxLayout()
         row.addStretch()
         row.addWidget(self.bar, 3)
@@ -52,7 +60,17 @@ class LoadingPage(QWidget):
         layout.addStretch()
         task.signals.progress.connect(self._progress)
 
+    def cancel(self) -> None:
+        """Ask the reader to stop at its next progress step; the tab goes when it has."""
+        self.task.cancel()
+        self.cancel_button.setEnabled(False)
+        self.label.setText(f"Cancelling {os.path.basename(self.path)}…")
+
     def _progress(self, fraction: float, message: str) -> None:
+        if self.task.progress.cancelled:
+            return
+        if self.bar.maximum() == 0:
+            self.bar.setRange(0, 1000)
         self.bar.setValue(int(fraction * 1000))
         if message:
             self.label.setText(f"Loading {os.path.basename(self.path)}: {message}")
@@ -73,8 +91,10 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(lambda _i: self._update_status())
         self.setCentralWidget(self.tabs)
         self.error_dialog: QMessageBox | None = None
+        self.setAcceptDrops(True)
         self._build_menus()
-        self.statusBar().showMessage("Open a model file: File > Open (Ctrl+O)")
+        self._restore_geometry()
+        self.statusBar().showMessage("Open a model file: File > Open (Ctrl+O), or drop it here")
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -84,10 +104,46 @@ class MainWindow(QMainWindow):
                                     triggered=lambda: self.close_tab(self.tabs.currentIndex()))
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit,
                                    triggered=self.close)
-        for action in (self.open_action, self.close_action):
-            file_menu.addAction(action)
+        self.save_as_action = QAction("Save &As…", self, shortcut=QKeySequence("Ctrl+Shift+S"),
+                                      triggered=self.save_as, enabled=False)
+        self.find_action = QAction("&Find…", self, shortcut=QKeySequence.StandardKey.Find,
+                                   triggered=self.find, enabled=False)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.find_action)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = settings.recent_files()
+        for path in recent:
+            self.recent_menu.addAction(path, lambda path=path: self.open_path(path))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent", settings.clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    # -- actions on the current document
+    def save_as(self) -> None:
+        """Ctrl+Shift+S: hands the current document to `save_as_hook` (the export dialog)."""
+        view = self.current_view()
+        if view is None:
+            return
+        if save_as_hook is None:
+            self.statusBar().showMessage("Save As is not available in this build yet")
+            return
+        save_as_hook(self, view)
+
+    def find(self) -> None:
+        view = self.current_view()
+        if view is not None:
+            view.open_search()
 
     # -- opening
     def choose_file(self) -> None:
@@ -107,26 +163,33 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loading {path}…")
         return start(task)
 
+    def _shown(self, page: QWidget) -> bool:
+        """False once the user has closed the Loading tab (the widget may be deleted)."""
+        return shiboken6.isValid(page) and self.tabs.indexOf(page) >= 0
+
     def _opened(self, page: LoadingPage, document: Document) -> None:
-        index = self.tabs.indexOf(page)
-        if index < 0:
+        if not self._shown(page):
             return
+        index = self.tabs.indexOf(page)
         view = DocumentView(document)
         self.tabs.removeTab(index)
         self.tabs.insertTab(index, view, os.path.basename(document.path.rstrip(os.sep)))
         self.tabs.setTabToolTip(index, document.path)
         self.tabs.setCurrentIndex(index)
         page.deleteLater()
+        settings.add_recent(document.path)
         self._update_status()
         self.document_opened.emit(view)
 
     def _failed(self, page: LoadingPage, message: str, details: str) -> None:
+        if not self._shown(page):
+            return
         self._remove_page(page)
         self.show_error(message, details)
         self.open_failed.emit(message)
 
     def _remove_page(self, page: QWidget) -> None:
-        index = self.tabs.indexOf(page)
+        index = self.tabs.indexOf(page) if shiboken6.isValid(page) else -1
         if index >= 0:
             self.tabs.removeTab(index)
             page.deleteLater()
@@ -144,6 +207,8 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
+        if isinstance(widget, LoadingPage):
+            widget.task.cancel()  # the reader stops at its next step; nothing is left behind
         if widget is not None:
             self.tabs.removeTab(index)
             widget.deleteLater()
@@ -163,6 +228,8 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         view = self.current_view()
+        self.save_as_action.setEnabled(view is not None)
+        self.find_action.setEnabled(view is not None)
         if view is None:
             self.setWindowTitle("kinspect")
             return
@@ -171,3 +238,50 @@ class MainWindow(QMainWindow):
         params = f" · {doc.summary.total:,} parameters" if doc.summary else ""
         self.statusBar().showMessage(f"{doc.format}  ·  {producer}{params}")
         self.setWindowTitle(f"{os.path.basename(doc.path.rstrip(os.sep))} — kinspect")
+
+    # -- drag and drop: files, and folders (a SavedModel is a folder)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = dropped_paths(event.mimeData().urls())
+        for path in paths:
+            self.open_path(path)
+        if paths:
+            event.acceptProposedAction()
+
+    # -- window geometry, remembered between runs
+    def _restore_geometry(self) -> None:
+        store = settings.settings()
+        geometry = store.value(settings.GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = store.value(settings.STATE_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def save_geometry(self) -> None:
+        store = settings.settings()
+        store.setValue(settings.GEOMETRY_KEY, self.saveGeometry())
+        store.setValue(settings.STATE_KEY, self.saveState())
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_geometry()
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if isinstance(widget, LoadingPage):
+                widget.task.cancel()
+        super().closeEvent(event)
+
+
+def dropped_paths(urls: list) -> list[str]:  # noqa: ANN001 - list[QUrl]
+    """Local files and folders among dropped URLs, in order, without duplicates."""
+    out: list[str] = []
+    for url in urls:
+        if url.isLocalFile():
+            path = url.toLocalFile().rstrip("/") or "/"
+            if os.path.exists(path) and path not in out:
+                out.append(path)
+    return out

@@ -1,0 +1,109 @@
+"""The find bar of a document view (Ctrl+F): matches names, ops and class names, next/previous.
+
+Matching runs in `kinspect.search` (Qt-free); this widget only keeps the cursor and tells the
+view which node to select. The index is built on the first search, not when a document opens,
+so opening a 200,000-node graph does not pay for a search nobody asked for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+
+from ..model import Document
+from ..search import Cursor, SearchIndex
+
+
+class SearchBar(QWidget):
+    found = Signal(object)  # the Node to select
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.index: SearchIndex | None = None
+        self.matches: list[int] = []  # positions in the index, resolved to rows when shown
+        self.cursor = Cursor(0)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("Find name, op or class (Enter: next, Shift+Enter: previous)")
+        self.edit.setClearButtonEnabled(True)
+        self.previous_button = QToolButton(text="▲", toolTip="Previous match (Shift+F3)")
+        self.next_button = QToolButton(text="▼", toolTip="Next match (F3)")
+        self.close_button = QToolButton(text="✕", toolTip="Close (Esc)")
+        self.count_label = QLabel()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(QLabel("Find:"))
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.previous_button)
+        layout.addWidget(self.next_button)
+        layout.addWidget(self.close_button)
+        # Re-match shortly after typing stops instead of on every keystroke.
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self.run_query)
+        self.edit.textChanged.connect(lambda _t: self._debounce.start())
+        self.edit.returnPressed.connect(self._enter)
+        self.next_button.clicked.connect(self.next)
+        self.previous_button.clicked.connect(self.previous)
+        self.close_button.clicked.connect(self.hide)
+        QShortcut(QKeySequence("F3"), self, activated=self.next)
+        QShortcut(QKeySequence("Shift+F3"), self, activated=self.previous)
+        QShortcut(QKeySequence("Shift+Return"), self.edit, activated=self.previous)
+        QShortcut(QKeySequence("Escape"), self, activated=self.hide)
+        self._query = ""
+
+    def open(self) -> None:
+        """Show the bar and focus the field (Ctrl+F)."""
+        self.show()
+        self.edit.setFocus()
+        self.edit.selectAll()
+
+    def search(self, text: str) -> int:
+        """Set the query, run it now and select the first match; returns the match count."""
+        self.edit.setText(text)
+        self._debounce.stop()
+        self.run_query()
+        return len(self.matches)
+
+    def run_query(self) -> None:
+        text = self.edit.text()
+        if text == self._query and self.index is not None:
+            return
+        if self.index is None:
+            self.index = SearchIndex(self.document)
+        self._query = text
+        self.matches = self.index.find(text)
+        self.cursor = Cursor(len(self.matches))
+        if self.matches:
+            self.next()
+        else:
+            self._show_count()
+
+    def _enter(self) -> None:
+        if self.edit.text() != self._query:
+            self._debounce.stop()
+            self.run_query()
+        else:
+            self.next()
+
+    def next(self) -> None:
+        self._go(self.cursor.next())
+
+    def previous(self) -> None:
+        self._go(self.cursor.previous())
+
+    def _go(self, position: int) -> None:
+        self._show_count()
+        if position >= 0 and self.index is not None:
+            node = self.index.node(self.matches[position])
+            if node is not None:
+                self.found.emit(node)
+
+    def _show_count(self) -> None:
+        if not self.edit.text().strip():
+            self.count_label.setText("")
+        elif not self.matches:
+            self.count_label.setText("no match")
+        else:
+            self.count_label.setText(f"{self.cursor.position + 1} of {len(self.matches):,}")

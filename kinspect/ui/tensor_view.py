@@ -1,0 +1,240 @@
+"""A tensor's values: statistics, a histogram (QtCharts) and a table of a 1-D or 2-D slice.
+
+Values are read and summarised on a worker (`kinspect.tensor_stats` samples big tensors), so
+selecting a 1 GB weight never freezes the window; selecting another row while a read is running
+simply ignores the late result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import tensor_stats
+from ..model import TensorInfo
+from .workers import Task, start
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ArrayTableModel(QAbstractTableModel):
+    """A 2-D numpy array as a read-only table; cells are formatted only when drawn."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.array = np.zeros((0, 0))
+
+    def set_array(self, array: np.ndarray) -> None:
+        self.beginResetModel()
+        self.array = array
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else int(self.array.shape[0])
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else int(self.array.shape[1])
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return tensor_stats.format_value(self.array[index.row(), index.column()])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return str(section) if role == Qt.ItemDataRole.DisplayRole else None
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class TensorView(QWidget):
+    """Shows one `TensorInfo`; `load(tensor)` starts a worker, `task` is the running read."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tensor: TensorInfo | None = None
+        self.values: np.ndarray | None = None
+        self.stats: tensor_stats.TensorStats | None = None
+        self.task: Task | None = None
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.stat_labels: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key in ("min", "max", "mean", "std"):
+            label = QLabel("–")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.stat_labels[key] = label
+            form.addRow(key, label)
+        self.chart = QChart()
+        self.chart.legend().hide()
+        self.chart.setMargins(self.chart.margins() * 0)
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(160)
+        self.table_model = ArrayTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.horizontalHeader().setDefaultSectionSize(80)
+        self.slice_row = QHBoxLayout()
+        self.slice_row.addWidget(QLabel("slice"))
+        self.spins: list[QSpinBox] = []
+        self.slice_row.addStretch()
+        table_page = QWidget()
+        table_layout = QVBoxLayout(table_page)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addLayout(self.slice_row)
+        table_layout.addWidget(self.table)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.chart_view, "Histogram")
+        self.tabs.addTab(table_page, "Values")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status)
+        layout.addLayout(form)
+        layout.addWidget(self.tabs, 1)
+        self._apply_theme()
+
+    # -- loading
+    def load(self, tensor: TensorInfo) -> Task | None:
+        """Read and summarise on a worker; returns the task (None when there is nothing to read)."""
+        self.clear()
+        self.tensor = tensor
+        if not tensor.has_values:
+            self.status.setText("No stored values (shape and dtype only).")
+            return None
+        size = f"{tensor.nbytes:,} bytes" if tensor.nbytes is not None else "unknown size"
+        self.status.setText(f"Reading values ({size})…")
+
+        def work(progress: Any) -> tuple[np.ndarray, tensor_stats.TensorStats]:
+            values = tensor.read()
+            progress.check()
+            return values, tensor_stats.compute(values)
+
+        task = Task(work)
+        task.signals.finished.connect(lambda result, t=tensor: self._loaded(t, *result))
+        task.signals.failed.connect(lambda msg, _d, t=tensor: self._failed(t, msg))
+        self.task = task
+        return start(task)
+
+    def clear(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        self.task = None
+        self.tensor = None
+        self.values = None
+        self.stats = None
+        for label in self.stat_labels.values():
+            label.setText("–")
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        self.table_model.set_array(np.zeros((0, 0)))
+        self._set_spins(())
+
+    def _failed(self, tensor: TensorInfo, message: str) -> None:
+        if tensor is self.tensor:
+            self.status.setText(f"Cannot read the values: {message}")
+            self.task = None
+
+    def _loaded(self, tensor: TensorInfo, values: np.ndarray,
+                stats: tensor_stats.TensorStats) -> None:
+        if tensor is not self.tensor:  # the user moved on while this was reading
+            return
+        self.task = None
+        self.values = values
+        self.stats = stats
+        note = f"{stats.size:,} values"
+        if stats.sampled:
+            note += f"; statistics and histogram from a sample of {stats.count:,}"
+        if stats.nonfinite:
+            note += f"; {stats.nonfinite:,} NaN/Inf left out"
+        self.status.setText(note + ".")
+        for key, label in self.stat_labels.items():
+            value = getattr(stats, key)
+            label.setText("–" if value is None else f"{value:.6g}")
+        self._plot(stats)
+        self._set_spins(values.shape[:-2] if values.ndim > 2 else ())
+        self._show_slice()
+
+    # -- histogram
+    def _plot(self, stats: tensor_stats.TensorStats) -> None:
+        if not stats.counts:
+            return
+        bars = QBarSet("count")
+        bars.append([float(c) for c in stats.counts])
+        series = QBarSeries()
+        series.setBarWidth(1.0)
+        series.append(bars)
+        self.chart.addSeries(series)
+        x_axis = QBarCategoryAxis()
+        edges = stats.edges
+        x_axis.append([f"{(edges[i] + edges[i + 1]) / 2:.3g}" for i in range(len(edges) - 1)])
+        x_axis.setLabelsAngle(-90)
+        y_axis = QValueAxis()
+        y_axis.setRange(0, max(stats.counts) or 1)
+        y_axis.setLabelFormat("%d")
+        self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x_axis)
+        series.attachAxis(y_axis)
+
+    def histogram_counts(self) -> list[float]:
+        """The plotted bar heights (what tests compare with numpy's own histogram)."""
+        out: list[float] = []
+        for series in self.chart.series():
+            for bar_set in series.barSets():  # type: ignore[attr-defined]
+                out += [bar_set.at(i) for i in range(bar_set.count())]
+        return out
+
+    # -- values table
+    def _set_spins(self, dims: tuple[int, ...]) -> None:
+        for spin in self.spins:
+            self.slice_row.removeWidget(spin)
+            spin.deleteLater()
+        self.spins = []
+        for i, dim in enumerate(dims):
+            spin = QSpinBox()
+            spin.setRange(0, max(0, dim - 1))
+            spin.setPrefix(f"axis {i}: ")
+            spin.valueChanged.connect(lambda _v: self._show_slice())
+            self.slice_row.insertWidget(1 + i, spin)
+            self.spins.append(spin)
+
+    def _show_slice(self) -> None:
+        if self.values is None:
+            return
+        leading = tuple(spin.value() for spin in self.spins)
+        self.table_model.set_array(tensor_stats.slice_2d(self.values, leading))
+
+    # -- palette
+    def _apply_theme(self) -> None:
+        theme = QChart.ChartTheme.ChartThemeDark if is_dark(self.palette()) \
+            else QChart.ChartTheme.ChartThemeLight
+        self.chart.setTheme(theme)
+        self.chart.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)

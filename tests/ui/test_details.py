@@ -1,0 +1,203 @@
+"""The details pane: tensor statistics, histogram and values table read on a worker, the
+config pretty-printed, copy actions, and error rows with an icon."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import h5py
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QMenu
+
+from kinspect.formats import open_document
+from kinspect.model import Document, GraphNode, Kind, Node, TensorInfo
+from kinspect.ui.details import copy_menu, copy_names
+from kinspect.ui.document_view import DocumentView
+from kinspect.ui.tensor_view import is_dark
+from kinspect.ui.tree_model import NAME
+
+from ..conftest import corpus
+from .generated import broken_document
+
+
+def _view(qtbot, doc: Document) -> DocumentView:
+    view = DocumentView(doc)
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    return view
+
+
+def _select_and_wait(qtbot, view: DocumentView, node: Node) -> None:
+    view.select_node(node)
+    tensor_view = view.details.tensor_view
+    qtbot.waitUntil(lambda: tensor_view.stats is not None, timeout=20_000)
+
+
+def test_weight_statistics_histogram_and_values_from_a_real_file(qtbot):
+    path = corpus("keras_h5_full/carnd_1560800/model.h5")
+    doc = open_document(path)
+    view = _view(qtbot, doc)
+    kernel = doc.root.find("conv2d_1/kernel:0")
+    _select_and_wait(qtbot, view, kernel)
+    with h5py.File(path, "r") as f:  # the values as h5py itself reads them
+        expected = f["model_weights/conv2d_1/conv2d_1/kernel:0"][()].astype(np.float64)
+    tv = view.details.tensor_view
+    assert view.details.lower.currentWidget() is tv
+    labels = {k: float(v.text()) for k, v in tv.stat_labels.items()}
+    assert labels["min"] == pytest.approx(expected.min(), rel=1e-5)
+    assert labels["max"] == pytest.approx(expected.max(), rel=1e-5)
+    assert labels["mean"] == pytest.approx(expected.mean(), rel=1e-4, abs=1e-7)
+    assert labels["std"] == pytest.approx(expected.std(), rel=1e-4)
+    counts, _edges = np.histogram(expected, bins=50)
+    assert tv.histogram_counts() == counts.astype(float).tolist()
+    # (5, 5, 3, 24): the table shows kernel[i, j] as 3 x 24 with a spin box per leading axis
+    assert len(tv.spins) == 2
+    model = tv.table_model
+    assert (model.rowCount(), model.columnCount()) == (3, 24)
+    tv.spins[0].setValue(4)
+    tv.spins[1].setValue(2)
+    assert float(model.data(model.index(1, 7))) == pytest.approx(expected[4, 2, 1, 7], rel=1e-5)
+
+
+def test_one_dimensional_tensor_is_a_column(qtbot):
+    doc = open_document(corpus("keras_h5_full/cryptoann_0xart/model.h5"))
+    view = _view(qtbot, doc)
+    bias = next(n for n in doc.root.walk() if n.kind == Kind.WEIGHT and "bias" in n.name)
+    _select_and_wait(qtbot, view, bias)
+    model = view.details.tensor_view.table_model
+    values = bias.tensor.read()
+    assert (model.rowCount(), model.columnCount()) == (values.shape[0], 1)
+    assert float(model.data(model.index(0, 0))) == pytest.approx(float(values[0]), rel=1e-5)
+
+
+def test_big_tensor_is_read_on_a_worker_and_sampled(qtbot, tmp_path):
+    """64 MB of float32 written with h5py; the event loop keeps turning while it is read."""
+    path = tmp_path / "big.h5"
+    data = np.arange(16_000_000, dtype=np.float32).reshape(4000, 4000)
+    with h5py.File(path, "w") as f:
+        f["w"] = data
+    expected_mean = float(data.astype(np.float64).mean())
+    del data
+
+    def slow_load() -> np.ndarray:
+        time.sleep(0.5)  # a slow disk: the window must not wait for it
+        with h5py.File(path, "r") as f:
+            return f["w"][()]
+
+    tensor = TensorInfo("w", (4000, 4000), "float32", loader=slow_load)
+    root = Node(Kind.MODEL, "m", "Model")
+    weight = root.add(Node(Kind.WEIGHT, "w", "weight", tensor=tensor))
+    view = _view(qtbot, Document(str(path), "keras-weights-h5", root))
+    ticks = []
+    timer = QTimer(interval=20, timeout=lambda: ticks.append(time.monotonic()))
+    timer.start()
+    started = time.monotonic()
+    view.select_node(weight)
+    assert time.monotonic() - started < 0.3  # select_node returned before the read finished
+    tv = view.details.tensor_view
+    qtbot.waitUntil(lambda: tv.stats is not None, timeout=30_000)
+    timer.stop()
+    assert len(ticks) >= 10
+    assert max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) < 0.4
+    assert tv.stats.sampled and tv.stats.size == 16_000_000
+    assert float(tv.stat_labels["mean"].text()) == pytest.approx(expected_mean, rel=1e-3)
+    assert "sample" in tv.status.text()
+    assert (tv.table_model.rowCount(), tv.table_model.columnCount()) == (4000, 4000)
+
+
+def test_a_late_result_for_a_previous_selection_is_ignored(qtbot):
+    slow = TensorInfo("slow", (3,), "float32",
+                      loader=lambda: (time.sleep(0.4), np.ones(3, np.float32))[1])
+    fast = TensorInfo("fast", (2,), "float32", loader=lambda: np.array([5, 7], np.float32))
+    root = Node(Kind.MODEL, "m", "Model")
+    a = root.add(Node(Kind.WEIGHT, "slow", "weight", tensor=slow))
+    b = root.add(Node(Kind.WEIGHT, "fast", "weight", tensor=fast))
+    view = _view(qtbot, Document("x.h5", "keras-h5", root))
+    view.select_node(a)
+    task = view.details.tensor_view.task
+    view.select_node(b)
+    qtbot.waitUntil(lambda: view.details.tensor_view.stats is not None, timeout=10_000)
+    with qtbot.waitSignal(task.signals.finished, timeout=10_000, raising=False):
+        pass
+    qtbot.wait(50)
+    assert view.details.tensor_view.tensor is fast
+    assert view.details.tensor_view.stat_labels["mean"].text() == "6"
+
+
+def test_layer_config_is_pretty_printed(qtbot):
+    doc = open_document(corpus("keras_h5_full/carnd_1560800/model.h5"))
+    view = _view(qtbot, doc)
+    conv = doc.root.find("conv2d_1")
+    view.select_node(conv)
+    text = view.details.text.toPlainText()
+    assert view.details.lower.currentWidget() is view.details.text
+    assert json.loads(text) == conv.ref.config
+    assert "\n  " in text  # indented, one key per line
+    assert dict(view.details.node_rows)["type"] == "Conv2D"
+
+
+def test_graph_node_details_show_inputs_and_outputs(qtbot):
+    gn = GraphNode("dense_1/Softmax", "Softmax", ["dense_1/BiasAdd"], ["dense_1/Softmax:0"])
+    root = Node(Kind.MODEL, "g", "GraphDef")
+    row = root.add(Node(Kind.GRAPH_NODE, gn.name, gn.op, ref=gn))
+    view = _view(qtbot, Document("g.pb", "tf-graphdef", root, nodes=[gn]))
+    view.select_node(row)
+    shown = json.loads(view.details.text.toPlainText())
+    assert shown["inputs"] == ["dense_1/BiasAdd"] and shown["outputs"] == ["dense_1/Softmax:0"]
+
+
+def test_copy_name_and_tensor_name(qtbot):
+    node = Node(Kind.GRAPH_NODE, "dense_1/Softmax", "Softmax")
+    assert copy_names(node) == [("Copy name", "dense_1/Softmax"),
+                                ("Copy tensor name (:0)", "dense_1/Softmax:0")]
+    weight = Node(Kind.WEIGHT, "kernel", "weight",
+                  tensor=TensorInfo("dense/kernel:0", (2, 2), "float32"))
+    assert ("Copy stored name", "dense/kernel:0") in copy_names(weight)
+    menu = QMenu()
+    copy_menu(menu, node)
+    actions = {a.text(): a for a in menu.actions()}
+    actions["Copy tensor name (:0)"].trigger()
+    assert QGuiApplication.clipboard().text() == "dense_1/Softmax:0"
+    actions["Copy name"].trigger()
+    assert QGuiApplication.clipboard().text() == "dense_1/Softmax"
+
+
+def test_broken_parts_are_rows_with_an_error_icon(qtbot):
+    doc = broken_document()
+    view = _view(qtbot, doc)
+    model = view.model
+    top = model.index(0, 0)
+    rows = {model.data(model.index(r, NAME, top)): model.index(r, NAME, top)
+            for r in range(model.rowCount(top))}
+    bad = rows["dense/bias:0"]
+    assert model.data(bad, 1) is not None  # DecorationRole: the error icon
+    assert model.data(rows["dense/kernel:0"], 1) is None
+    assert "bad checksum" in model.data(bad, 3)  # ToolTipRole carries the message
+    optimizer = rows["Optimizer state"]
+    view.tree.expand(optimizer)
+    error_row = model.index(0, NAME, optimizer)
+    assert model.data(error_row) == "error"
+    assert model.data(error_row, 1) is not None
+    assert "truncated dataset" in model.data(error_row, 3)
+    view.tree.setCurrentIndex(error_row)
+    assert "truncated dataset" in dict(view.details.node_rows)["error"]
+
+
+def test_histogram_follows_a_dark_palette(qtbot):
+    doc = broken_document()
+    view = _view(qtbot, doc)
+    tv = view.details.tensor_view
+    dark = QPalette(tv.palette())
+    roles = QPalette.ColorRole
+    for role, color in ((roles.Window, "#202124"), (roles.Base, "#181818"),
+                        (roles.WindowText, "#e8eaed")):
+        dark.setColor(role, color)
+    tv.setPalette(dark)
+    assert is_dark(tv.palette())
+    assert tv.chart.theme() == tv.chart.ChartTheme.ChartThemeDark
+    assert tv.chart.backgroundBrush().color().name() == "#181818"
