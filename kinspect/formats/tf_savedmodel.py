@@ -116,7 +116,8 @@ def tensor_spec(info: Any) -> TensorSpec:
         name = "composite tensor"
     else:
         name = info.name
-    shape = tf_tensor.shape_of(info.tensor_shape) if info.HasField("tensor_shape") else None
+    # An absent tensor_shape reads as a scalar, as `saved_model_cli` prints it: "()".
+    shape = tf_tensor.shape_of(info.tensor_shape)
     return TensorSpec(name, tf_protos.dtype_name(info.dtype), shape)
 
 

@@ -1,0 +1,130 @@
+"""Ground truth for tests/test_graph_formats.py, computed by TensorFlow itself in a subprocess.
+
+Run as `python tests/graph_truth.py OUTDIR CORPUS`: builds the generated fixtures (a graph with
+multi-output ops and control inputs, as .pb and .pbtxt; a SavedModel with several signatures)
+and writes OUTDIR/truth.json with what TensorFlow says about them and about the corpus files:
+op outputs and inputs, `saved_model_cli show --all` signature text, `tf.train.list_variables`
+and `tf.train.load_variable` values. Kept out of the test process so that importing TensorFlow
+(4-5 s) happens once and does not leak into tests that check it is never imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+from tensorflow.python.tools import saved_model_cli, saved_model_utils  # noqa: E402
+
+CORPUS_SAVEDMODELS = [
+    "savedmodel/tfserving_half_plus_two_cpu/00000123",
+    "savedmodel/tfserving_half_plus_two_tf2_cpu/00000123",
+    "savedmodel/tf2onnx_regression_saved_model",
+    "savedmodel/tfjs_node_times_three_float",
+    "savedmodel/tfjs_node_module_with_multiple_signatures",
+    "savedmodel/tfnet_keras_chengen_tsai",
+]
+CORPUS_CHECKPOINTS = [
+    "tf1_checkpoint/tf2onnx_regression_checkpoint/model",
+    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123/export",
+    "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2/ckpt",
+    "savedmodel/tfserving_half_plus_two_tf2_cpu/00000123/variables/variables",
+    "savedmodel/tfnet_keras_chengen_tsai/variables/variables",
+]
+
+
+def multi_output_graph(out: str) -> dict:
+    """Split, Unique, TopKV2 and control dependencies; what TensorFlow says each op makes."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [6], name="x")
+        a, b, c = tf.split(x, 3, name="split")
+        _values, idx = tf.unique(x, name="uniq")
+        with tf.control_dependencies([a.op, _values.op]):
+            tf.identity(c, name="after_split")
+        tf.add(b, tf.cast(idx[:2], tf.float32), name="sum")
+        top = tf.math.top_k(x, k=2, name="top")
+        tf.identity(top.indices, name="top_idx")
+        tf.no_op(name="init")
+    tf.io.write_graph(g.as_graph_def(), out, "multi.pb", as_text=False)
+    tf.io.write_graph(g.as_graph_def(), out, "multi.pbtxt", as_text=True)
+    ops = {}
+    for op in g.get_operations():
+        ops[op.name] = {
+            "op": op.type,
+            "outputs": [t.name for t in op.outputs],
+            "inputs": [t.name[:-2] if t.name.endswith(":0") else t.name for t in op.inputs]
+            + ["^" + c.name for c in op.control_inputs],
+        }
+    return ops
+
+
+class Several(tf.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="w")
+        self.k = tf.Variable(3, name="k")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32, name="features")])
+    def predict(self, features: tf.Tensor) -> dict:
+        scores = features @ self.w
+        return {"scores": scores, "best": tf.argmax(scores, axis=1)}
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int32, name="n"),
+                                  tf.TensorSpec([3], tf.string, name="words")])
+    def count(self, n: tf.Tensor, words: tf.Tensor) -> dict:
+        return {"total": n * self.k, "lengths": tf.strings.length(words)}
+
+
+def several_signatures(out: str) -> str:
+    m = Several()
+    path = os.path.join(out, "several")
+    tf.saved_model.save(m, path, signatures={"serving_default": m.predict, "count": m.count})
+    return path
+
+
+def cli_signatures(model_dir: str) -> dict[str, str]:
+    """Each signature exactly as `saved_model_cli show --all` prints it."""
+    saved = saved_model_utils.read_saved_model(model_dir)
+    out = {}
+    for mg in saved.meta_graphs:
+        for key in sorted(mg.signature_def):
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                saved_model_cli._show_inputs_outputs_mgd(mg, key, indent=1)
+            out[key] = buf.getvalue()
+    return out
+
+
+def checkpoint_values(prefix: str) -> dict:
+    return {name: {"shape": list(shape),
+                   "value": tf.train.load_variable(prefix, name).tolist()
+                   if name != "_CHECKPOINTABLE_OBJECT_GRAPH" else None}
+            for name, shape in tf.train.list_variables(prefix)}
+
+
+def main(out: str, corpus: str) -> None:
+    truth: dict = {"multi": multi_output_graph(out)}
+    several = several_signatures(out)
+    truth["several_dir"] = several
+    truth["signatures"] = {"several": cli_signatures(several)}
+    truth["variables"] = {"several": checkpoint_values(os.path.join(several, "variables",
+                                                                   "variables"))}
+    for rel in CORPUS_SAVEDMODELS:
+        if os.path.isdir(os.path.join(corpus, rel)):
+            truth["signatures"][rel] = cli_signatures(os.path.join(corpus, rel))
+    for rel in CORPUS_CHECKPOINTS:
+        prefix = os.path.join(corpus, rel)
+        if os.path.exists(prefix) or os.path.exists(prefix + ".index"):
+            truth["variables"][rel] = checkpoint_values(prefix)
+    with open(os.path.join(out, "truth.json"), "w") as f:
+        json.dump(truth, f, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
