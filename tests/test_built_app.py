@@ -1,0 +1,102 @@
+"""The PyInstaller app in dist/kinspect/ (built by `make app`), run as a user runs it.
+
+Building takes many minutes and >1 GB, too slow for CI: these tests run only when
+dist/kinspect/kinspect exists (`make app && scripts/check_app.sh`), and skip otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, corpus
+
+APP = ROOT / "dist" / "kinspect" / ("kinspect.exe" if os.name == "nt" else "kinspect")
+H5 = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"  # 849 params, 4 layers
+
+pytestmark = pytest.mark.skipif(not APP.is_file(), reason="no built app: run `make app`")
+
+
+def _run(*args: str, env: dict[str, str] | None = None,
+         timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(APP), *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})), cwd=ROOT, check=False)
+
+
+def test_version() -> None:
+    done = _run("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("kinspect ")
+
+
+def test_info_reads_a_corpus_file() -> None:
+    done = _run("info", str(corpus(H5)), "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["format"] == "keras-h5"
+    assert info["params"]["total"] == 849
+    assert info["producer"]["keras_version"] == "2.10.0"
+
+
+def test_bad_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "model.h5"
+    bad.write_bytes(b"not a model at all")
+    done = _run("info", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.startswith("kinspect: ") and "Traceback" not in done.stderr
+
+
+def test_screenshot_of_the_tree(tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "tree.png"
+    done = _run("--screenshot", str(out), str(corpus(H5)),
+                env={"QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert image.width() >= 800 and image.height() >= 500
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 17)
+               for y in range(0, image.height(), 17)}
+    assert len(colours) > 20  # a drawn window, not a blank grab
+
+
+def test_screenshot_of_the_netron_view(tmp_path: Path) -> None:
+    """QtWebEngine's helper process and netron's static files made it into the bundle."""
+    out = tmp_path / "netron.png"
+    done = _run("--screenshot", str(out), "--view", "netron", str(corpus(H5)),
+                env={"QT_QPA_PLATFORM": "offscreen",
+                     "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"})
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_conversion_imports_tensorflow_inside_the_bundle(tmp_path: Path) -> None:
+    """Converting needs TensorFlow/Keras, imported lazily: they must be in the bundle."""
+    dst = tmp_path / "model.keras"
+    done = _run("convert", str(corpus(H5)), str(dst), "--verify", "--json", timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    diff = report["max_abs_diff"]  # one number, or one per output tensor
+    assert (max(diff.values()) if isinstance(diff, dict) else diff) < 1e-5
+    assert report["verified"] is True
+    assert dst.is_file()
+
+
+def test_install_desktop_points_at_the_bundle(tmp_path: Path) -> None:
+    if shutil.which("xdg-mime") is None:
+        pytest.skip("xdg-mime not installed")
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CURRENT_DESKTOP": ""}
+    done = _run("--install-desktop", env=env)
+    assert done.returncode == 0, done.stderr
+    entry = (tmp_path / "data" / "applications" / "kinspect.desktop").read_text()
+    assert f"Exec={APP} %f" in entry.splitlines()
+    query = subprocess.run(["xdg-mime", "query", "default", "application/x-hdf5"],
+                           capture_output=True, text=True, env=dict(os.environ, **env),
+                           check=False)
+    assert query.stdout.strip() == "kinspect.desktop"
