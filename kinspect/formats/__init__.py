@@ -18,6 +18,10 @@ from .probe import Probe
 # skipped (listed in `broken_readers()`), so one broken reader never takes the others down.
 READER_MODULES: list[str] = [
     "keras_h5",
+    "keras_weights_h5",
+    "keras_zip",
+    "keras_json",
+    "keras_yaml",
     # Graph formats (read as data, without TensorFlow's runtime).
     "tf_savedmodel",
     "tf_checkpoint",

@@ -80,7 +80,9 @@ def _bidirectional_children(layer: Layer, config: dict[str, Any]) -> None:
         if isinstance(config.get(key), dict):
             continue
         child = _layer(inner, 1)
-        child.name = f"{prefix}_{inner_name}"
+        # Keras 2 names the copies forward_<inner>; Keras 3 stores the name already prefixed.
+        child.name = inner_name if str(inner_name).startswith(f"{prefix}_") \
+            else f"{prefix}_{inner_name}"
         if child.name not in names:
             layer.layers.append(child)
 

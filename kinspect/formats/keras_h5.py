@@ -66,16 +66,24 @@ def _attr_preview(value: object) -> str:
 
 
 def version_warnings(keras_version: str) -> list[str]:
-    """What a user should know before loading the file with today's Keras."""
+    """What a user should know before loading the file with today's Keras.
+
+    Checked with Keras 3.15.1 and tf_keras 2.21 on the corpus: Keras 3 fails on files from
+    standalone Keras 2.0-2.3 and tf.keras before 2.2.4 (2.1.6-tf, 2.2.2 and, per TECH-NOTES,
+    2.0.8 and 2.3.1), which tf_keras reads; it loads 2.2.4-tf, 2.10.0 and Keras 3 legacy files.
+    """
     if not keras_version:
         return ["file records no keras_version"]
-    match_ = re.match(r"(\d+)\.(\d+)", keras_version)
+    match_ = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", keras_version)
     if not match_:
         return [f"unrecognised keras_version '{keras_version}'"]
-    major, minor = int(match_.group(1)), int(match_.group(2))
-    if major < 2 or (major == 2 and minor <= 3 and "-tf" not in keras_version):
+    major, minor, patch = (int(g or 0) for g in match_.groups())
+    tf_keras = "-tf" in keras_version
+    too_old = major < 2 or (major == 2 and minor < 4 and not tf_keras) or \
+        (major == 2 and tf_keras and (minor, patch) < (2, 4))
+    if too_old:
         return [f"saved by Keras {keras_version}; Keras 3 cannot load this file directly "
-                "(kinspect reads it, and converts it through tf_keras)"]
+                "(tf_keras can; kinspect reads it, and converts it through tf_keras)"]
     if major == 2:
         return [f"saved by Keras {keras_version} (Keras 2); Keras 3 loads it as a legacy file"]
     return []

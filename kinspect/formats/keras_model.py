@@ -151,11 +151,24 @@ def build_document(path: str, format_id: str, model: Layer, *,
             attrs.add(Node(Kind.ATTRIBUTE, key, "attribute", attrs={"value": value}))
         root.add(attrs)
     return Document(path=path, format=format_id, root=root, producer=producer,
-                    summary=summary, layers=list(model.layers), warnings=list(warnings or []),
+                    summary=summary, layers=list(model.layers),
+                    warnings=list(warnings or []) + code_warnings(model),
                     extra={"model": {
                         "name": model.name, "class_name": model.class_name,
                         "inputs": keras_config.io_layer_names(model, "input_layers"),
                         "outputs": keras_config.io_layer_names(model, "output_layers")}})
+
+
+def code_warnings(model: Layer) -> list[str]:
+    """Lambda layers hold Python bytecode: loading them runs it (Keras 3 refuses by default;
+    tf_keras failed here on bytecode written by another Python version)."""
+    out = []
+    for layer in model.walk():
+        if layer.class_name == "Lambda" and isinstance(layer.config, dict):
+            out.append(f"layer '{layer.name}' is a Lambda holding Python "
+                       f"{layer.config.get('function_type', 'code')}: Keras 3 refuses to load "
+                       "it unless safe_mode=False, which runs that code")
+    return out
 
 
 def compact_json(value: Any) -> str:

@@ -1,0 +1,115 @@
+"""A safe YAML loader for Keras `to_yaml` files.
+
+Keras 2 wrote tuples as `!!python/tuple`, which `yaml.safe_load` refuses. This loader reads that
+one tag as a plain list and refuses every other python tag with a FormatError naming it; it never
+constructs Python objects (it extends PyYAML's SafeLoader, which has no object constructors).
+Alias expansion is bounded before construction, so a "billion laughs" file is refused instead of
+exhausting memory when the result is walked or serialised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from ..errors import FormatError
+
+PYTHON_TAG_PREFIX = "tag:yaml.org,2002:python/"
+TUPLE_TAG = PYTHON_TAG_PREFIX + "tuple"
+# Expanded node count allowed after resolving aliases (a Keras config has a few thousand).
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def short_tag(tag: str) -> str:
+    """`tag:yaml.org,2002:python/object/apply:os.system` -> `!!python/object/apply:os.system`."""
+    if tag.startswith("tag:yaml.org,2002:"):
+        return "!!" + tag[len("tag:yaml.org,2002:"):]
+    return tag
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader + `!!python/tuple` as list; every other non-standard tag is an error."""
+
+
+def _tuple_as_list(loader: _Loader, node: Node) -> list[Any]:
+    return loader.construct_sequence(node, deep=True)  # type: ignore[arg-type]
+
+
+def _refuse(loader: _Loader, suffix: str, node: Node) -> Any:
+    tag = short_tag(node.tag)
+    where = node.start_mark.line + 1 if node.start_mark else "?"
+    if node.tag.startswith(PYTHON_TAG_PREFIX):
+        raise FormatError(f"YAML holds python tag {tag} (line {where}); kinspect refuses "
+                          "python tags other than !!python/tuple: they construct Python objects")
+    raise FormatError(f"YAML holds unsupported tag {tag} (line {where})")
+
+
+_Loader.add_constructor(TUPLE_TAG, _tuple_as_list)
+_Loader.add_multi_constructor(PYTHON_TAG_PREFIX, lambda lo, suffix, node: _refuse(lo, suffix, node))
+_Loader.add_multi_constructor("!", lambda lo, suffix, node: _refuse(lo, suffix, node))
+_Loader.add_multi_constructor("tag:", lambda lo, suffix, node: _refuse(lo, suffix, node))
+
+
+def _check_expansion(root: Node, limit: int) -> None:
+    """Count nodes as if every alias were copied; memoised so the count itself stays cheap."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not done:
+            sizes[key] = -1  # in progress: on the current path
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        if any(sizes.get(id(c)) == -1 for c in children):
+            raise FormatError("YAML holds a recursive alias (a node that contains itself)")
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if total > limit:
+            raise FormatError(f"YAML aliases expand to more than {limit:,} nodes; refused")
+        sizes[key] = total
+
+
+def load(text: str, max_nodes: int = MAX_EXPANDED_NODES) -> Any:
+    """Parse YAML text; python tags other than tuple, and alias bombs, raise FormatError."""
+    loader = _Loader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise FormatError(f"not valid YAML: {' '.join(str(exc).split())}") from exc
+        if root is None:
+            return None
+        _check_expansion(root, max_nodes)
+        try:
+            return loader.construct_document(root)
+        except yaml.YAMLError as exc:
+            raise FormatError(f"YAML cannot be read safely: {' '.join(str(exc).split())}") \
+                from exc
+    finally:
+        loader.dispose()
+
+
+def python_tags(text: str) -> list[str]:
+    """Every distinct python tag in the text (`!!python/tuple` included), in order of first
+    appearance, found by parsing events only: nothing is constructed. For the safety scan."""
+    found: list[str] = []
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            tag = getattr(event, "tag", None)
+            if tag and tag.startswith(PYTHON_TAG_PREFIX):
+                short = short_tag(tag)
+                if short not in found:
+                    found.append(short)
+    except yaml.YAMLError:
+        pass  # a broken tail still reports the tags seen before it
+    return found
