@@ -1,0 +1,145 @@
+"""One conversion's context: the source loaded once, lazily, in the form a target needs.
+
+A target asks for `job.keras` (a live Keras model) or `job.frozen` (a frozen GraphDef); each
+is built on first use, so targets that copy data (JSON, YAML, weights) load nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..errors import InvalidRequest
+from ..progress import Progress
+from . import freeze
+from .keras_load import KerasModel, load_model, load_pair
+from .result import ConvertReport
+from .sources import savedmodel_dir, source_format
+
+KERAS_MODEL_FORMATS = ("keras-h5", "keras")
+
+
+@dataclass
+class Options:
+    """Everything a conversion can be told; the GUI fills the same fields as the CLI."""
+
+    arch: str | None = None  # architecture file for a weights-only source
+    outputs: list[str] | None = None  # node names, `:0` optional
+    signature: str | None = None  # SavedModel signature to freeze
+    verify: bool = False
+    force: bool = False
+    trust_code: bool = False
+    version: int = 1  # TF Serving version folder
+    opset: int | None = None  # ONNX opset (tf2onnx's default when None)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None) -> Options:
+        values = dict(values or {})
+        known = {k: values.pop(k) for k in list(values) if k in cls.__dataclass_fields__}
+        outputs = known.get("outputs")
+        if isinstance(outputs, str):
+            known["outputs"] = [o for o in outputs.split(",") if o.strip()]
+        return cls(**known, extra=values)
+
+
+class Job:
+    def __init__(self, src: str, dst: str, target: str, options: Options,
+                 progress: Progress, fmt: str | None = None) -> None:
+        self.src = os.path.abspath(src)
+        self.dst = os.path.abspath(dst)
+        self.target = target
+        self.options = options
+        self.progress = progress
+        self.format = fmt or source_format(self.src)
+        self.report = ConvertReport(self.src, self.dst, self.format, target)
+
+    @property
+    def is_keras_savedmodel(self) -> bool:
+        return self.format == "tf-savedmodel" and os.path.isfile(
+            os.path.join(self.savedmodel, "keras_metadata.pb"))
+
+    @cached_property
+    def savedmodel(self) -> str:
+        return str(savedmodel_dir(self.src))
+
+    @property
+    def has_keras_model(self) -> bool:
+        return self.format in KERAS_MODEL_FORMATS or self.is_keras_savedmodel or (
+            self.format == "keras-weights-h5" and self.options.arch is not None)
+
+    @cached_property
+    def keras(self) -> KerasModel:
+        """The source as a live Keras model (runs the code check first)."""
+        self.progress.step(0.1, "loading the Keras model")
+        if self.format == "keras-weights-h5":
+            if not self.options.arch:
+                raise InvalidRequest("weights-only file: pass the architecture with --arch",
+                                     self.src)
+            km = load_pair(self.src, self.options.arch, source_format(self.options.arch),
+                           self.options.trust_code)
+            self.report.weights_report = km.weights_report
+        elif self.format == "tf-savedmodel":
+            km = load_model(self.savedmodel, self.format, self.options.trust_code)
+        elif self.format in KERAS_MODEL_FORMATS:
+            km = load_model(self.src, self.format, self.options.trust_code)
+        else:
+            raise InvalidRequest(f"{self.format} is not a Keras model; convert it to a graph "
+                                 "format (tf-graphdef, tflite, onnx)", self.src)
+        self.report.loaded_with = km.lib
+        self.report.warnings += km.warnings
+        return km
+
+    @cached_property
+    def frozen(self) -> freeze.Frozen:
+        """The source as a frozen GraphDef, pruned to --outputs when given."""
+        self.progress.step(0.3, "freezing the graph")
+        outputs = self.options.outputs
+        if self.has_keras_model:
+            frozen, _ = freeze.from_keras(self.keras.model)
+            if outputs:
+                frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs),
+                                       frozen.inputs, [freeze.tensor_name(o) for o in outputs])
+        elif self.format == "tf-savedmodel":
+            frozen = freeze.from_savedmodel(self.savedmodel, self.options.signature)
+            if outputs:
+                frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs), frozen.inputs,
+                                       [freeze.tensor_name(o) for o in outputs],
+                                       warnings=frozen.warnings)
+        elif self.format == "tf-checkpoint":
+            frozen = freeze.from_checkpoint(self.src, outputs)
+        elif self.format == "tf-graphdef":
+            frozen = freeze.from_graphdef(self.src, outputs)
+        else:
+            raise InvalidRequest(f"cannot make a TensorFlow graph from {self.format}", self.src)
+        self.report.warnings += frozen.warnings
+        self.report.output_aliases = frozen.output_aliases
+        return frozen
+
+    def reference(self, arrays: list[Any]) -> list[Any]:
+        """The source's own outputs on ARRAYS (run as the source, not as our result)."""
+        from . import verify
+
+        if self.has_keras_model:
+            outs = verify.run_keras(self.keras.model, arrays)
+            if self.options.outputs:  # pruned to inner nodes: run the unpruned frozen graph
+                return verify.run_graph(freeze.from_keras(self.keras.model)[0].graph_def,
+                                        self.frozen.inputs, self.frozen.outputs, arrays)
+            return outs
+        if self.format == "tf-savedmodel" and not self.options.outputs:
+            import tensorflow as tf
+
+            sigs = tf.saved_model.load(self.savedmodel).signatures
+            key = self.options.signature or (
+                "serving_default" if "serving_default" in sigs else sorted(sigs)[0])
+            return verify.run_signature(sigs[key], arrays)
+        if self.format == "tf-graphdef":
+            return verify.run_graph(freeze.read_graphdef(self.src), self.frozen.inputs,
+                                    self.frozen.outputs, arrays)
+        if self.format == "tf-checkpoint":
+            return freeze.run_checkpoint(self.src, self.frozen.inputs, self.frozen.outputs,
+                                         arrays)
+        return verify.run_graph(self.frozen.graph_def, self.frozen.inputs,
+                                self.frozen.outputs, arrays)

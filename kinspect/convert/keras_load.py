@@ -1,0 +1,162 @@
+"""Keras sources as a live model: Keras 3 where it can, tf_keras for old files.
+
+Also reads a source's architecture config and weights *without* deserialising anything, for
+targets that need no live model (JSON, YAML, weights) and for the code check before loading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ..errors import ConvertError, FormatError, InvalidRequest
+from .trust import require_code_trust
+
+ARCH_FORMATS = ("keras-json", "keras-yaml", "keras-h5", "keras")
+
+
+@dataclass
+class KerasModel:
+    """A loaded Keras model and how it was loaded."""
+
+    model: Any
+    lib: str  # "keras" (Keras 3) or "tf_keras" (Keras 2)
+    warnings: list[str] = field(default_factory=list)
+    weights_report: dict[str, Any] | None = None
+
+
+class _TupleLoader(yaml.SafeLoader):
+    """Safe YAML plus `!!python/tuple` as a list: Keras 2 `to_yaml` wrote shapes that way.
+    Every other python tag still fails (no code from YAML)."""
+
+
+_TupleLoader.add_constructor("tag:yaml.org,2002:python/tuple",
+                             lambda loader, node: loader.construct_sequence(node))
+
+
+def read_config(path: str, fmt: str) -> dict[str, Any]:
+    """The architecture ({class_name, config, ...}) as stored, without deserialising it."""
+    try:
+        if fmt == "keras-h5":
+            import h5py
+
+            with h5py.File(path, "r") as f:
+                raw = f.attrs["model_config"]
+            return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        if fmt == "keras":
+            with zipfile.ZipFile(path) as z:
+                return json.loads(z.read("config.json"))
+        if fmt == "keras-json":
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        if fmt == "keras-yaml":
+            with open(path, encoding="utf-8") as f:
+                return yaml.load(f, Loader=_TupleLoader)  # noqa: S506 - safe loader subclass
+    except yaml.constructor.ConstructorError as exc:
+        raise FormatError(f"YAML holds a tag kinspect will not construct: {exc.problem}",
+                          path) from exc
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, yaml.YAMLError) as exc:
+        raise FormatError(f"cannot read the architecture: {exc}", path) from exc
+    raise InvalidRequest(f"{fmt} holds no Keras architecture", path)
+
+
+def producer_version(config: dict[str, Any]) -> str:
+    return str(config.get("keras_version", ""))
+
+
+def load_model(path: str, fmt: str, trust: bool) -> KerasModel:
+    """A full Keras model file (keras-h5, keras, Keras-written SavedModel) as a live model."""
+    warnings: list[str] = []
+    if fmt == "tf-savedmodel":
+        return _load_keras_savedmodel(path, trust)
+    config = read_config(path, fmt)
+    found = require_code_trust(path, config, trust)
+    warnings += [f"trusted code: {d}" for d in found]
+    errors: list[str] = []
+    import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False, safe_mode=not trust)
+        return KerasModel(model, "keras", warnings)
+    except Exception as exc:  # noqa: BLE001 - Keras raises anything; try Keras 2 next
+        errors.append(f"Keras 3: {_short(exc)}")
+    if fmt == "keras-h5":
+        import tf_keras
+
+        try:
+            model = tf_keras.models.load_model(path, compile=False)
+            warnings.append("loaded with tf_keras (Keras 2): Keras 3 cannot read this file")
+            return KerasModel(model, "tf_keras", warnings)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"tf_keras: {_short(exc)}")
+    raise ConvertError("cannot load the model: " + "; ".join(errors), path)
+
+
+def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
+    if not os.path.isfile(os.path.join(path, "keras_metadata.pb")):
+        raise InvalidRequest("not a Keras SavedModel (no keras_metadata.pb): only graph targets "
+                             "(tf-graphdef, tflite, onnx, tf-savedmodel) apply", path)
+    require_code_trust(path, {}, trust)
+    import tf_keras
+
+    try:
+        model = tf_keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001
+        raise ConvertError(f"cannot load the Keras SavedModel with tf_keras: {_short(exc)}",
+                           path) from exc
+    return KerasModel(model, "tf_keras", ["legacy Keras SavedModel loaded with tf_keras"])
+
+
+def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
+    """A fresh (randomly initialised) model from an architecture file."""
+    if fmt in ("keras-h5", "keras"):
+        return load_model(path, fmt, trust)
+    config = read_config(path, fmt)
+    found = require_code_trust(path, config, trust)
+    text = json.dumps(config)
+    errors = []
+    import keras
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    from .upgrade import upgrade_config
+
+    upgraded = upgrade_config(config)
+    cls = keras.Sequential if upgraded.get("class_name") == "Sequential" else keras.Model
+    attempts = (lambda: keras.models.model_from_json(text),
+                lambda: cls.from_config(upgraded["config"]))
+    for attempt in attempts:
+        try:
+            with SafeModeScope(not trust):
+                model = attempt()
+            return KerasModel(model, "keras", [f"trusted code: {d}" for d in found])
+        except Exception as exc:  # noqa: BLE001 - Keras raises anything; try the next route
+            errors.append(f"Keras 3: {_short(exc)}")
+    import tf_keras
+
+    try:
+        model = tf_keras.models.model_from_json(text)
+        return KerasModel(model, "tf_keras", ["architecture built with tf_keras (Keras 2)"])
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"tf_keras: {_short(exc)}")
+    raise ConvertError("cannot build the architecture: " + "; ".join(errors), path)
+
+
+def load_pair(weights: str, arch: str, arch_fmt: str, trust: bool) -> KerasModel:
+    """Architecture + weights-only file: layers matched by name, with a report."""
+    if arch_fmt not in ARCH_FORMATS:
+        raise InvalidRequest(f"--arch must be a Keras architecture, not {arch_fmt}", arch)
+    built = model_from_arch(arch, arch_fmt, trust)
+    from .weights_match import load_weights_by_name
+
+    built.weights_report = load_weights_by_name(built.model, weights)
+    return built
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}"

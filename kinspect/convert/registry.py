@@ -1,0 +1,198 @@
+"""The exporters and the one `convert` entry point that the CLI and File > Save As call.
+
+    exporters_for(document_or_path) -> [Exporter]    targets this source can go to
+    exporter(target_id) -> Exporter                  id, label, suffixes, dialog_filter, options
+    target_for(dst, source_format) -> target id      from DST's name (`--to` overrides)
+    convert(src, dst, target=None, options=None, progress=NO_PROGRESS) -> ConvertReport
+
+Every output is atomic (see atomic.py): on error or cancel nothing is left at DST.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Cancelled, ConvertError, InvalidRequest, KinspectError
+from ..progress import NO_PROGRESS, Progress
+from . import targets as t
+from .atomic import atomic_path, check_destination
+from .job import Job, Options
+from .result import ConvertReport
+from .sources import source_format
+
+KERAS = ("keras-h5", "keras", "keras-weights-h5", "tf-savedmodel")
+GRAPH = ("keras-h5", "keras", "keras-weights-h5", "tf-savedmodel", "tf-checkpoint",
+         "tf-graphdef")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of an exporter, described for a dialog (name = Options field)."""
+
+    name: str
+    kind: str  # "bool", "str", "int", "list", "path"
+    default: Any
+    help: str
+
+
+COMMON = (Option("verify", "bool", False, "run source and result on the same inputs"),
+          Option("trust_code", "bool", False, "allow loading a model that holds code"),
+          Option("force", "bool", False, "overwrite an existing destination"))
+OUTPUTS = Option("outputs", "list", None, "output node names (':0' optional)")
+SIGNATURE = Option("signature", "str", None, "SavedModel signature to freeze")
+ARCH = Option("arch", "path", None, "architecture file for a weights-only source")
+
+
+@dataclass(frozen=True)
+class Exporter:
+    id: str
+    label: str
+    suffixes: tuple[str, ...]  # first is the default; () for a folder
+    accepts: tuple[str, ...]  # source format ids
+    write: Callable[[Job, str], None]
+    run: Callable[[Job, str, list[Any]], list[Any]] | None  # result runner for --verify
+    options: tuple[Option, ...] = COMMON
+    tolerance: float = 1e-5
+
+    @property
+    def is_dir(self) -> bool:
+        return not self.suffixes
+
+    @property
+    def dialog_filter(self) -> str:
+        """Qt file dialog filter, e.g. `Keras HDF5 (*.h5 *.hdf5)`."""
+        if self.is_dir:
+            return f"{self.label} (folder)"
+        return f"{self.label} ({' '.join('*' + s for s in self.suffixes)})"
+
+
+EXPORTERS: tuple[Exporter, ...] = (
+    Exporter("keras-h5", "Keras HDF5", (".h5", ".hdf5"), KERAS, t.write_keras_h5,
+             t.run_keras_file, COMMON + (ARCH,)),
+    Exporter("keras", "Keras 3 (.keras)", (".keras",), KERAS, t.write_keras, t.run_keras_file,
+             COMMON + (ARCH,)),
+    Exporter("keras-weights-h5", "Keras weights", (".weights.h5", ".h5"), KERAS,
+             t.write_weights, t.run_weights, COMMON + (ARCH,)),
+    Exporter("keras-json", "Keras architecture JSON", (".json",),
+             KERAS + ("keras-json", "keras-yaml"), t.write_json, None, COMMON + (ARCH,)),
+    Exporter("keras-yaml", "Keras architecture YAML", (".yaml", ".yml"),
+             KERAS + ("keras-json", "keras-yaml"), t.write_yaml, None, COMMON + (ARCH,)),
+    Exporter("tf-savedmodel", "TF SavedModel (TF Serving layout)", (), KERAS,
+             t.write_savedmodel, t.run_savedmodel,
+             COMMON + (ARCH, Option("version", "int", 1, "TF Serving version folder"))),
+    Exporter("tf-graphdef", "Frozen TensorFlow graph", (".pb", ".pbtxt"), GRAPH,
+             t.write_graphdef, t.run_graphdef, COMMON + (ARCH, OUTPUTS, SIGNATURE)),
+    Exporter("tflite", "TensorFlow Lite", (".tflite",), GRAPH, t.write_tflite, t.run_tflite,
+             COMMON + (ARCH, OUTPUTS, SIGNATURE), tolerance=1e-4),
+    Exporter("onnx", "ONNX (tf2onnx)", (".onnx",), GRAPH, t.write_onnx, t.run_onnx,
+             COMMON + (ARCH, OUTPUTS, SIGNATURE, Option("opset", "int", None, "ONNX opset"))),
+)
+
+
+def exporter(target: str) -> Exporter:
+    for exp in EXPORTERS:
+        if exp.id == target:
+            return exp
+    raise InvalidRequest(f"unknown target '{target}'; targets: "
+                         f"{', '.join(e.id for e in EXPORTERS)}")
+
+
+def exporters_for(source: Any) -> list[Exporter]:
+    """Exporters that accept SOURCE: a Document (its .format) or a path."""
+    fmt = getattr(source, "format", None)
+    if fmt is None:
+        fmt = source_format(os.fspath(source))
+    return [e for e in EXPORTERS if fmt in e.accepts]
+
+
+def target_for(dst: str, fmt: str | None = None) -> str:
+    """The target id DST's name asks for; a name without a known suffix means a folder."""
+    name = os.path.basename(dst.rstrip(os.sep)).lower()
+    if name.endswith(".weights.h5"):
+        return "keras-weights-h5"
+    for exp in EXPORTERS:
+        if any(name.endswith(s) for s in exp.suffixes):
+            return exp.id
+    if os.path.splitext(name)[1] == "":
+        return "tf-savedmodel"
+    ids = ", ".join(e.id for e in EXPORTERS)
+    raise InvalidRequest(f"cannot tell the target from the name; pass --to ({ids})", dst)
+
+
+def convert(src: str, dst: str, target: str | None = None,
+            options: Options | dict[str, Any] | None = None,
+            progress: Progress = NO_PROGRESS) -> ConvertReport:
+    """Convert SRC to DST. Raises a KinspectError (nothing left at DST) on any failure."""
+    opts = options if isinstance(options, Options) else Options.from_dict(options)
+    start = time.perf_counter()
+    src = os.fspath(src)
+    dst = os.path.abspath(os.fspath(dst))
+    if not os.path.exists(src) and not os.path.exists(src + ".meta") \
+            and not os.path.exists(src + ".index"):
+        raise InvalidRequest("no such file or directory", src)
+    check_destination(dst, opts.force)
+    fmt = source_format(src)
+    exp = exporter(target or target_for(dst, fmt))
+    if fmt not in exp.accepts:
+        raise InvalidRequest(f"cannot convert {fmt} to {exp.id}; {fmt} converts to: "
+                             f"{', '.join(e.id for e in EXPORTERS if fmt in e.accepts)}", src)
+    job = Job(src, dst, exp.id, opts, progress, fmt)
+    suffix = _suffix(dst, exp)
+    try:
+        with atomic_path(dst, opts.force, suffix) as tmp:
+            progress.step(0.05, f"converting {fmt} to {exp.id}")
+            exp.write(job, tmp)
+            progress.step(0.7, "written")
+            if opts.verify:
+                _verify(job, exp, tmp)
+            progress.step(1.0, "done")
+    except KinspectError:
+        raise
+    except KeyboardInterrupt:
+        raise Cancelled() from None
+    except Exception as exc:  # noqa: BLE001 - libraries raise anything: one line for the user
+        raise ConvertError(f"{exp.id} conversion failed: {type(exc).__name__}: "
+                           f"{' '.join(str(exc).split())[:400]}", src) from exc
+    job.report.seconds = time.perf_counter() - start
+    return job.report
+
+
+def _suffix(dst: str, exp: Exporter) -> str:
+    if exp.is_dir:
+        return ""
+    lower = dst.lower()
+    if exp.id == "keras-weights-h5":
+        return ".weights.h5"  # Keras 3 insists on it; the file is renamed to DST after
+    return next((s for s in exp.suffixes if lower.endswith(s)), exp.suffixes[0])
+
+
+def _verify(job: Job, exp: Exporter, tmp: str) -> None:
+    from . import verify
+    from .trust import require_run_trust
+
+    job.progress.step(0.75, "verifying")
+    if exp.run is None:
+        t.check_arch(job, tmp)
+        job.report.verified = True
+        job.report.warnings.append("architecture only: verified that it reads back identical; "
+                                   "no weights to run")
+        return
+    frozen = job.frozen
+    if not job.has_keras_model:
+        require_run_trust(job.src, frozen.graph_def, job.options.trust_code)
+    arrays = verify.sample(verify.graph_specs(frozen.graph_def, frozen.inputs))
+    expected = job.reference(arrays)
+    got = exp.run(job, tmp, arrays)
+    names = job.report.outputs if len(job.report.outputs) == len(expected) else frozen.outputs
+    diffs = verify.max_abs_diffs(list(names), expected, got)
+    job.report.max_abs_diff = diffs
+    job.report.tolerance = exp.tolerance
+    if not verify.within(diffs, expected, exp.tolerance):
+        raise ConvertError(f"verification failed: max_abs_diff {diffs} exceeds {exp.tolerance:g}"
+                           "; nothing written", job.src)
+    job.report.verified = True
+

@@ -1,0 +1,56 @@
+"""What a conversion reports: the result's tensor names, verification, warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ConvertReport:
+    src: str
+    dst: str
+    source_format: str
+    target: str
+    inputs: list[str] = field(default_factory=list)  # tensor names of the result, `x:0`
+    outputs: list[str] = field(default_factory=list)
+    output_aliases: dict[str, str] = field(default_factory=dict)  # signature key -> tensor
+    verified: bool = False
+    max_abs_diff: dict[str, float] | None = None  # per output, when verified
+    tolerance: float | None = None
+    serving_request: dict[str, Any] | None = None  # TF Serving REST: url, body, curl
+    weights_report: dict[str, Any] | None = None  # matched / skipped / mismatched layers
+    loaded_with: str | None = None  # "keras" (Keras 3) or "tf_keras"
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+    def human(self) -> str:
+        lines = [f"{self.src} ({self.source_format}) -> {self.dst} ({self.target})"
+                 f" in {self.seconds:.1f} s"]
+        if self.loaded_with:
+            lines.append(f"loaded with: {self.loaded_with}")
+        if self.inputs:
+            lines.append("inputs:  " + ", ".join(self.inputs))
+        if self.outputs:
+            lines.append("outputs: " + ", ".join(self.outputs))
+        for key, tensor in self.output_aliases.items():
+            lines.append(f"  signature output {key} = {tensor}")
+        if self.weights_report:
+            w = self.weights_report
+            lines.append(f"weights: {len(w['matched'])} layers matched, {len(w['skipped'])} "
+                         f"skipped, {len(w['mismatched'])} shape-mismatched")
+            lines += [f"  skipped {s['layer']}: {s['why']}" for s in w["skipped"]]
+            lines += [f"  mismatched {m['layer']}: file {m['file']} vs model {m['model']}"
+                      for m in w["mismatched"]]
+        if self.max_abs_diff is not None:
+            diffs = ", ".join(f"{k}: {v:.3g}" for k, v in self.max_abs_diff.items())
+            lines.append(f"verified (tolerance {self.tolerance:g}): max_abs_diff {diffs}")
+        if self.serving_request:
+            req = self.serving_request
+            lines.append(f"TF Serving REST request: POST {req['url']}")
+            lines.append(f"  {req['curl']}")
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)

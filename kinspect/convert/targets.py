@@ -1,0 +1,261 @@
+"""Writers, one per target id: each writes the result at a temporary path and can run it
+back for verification. Called by the registry (registry.convert), never directly by a UI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from typing import Any
+
+import yaml
+
+from ..errors import ConvertError
+from . import freeze, verify
+from .job import Job
+from .keras_load import read_config
+
+ARCH_SOURCES = ("keras-h5", "keras", "keras-json", "keras-yaml")
+
+
+# --- Keras targets ---------------------------------------------------------------------
+
+def write_keras_h5(job: Job, tmp: str) -> None:
+    km = job.keras
+    if km.lib == "tf_keras":
+        km.model.save(tmp, save_format="h5", include_optimizer=False)
+    else:
+        km.model.save(tmp, include_optimizer=False)
+
+
+def run_keras_file(job: Job, path: str, arrays: list[Any]) -> list[Any]:
+    if job.target == "keras" or job.keras.lib == "keras":
+        import keras
+
+        model = keras.models.load_model(path, compile=False, safe_mode=not job.options.trust_code)
+    else:
+        import tf_keras
+
+        model = tf_keras.models.load_model(path, compile=False)
+    return verify.run_keras(model, arrays)
+
+
+def write_keras(job: Job, tmp: str) -> None:
+    km = job.keras
+    model = km.model
+    if km.lib == "tf_keras":
+        from .upgrade import to_keras3
+
+        model = to_keras3(model, job.report.warnings)
+        job.report.warnings.append("rebuilt as a Keras 3 model (config upgraded, weights copied "
+                                   "by layer name)")
+    model.save(tmp)
+
+
+def write_weights(job: Job, tmp: str) -> None:
+    """Copy weights without deserialising the model when the source allows it."""
+    if job.format == "keras-h5" and not job.options.verify:
+        _copy_h5_weights(job.src, tmp)
+        return
+    if job.format == "keras" and not job.options.verify:
+        with zipfile.ZipFile(job.src) as z, z.open("model.weights.h5") as f, \
+                open(tmp, "wb") as out:
+            shutil.copyfileobj(f, out)
+        return
+    km = job.keras
+    if km.lib == "tf_keras":
+        km.model.save_weights(tmp, save_format="h5")
+    else:
+        km.model.save_weights(tmp)
+
+
+def _copy_h5_weights(src: str, dst: str) -> None:
+    """Full-model HDF5 -> the `save_weights` layout: model_weights' layer groups at the root."""
+    import h5py
+
+    with h5py.File(src, "r") as f, h5py.File(dst, "w") as out:
+        group = f["model_weights"]
+        for key, value in group.attrs.items():
+            out.attrs[key] = value
+        for key in ("backend", "keras_version"):
+            if key in f.attrs and key not in out.attrs:
+                out.attrs[key] = f.attrs[key]
+        for name in group:
+            f.copy(group[name], out, name=name)
+
+
+def run_weights(job: Job, path: str, arrays: list[Any]) -> list[Any]:
+    from .weights_match import load_weights_by_name
+
+    model = job.keras.model
+    lib = __import__(job.keras.lib)
+    fresh = lib.models.clone_model(model)
+    load_weights_by_name(fresh, path)
+    return verify.run_keras(fresh, arrays)
+
+
+def _config(job: Job) -> dict[str, Any]:
+    if job.format in ARCH_SOURCES:
+        return read_config(job.src, job.format)
+    if job.format == "keras-weights-h5" and job.options.arch:
+        from .sources import source_format
+
+        fmt = source_format(job.options.arch)
+        return read_config(job.options.arch, fmt)
+    return json.loads(job.keras.model.to_json())
+
+
+def write_json(job: Job, tmp: str) -> None:
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(_config(job), f, indent=2)
+
+
+def write_yaml(job: Job, tmp: str) -> None:
+    # Keras 3 has no to_yaml; a safe dump of the parsed JSON config is what it used to write,
+    # minus python tags (tuples become lists).
+    with open(tmp, "w", encoding="utf-8") as f:
+        yaml.safe_dump(_config(job), f, sort_keys=False)
+
+
+def check_arch(job: Job, path: str) -> None:
+    """Architecture targets: verified by reading the file back (no weights to run)."""
+    from .keras_load import read_config as reread
+
+    got = reread(path, job.target)
+    if got != json.loads(json.dumps(_config(job))):
+        raise ConvertError("the written architecture does not read back identical", path)
+
+
+# --- Graph targets ---------------------------------------------------------------------
+
+def write_graphdef(job: Job, tmp: str) -> None:
+    frozen = job.frozen
+    freeze.write_graphdef(frozen.graph_def, tmp, as_text=job.dst.endswith(".pbtxt"))
+    job.report.inputs, job.report.outputs = list(frozen.inputs), list(frozen.outputs)
+
+
+def run_graphdef(job: Job, path: str, arrays: list[Any]) -> list[Any]:
+    graph = freeze.read_graphdef(path)
+    return verify.run_graph(graph, job.frozen.inputs, job.frozen.outputs, arrays)
+
+
+def write_savedmodel(job: Job, tmp: str) -> None:
+    """TF Serving layout: DST/<version>/saved_model.pb with a serving_default signature."""
+    os.makedirs(tmp)
+    version_dir = os.path.join(tmp, str(job.options.version))
+    if job.has_keras_model:
+        km = job.keras
+        if km.lib == "keras":
+            km.model.export(version_dir, format="tf_saved_model", verbose=False)
+        else:
+            km.model.save(version_dir, save_format="tf", include_optimizer=False)
+    else:
+        shutil.copytree(job.savedmodel, version_dir)
+    _describe_savedmodel(job, version_dir)
+
+
+def _describe_savedmodel(job: Job, folder: str) -> None:
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved = saved_model_pb2.SavedModel()
+    with open(os.path.join(folder, "saved_model.pb"), "rb") as f:
+        saved.ParseFromString(f.read())
+    sig = saved.meta_graphs[0].signature_def.get("serving_default")
+    if sig is None:
+        job.report.warnings.append("the result has no serving_default signature")
+        return
+    job.report.inputs = [sig.inputs[k].name for k in sorted(sig.inputs)]
+    job.report.outputs = [sig.outputs[k].name for k in sorted(sig.outputs)]
+    job.report.output_aliases = {k: sig.outputs[k].name for k in sorted(sig.outputs)}
+    instance = {}
+    for key in sorted(sig.inputs):
+        dims = [d.size for d in sig.inputs[key].tensor_shape.dim][1:]
+        instance[key] = _zeros([1 if d is None or d < 0 else d for d in dims])
+    name = os.path.basename(job.dst.rstrip(os.sep)) or "model"
+    if len(instance) == 1:
+        body: dict[str, Any] = {"signature_name": "serving_default",
+                                "instances": [next(iter(instance.values()))]}
+    else:
+        body = {"signature_name": "serving_default", "instances": [instance]}
+    url = f"http://localhost:8501/v1/models/{name}:predict"
+    job.report.serving_request = {
+        "url": url, "body": body, "input_aliases": sorted(sig.inputs),
+        "curl": f"curl -X POST {url} -d '{json.dumps(body)}'"}
+
+
+def _zeros(dims: list[int]) -> Any:
+    if not dims:
+        return 0.0
+    return [_zeros(dims[1:]) for _ in range(dims[0])]
+
+
+def run_savedmodel(job: Job, path: str, arrays: list[Any]) -> list[Any]:
+    import tensorflow as tf
+
+    fn = tf.saved_model.load(os.path.join(path, str(job.options.version))) \
+        .signatures["serving_default"]
+    _, kwargs = fn.structured_input_signature
+    names = [freeze.node_name(i) for i in job.frozen.inputs]
+    if sorted(kwargs) != sorted(names):
+        names = sorted(kwargs)  # input names differ (e.g. TF1 aliases): feed in sorted order
+    result = fn(**{n: tf.constant(a) for n, a in zip(names, arrays, strict=True)})
+    return [result[k].numpy() for k in sorted(result)]
+
+
+def write_tflite(job: Job, tmp: str) -> None:
+    import tensorflow as tf
+
+    if job.has_keras_model and job.keras.lib == "keras" and not job.options.outputs:
+        # The plain Keras 3 route; a concrete function of a Keras 3 model gave NaN here.
+        converter = tf.lite.TFLiteConverter.from_keras_model(job.keras.model)
+    elif job.has_keras_model and not job.options.outputs:
+        model = job.keras.model
+        specs = freeze.keras_input_specs(model)
+        single = len(specs) == 1
+        fn = tf.function(lambda *xs: model(xs[0] if single else list(xs), training=False))
+        converter = tf.lite.TFLiteConverter.from_concrete_functions(
+            [fn.get_concrete_function(*specs)], model)
+    else:
+        frozen = job.frozen
+        graph_def = frozen.graph_def
+
+        def imports() -> None:
+            tf.compat.v1.import_graph_def(graph_def, name="")
+
+        wrapped = tf.compat.v1.wrap_function(imports, [])
+        get = wrapped.graph.get_tensor_by_name
+        pruned = wrapped.prune([get(i) for i in frozen.inputs], [get(o) for o in frozen.outputs])
+        converter = tf.lite.TFLiteConverter.from_concrete_functions([pruned], wrapped)
+    try:
+        data = converter.convert()
+    except Exception as exc:  # noqa: BLE001 - the converter raises many types
+        raise ConvertError(f"TFLite converter failed: {' '.join(str(exc).split())[:400]}") \
+            from exc
+    with open(tmp, "wb") as f:
+        f.write(data)
+    interp = tf.lite.Interpreter(model_path=tmp)
+    job.report.inputs = [d["name"] for d in interp.get_input_details()]
+    job.report.outputs = [d["name"] for d in interp.get_output_details()]
+
+
+def run_tflite(job: Job, path: str, arrays: list[Any]) -> list[Any]:
+    return verify.run_tflite(path, arrays)
+
+
+def write_onnx(job: Job, tmp: str) -> None:
+    import tf2onnx
+
+    frozen = job.frozen
+    try:
+        model, _ = tf2onnx.convert.from_graph_def(
+            frozen.graph_def, input_names=frozen.inputs, output_names=frozen.outputs,
+            opset=job.options.opset, output_path=tmp)
+    except Exception as exc:  # noqa: BLE001 - tf2onnx raises many types
+        raise ConvertError(f"tf2onnx failed: {' '.join(str(exc).split())[:400]}") from exc
+    job.report.inputs = [i.name for i in model.graph.input]
+    job.report.outputs = [o.name for o in model.graph.output]
+
+
+def run_onnx(job: Job, path: str, arrays: list[Any]) -> list[Any]:
+    return verify.run_onnx(path, arrays)

@@ -1,0 +1,144 @@
+"""Run source and result on the same inputs and measure the largest difference per output.
+
+Inputs: shapes from the model (unknown dims: batch 2, others 8), fixed seed, so that every
+run of a conversion verifies on the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConvertError
+
+SEED = 1234
+BATCH = 2
+FREE_DIM = 8
+TOLERANCE = 1e-5  # float32 paths; scaled by the output's magnitude when it exceeds 1
+TFLITE_TOLERANCE = 1e-4  # TFLite kernels (fused, reordered float math) differ a little more
+
+Spec = tuple[str, tuple[int | None, ...] | None, str]  # (tensor name, shape, numpy dtype)
+
+
+def graph_specs(graph_def: Any, inputs: list[str]) -> list[Spec]:
+    """Shapes and dtypes of the Placeholders feeding INPUTS."""
+    import tensorflow as tf
+
+    by_name = {n.name: n for n in graph_def.node}
+    specs = []
+    for tensor in inputs:
+        node = by_name[tensor.split(":")[0]]
+        dtype = tf.as_dtype(node.attr["dtype"].type).as_numpy_dtype
+        shape_proto = node.attr["shape"].shape if "shape" in node.attr else None
+        if shape_proto is None or shape_proto.unknown_rank:
+            shape = None
+        else:
+            shape = tuple(None if d.size < 0 else int(d.size) for d in shape_proto.dim)
+        specs.append((tensor, shape, np.dtype(dtype).name))
+    return specs
+
+
+def sample(specs: list[Spec]) -> list[np.ndarray]:
+    """Deterministic inputs: standard normal floats, small non-negative ints, booleans."""
+    rng = np.random.default_rng(SEED)
+    out = []
+    for _, shape, dtype in specs:
+        if shape is None:
+            dims: tuple[int, ...] = (BATCH,)
+        else:
+            dims = tuple((BATCH if i == 0 else FREE_DIM) if d is None else d
+                         for i, d in enumerate(shape))
+        kind = np.dtype(dtype).kind
+        if kind == "f":
+            out.append(rng.standard_normal(dims).astype(dtype))
+        elif kind in "iu":
+            out.append(rng.integers(0, 4, dims).astype(dtype))
+        elif kind == "b":
+            out.append(rng.integers(0, 2, dims).astype(bool))
+        else:
+            raise ConvertError(f"cannot make test inputs of type {dtype} for verification")
+    return out
+
+
+def max_abs_diffs(names: list[str], expected: list[Any], got: list[Any]) -> dict[str, float]:
+    if len(expected) != len(got):
+        raise ConvertError(f"verification: the source has {len(expected)} outputs, the result "
+                           f"{len(got)}")
+    out = {}
+    for name, a, b in zip(names, expected, got, strict=True):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            if a.size == b.size:
+                b = b.reshape(a.shape)
+            else:
+                raise ConvertError(f"verification: output {name} has shape {a.shape} in the "
+                                   f"source and {b.shape} in the result")
+        diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        out[name] = float(diff.max()) if diff.size else 0.0
+    return out
+
+
+def within(diffs: dict[str, float], expected: list[Any], tolerance: float) -> bool:
+    for value, ref in zip(diffs.values(), expected, strict=True):
+        scale = max(1.0, float(np.abs(np.asarray(ref, dtype=np.float64)).max(initial=0.0)))
+        if not value <= tolerance * scale:
+            return False
+    return True
+
+
+# Runners: each takes the input arrays in the order of the source's inputs.
+
+def run_keras(model: Any, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    result = model(arrays[0] if len(arrays) == 1 else list(arrays), training=False)
+    if isinstance(result, dict):
+        result = [result[k] for k in result]
+    if not isinstance(result, (list, tuple)):
+        result = [result]
+    return [np.asarray(r) for r in result]
+
+
+def run_graph(graph_def: Any, inputs: list[str], outputs: list[str],
+              arrays: list[np.ndarray]) -> list[np.ndarray]:
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(graph_def, name="")
+    with tf.compat.v1.Session(graph=graph) as sess:
+        return list(sess.run(outputs, feed_dict=dict(zip(inputs, arrays, strict=True))))
+
+
+def run_signature(fn: Any, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Call a SavedModel signature with arrays in the order of its input names (sorted,
+    as TensorFlow flattens them); outputs in sorted key order."""
+    import tensorflow as tf
+
+    _, kwargs = fn.structured_input_signature
+    names = sorted(kwargs)
+    result = fn(**{n: tf.constant(a) for n, a in zip(names, arrays, strict=True)})
+    return [np.asarray(result[k]) for k in sorted(result)]
+
+
+def run_tflite(path: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    import tensorflow as tf
+
+    interp = tf.lite.Interpreter(model_path=path)
+    details = interp.get_input_details()
+    for d, a in zip(details, arrays, strict=True):
+        interp.resize_tensor_input(d["index"], list(a.shape))
+    interp.allocate_tensors()
+    for d, a in zip(details, arrays, strict=True):
+        interp.set_tensor(d["index"], a.astype(d["dtype"]))
+    interp.invoke()
+    return [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+
+
+def run_onnx(path: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ConvertError("verifying ONNX needs onnxruntime (pip install onnxruntime)") from exc
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    return list(sess.run(None, dict(zip(names, arrays, strict=True))))
