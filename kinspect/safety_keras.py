@@ -32,6 +32,7 @@ top_k_categorical_accuracy sparse_top_k_categorical_accuracy crossentropy ce bce
 auc precision recall r2_score mean_io_u iou f1_score fbeta_score sparse_categorical_ce
 """.split())
 
+CODE_CLASSES = ("__lambda__", "__python_function__", "__function__")
 COMPILE_FUNCTION_KEYS = ("loss", "metrics", "weighted_metrics")
 
 
@@ -77,7 +78,17 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int) -> None:
         if finding is not None:
             findings.append(finding)
     for key, item in value.items():
-        if isinstance(item, (dict, list)):
+        if not isinstance(item, (dict, list)):
+            continue
+        if key == "config" and class_name in CODE_CLASSES:
+            continue  # the bytecode payload itself: already reported
+        if key == "config" and class_name == "Lambda" and isinstance(item, dict):
+            # The Lambda finding already covers its own function; look at the rest.
+            item = {k: v for k, v in item.items() if k != "function"}
+        if key == "layers" and isinstance(item, list):
+            for child in item:  # path by layer names: model/submodel/layer
+                _walk(child, here, findings, depth + 1)
+        else:
             _walk(item, here if key == "config" else f"{here}.{key}", findings, depth + 1)
 
 

@@ -48,3 +48,11 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "kinspect.cli", *args], capture_output=True,
                           text=True, timeout=timeout, env=full_env, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """Hostile model files (tests/hostile_builders.py), each built once on first use."""
+    from tests.hostile_builders import HostileSet
+
+    return HostileSet(tmp_path_factory.mktemp("hostile"))
