@@ -24,6 +24,9 @@ class DocumentTreeModel(QAbstractItemModel):
         self._root = Node(Kind.GROUP, "")
         self._root._children = [root]
         self.document_root = root
+        # Row of each child within its parent, filled one parent at a time: a flat branch of
+        # 200,000 graph nodes would otherwise cost a 200,000-item list.index per parent() call.
+        self._rows: dict[int, int] = {}
         self._error_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical)
 
@@ -122,5 +125,13 @@ class DocumentTreeModel(QAbstractItemModel):
             return self.createIndex(0, 0, node)
         if node.parent is None:
             return QModelIndex()
-        row = node.parent.children.index(node)
-        return self.createIndex(row, 0, node)
+        return self.createIndex(self._row(node), 0, node)
+
+    def _row(self, node: Node) -> int:
+        row = self._rows.get(id(node))
+        siblings = node.parent.children  # type: ignore[union-attr]
+        if row is None or row >= len(siblings) or siblings[row] is not node:
+            for i, child in enumerate(siblings):
+                self._rows[id(child)] = i
+            row = self._rows[id(node)]
+        return row
