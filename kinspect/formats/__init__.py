@@ -141,8 +141,25 @@ def describe_unknown(probe: Probe) -> str:
         start = text.lstrip()[:1]
         if start in ("{", "["):
             return "JSON that is not a Keras model config (no model class_name)"
-        return "not a model file kinspect can read"
+        return _describe_text(probe)
     return f"not a model file kinspect can read ({_hex(probe.head[:8])}…)"
+
+
+def _describe_text(probe: Probe) -> str:
+    """Say why YAML-looking text is refused (alias bomb, python tags) when that is the case."""
+    plain = "not a model file kinspect can read"
+    if probe.size > 16 << 20 or probe.suffix not in (".yaml", ".yml"):
+        return plain
+    try:
+        from . import safe_yaml
+
+        with open(probe.path, encoding="utf-8", errors="replace") as f:
+            safe_yaml.load(f.read())
+    except FormatError as exc:
+        return f"YAML that is not a model file: {exc.message}"
+    except Exception:  # noqa: BLE001 - any other YAML trouble: the plain message
+        return plain
+    return "YAML that is not a Keras model config (no model class_name)"
 
 
 def _hex(data: bytes) -> str:
