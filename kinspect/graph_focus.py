@@ -41,11 +41,15 @@ class GraphIndex:
     consumers: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, edges: Iterable[tuple[str, Iterable[str]]]) -> GraphIndex:
+    def build(cls, edges: Iterable[tuple[str, Iterable[str]]],
+              produced: dict[str, str] | None = None) -> GraphIndex:
+        """`edges`: (node, input refs). `produced`: tensor name -> producing node, for formats
+        whose inputs name tensors rather than `node:i` (tflite, onnx)."""
         inputs: dict[str, list[str]] = {}
         consumers: dict[str, list[str]] = {}
+        produced = produced or {}
         for name, refs in edges:
-            producers = list(dict.fromkeys(node_name(r) for r in refs))
+            producers = list(dict.fromkeys(produced.get(r) or node_name(r) for r in refs))
             inputs[name] = producers
             for producer in producers:
                 consumers.setdefault(producer, []).append(name)
@@ -142,11 +146,18 @@ def index_for(doc: Document) -> GraphIndex:
     if cached is not None:
         return cached
     if doc.nodes:
-        index = GraphIndex.build((n.name, n.inputs) for n in doc.nodes)
+        produced = {} if _tf_style(doc) else \
+            {out: n.name for n in doc.nodes for out in n.outputs}
+        index = GraphIndex.build(((n.name, n.inputs) for n in doc.nodes), produced)
     else:
         index = GraphIndex.build((la.name, la.inbound) for la in doc.layers)
     _INDEXES[doc] = index
     return index
+
+
+def _tf_style(doc: Document) -> bool:
+    """True when inputs are written `node:i` / `^node` (TensorFlow graphs)."""
+    return doc.format.startswith("tf-")
 
 
 def target_name(node: Node | None, doc: Document) -> str | None:
@@ -185,18 +196,27 @@ def graphdef_bytes(doc: Document, names: list[str]) -> bytes:
     wanted = set(names)
     graph = tf_protos.GraphDef()
     by_name = {n.name: n for n in doc.nodes if n.name in wanted}
+    tf_style = _tf_style(doc)
+    producers = {} if tf_style else {out: f"{n.name}:{i}" for n in doc.nodes
+                                     for i, out in enumerate(n.outputs)}
     for name in names:
         node = by_name[name]
         node_def = graph.node.add()
         node_def.name = node.name
         node_def.op = node.op
-        node_def.input.extend(node.inputs)
+        node_def.input.extend(node.inputs if tf_style else
+                              [_tf_ref(ref, producers) for ref in node.inputs])
         if node.device:
             node_def.device = node.device
         for key, value in node.attrs.items():
             if type(value).__name__ == "AttrValue":
                 node_def.attr[key].CopyFrom(value)
     return graph.SerializeToString()
+
+
+def _tf_ref(ref: str, producers: dict[str, str]) -> str:
+    """A tflite/onnx tensor name as a GraphDef input `producer:i` (graph inputs stay as is)."""
+    return producers.get(ref, ref)
 
 
 def keras_json_bytes(doc: Document, names: list[str]) -> bytes:

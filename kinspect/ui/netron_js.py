@@ -134,3 +134,45 @@ def selected_names() -> str:
     return JSON.stringify(Array.from(target._selection).map((e) => e.value && e.value.name));
 })();
 """
+
+
+# The names of the model nodes Netron has drawn (JSON list), for tests and the status line.
+DRAWN_NAMES = r"""
+(function () {
+    const target = window.__view__ && window.__view__._target;
+    const NodeClass = window.exports && window.exports.view ? window.exports.view.Node : null;
+    if (!target || !target._table || !NodeClass) {
+        return '[]';
+    }
+    const names = [];
+    for (const [value, element] of target._table) {
+        if (element instanceof NodeClass && value && value.name) {
+            names.push(value.name);
+        }
+    }
+    return JSON.stringify(names);
+})();
+"""
+
+# The centre of the drawn element called `name` in page coordinates (JSON), to click it in tests.
+def node_center(name: str) -> str:
+    return _CENTER.replace("__NAME__", json.dumps(name))
+
+
+_CENTER = r"""
+(function (name) {
+    const target = window.__view__ && window.__view__._target;
+    const NodeClass = window.exports && window.exports.view ? window.exports.view.Node : null;
+    if (!target || !target._table) {
+        return 'null';
+    }
+    for (const [value, element] of target._table) {
+        if (value && value.name === name && (!NodeClass || element instanceof NodeClass)) {
+            const rect = element.element.getBoundingClientRect();
+            const y = rect.y + Math.min(8, rect.height / 2);
+            return JSON.stringify({x: rect.x + rect.width / 2, y: y});
+        }
+    }
+    return 'null';
+})(__NAME__);
+"""

@@ -37,13 +37,20 @@ if TYPE_CHECKING:
     from .document_view import DocumentView
 
 try:  # QtWebEngine is an optional part of some PySide6 builds
-    if os.environ.get("KINSPECT_NO_WEBENGINE"):
-        raise ImportError("disabled by KINSPECT_NO_WEBENGINE")
     from .netron_web import NetronPage, make_web_view
-    WEBENGINE_ERROR: str | None = None
+    _IMPORT_ERROR: str | None = None
 except ImportError as exc:  # pragma: no cover - depends on the installation
     NetronPage = None  # type: ignore[assignment,misc]
-    WEBENGINE_ERROR = str(exc)
+    _IMPORT_ERROR = str(exc)
+
+
+def webengine_error() -> str | None:
+    """Why the embedded view cannot run here (None: it can). KINSPECT_NO_WEBENGINE=1 forces
+    the "Open in browser" fallback, as on an installation without QtWebEngine."""
+    if os.environ.get("KINSPECT_NO_WEBENGINE"):
+        return "disabled by KINSPECT_NO_WEBENGINE"
+    return _IMPORT_ERROR
+
 
 POLL_MS = 150
 SETTLE_MS = 600
@@ -62,6 +69,7 @@ class NetronView(QWidget):
         self.reason = graph_focus.why_not_drawable(self.document)
         self.node_total = graph_focus.node_count(self.document)
         self.focus_mode = self.node_total > graph_focus.BIG_GRAPH
+        self.webengine_error = webengine_error()
         self.server: NetronServer | None = None
         self.web = None
         self.page_ready = False
@@ -109,9 +117,9 @@ class NetronView(QWidget):
             self._show_message(self.reason)
             for widget in (self.focus_box, self.hops, self.browser_button):
                 widget.setEnabled(False)
-        elif WEBENGINE_ERROR:
+        elif self.webengine_error:
             self._show_message("The embedded graph view needs QtWebEngine, which is not available "
-                               f"here ({WEBENGINE_ERROR}). Use “Open in browser” to see the "
+                               f"here ({self.webengine_error}). Use “Open in browser” to see the "
                                "graph in Netron in your web browser.")
         else:
             self._show_message("The graph is drawn when this tab is shown.")
@@ -122,12 +130,12 @@ class NetronView(QWidget):
     # -- lifecycle
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().showEvent(event)
-        if self.web is None and not self.reason and not WEBENGINE_ERROR:
+        if self.web is None and not self.reason and not self.webengine_error:
             self.start()
 
     def start(self) -> None:
         """Start the server and load Netron (done on first show; cheap to call again)."""
-        if self.web is not None or self.reason or WEBENGINE_ERROR:
+        if self.web is not None or self.reason or self.webengine_error:
             return
         path, data = self._initial_model()
         self.server = NetronServer(path, data)
@@ -249,10 +257,24 @@ class NetronView(QWidget):
         if node is not None:
             self._from_netron = True
             try:
-                self.doc_view.select_node(node)
+                self._select_in_tree(node)
             finally:
                 self._from_netron = False
         self.node_clicked.emit(name)
+
+    def _select_in_tree(self, node: Node) -> None:
+        """Make `node` the tree's current row without leaving this page (DocumentView's
+        select_node switches to the Tree tab, which would hide the graph just clicked)."""
+        tree, model = self.doc_view.tree, self.doc_view.model
+        index = model.index_of(node)
+        if not index.isValid():
+            return
+        parent = index.parent()
+        while parent.isValid():
+            tree.expand(parent)
+            parent = parent.parent()
+        tree.setCurrentIndex(index)
+        tree.scrollTo(index)
 
     def _tree_node(self, name: str) -> Node | None:
         if self._tree_index is None:
@@ -266,7 +288,7 @@ class NetronView(QWidget):
     # -- waiting for Netron
     def when_drawn(self, callback: Callable[[], None], timeout: float = 60.0) -> None:
         """Call `callback` once Netron shows the graph, or shows a message, or after timeout s."""
-        if self.reason or WEBENGINE_ERROR or self.is_drawn:
+        if self.reason or self.webengine_error or self.is_drawn:
             QTimer.singleShot(0, callback)
             return
         clock = QElapsedTimer()

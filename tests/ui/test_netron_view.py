@@ -1,0 +1,174 @@
+"""The Graph page: Netron draws the document offscreen, selection flows both ways, big graphs open
+in the focus view, documents without a graph get an explanation, the server stops on close."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import h5py
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from kinspect import graph_focus
+from kinspect.formats import open_document
+from kinspect.ui import netron_js
+from kinspect.ui.document_view import DocumentView
+from kinspect.ui.main_window import MainWindow
+from kinspect.ui.netron_view import NetronView
+
+from ..conftest import corpus
+from ..graph_builders import chain_graph
+
+MNIST = "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"
+FC = "frozen_pb/tf2onnx_fc_layers/frozen.pb"
+DRAW_MS = 45_000
+
+
+def js(qtbot, page: NetronView, code: str):
+    box: dict = {}
+    page.web.page().runJavaScript(code, 0, lambda result: box.setdefault("r", result))
+    qtbot.waitUntil(lambda: "r" in box, timeout=5_000)
+    return box["r"]
+
+
+def open_graph(qtbot, path) -> tuple[DocumentView, NetronView]:
+    view = DocumentView(open_document(path))
+    qtbot.addWidget(view)
+    view.resize(1100, 750)
+    view.show()
+    page = view.show_page("Graph")
+    assert isinstance(page, NetronView)
+    qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+    return view, page
+
+
+def select_in_tree(view: DocumentView, node) -> None:
+    """What a user does: pick the row in the Tree tab, then come back to the Graph tab."""
+    view.select_node(node)
+    view.show_page("Graph")
+
+
+def drawn_names(qtbot, page: NetronView) -> list[str]:
+    return json.loads(js(qtbot, page, netron_js.DRAWN_NAMES))
+
+
+def selected(qtbot, page: NetronView) -> list[str]:
+    return json.loads(js(qtbot, page, netron_js.selected_names()))
+
+
+@pytest.fixture(scope="module")
+def mnist_layers() -> list[tuple[str, str]]:
+    """(name, class) of every layer, straight from the file's model_config with h5py."""
+    with h5py.File(corpus(MNIST), "r") as f:
+        config = json.loads(f.attrs["model_config"])
+    return [(la["config"]["name"], la["class_name"]) for la in config["config"]["layers"]]
+
+
+def test_keras_graph_renders_and_selection_flows_both_ways(qtbot, mnist_layers):
+    view, page = open_graph(qtbot, corpus(MNIST))
+    names = drawn_names(qtbot, page)
+    # Every layer but the InputLayer (drawn as the graph input) is a node in Netron.
+    assert sorted(names) == sorted(n for n, cls in mnist_layers if cls != "InputLayer")
+    text = js(qtbot, page, "document.getElementById('canvas').textContent")
+    assert "Conv2D" in text and "Please update" not in js(qtbot, page, "document.body.innerText")
+    assert "\u3008" not in text and "\u27e8" in text  # shapes in brackets DejaVu Sans draws
+
+    # tree -> Netron: selecting a weight row selects its layer in the drawing.
+    conv = view.document.root.find("conv2d_6")
+    select_in_tree(view, conv.children[0])
+    qtbot.waitUntil(lambda: selected(qtbot, page) == ["conv2d_6"], timeout=5_000)
+
+    # Netron -> tree: a real mouse click on the node's title selects the layer in the tree.
+    center = json.loads(js(qtbot, page, netron_js.node_center("dense_2")))
+    with qtbot.waitSignal(page.node_clicked, timeout=5_000) as clicked:
+        QTest.mouseClick(page.web.focusProxy(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier,
+                         QPoint(round(center["x"]), round(center["y"])))
+    assert clicked.args == ["dense_2"]
+    assert view.current_node().name == "dense_2" and view.current_node().kind == "layer"
+    assert view.pages.currentWidget() is page  # the graph stays in view
+
+
+def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot):
+    view, page = open_graph(qtbot, corpus(FC))
+    assert not page.focus_mode  # 24 nodes: the whole graph
+    whole = set(drawn_names(qtbot, page))
+    graph = {n.name: n for n in view.document.nodes}
+    assert whole and whole <= set(graph)
+    center = next(n.name for n in view.document.nodes if n.op == "BiasAdd")
+    select_in_tree(view, view.document.root.find(center))
+    page.set_focus_mode(True)
+    qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+    focus = set(drawn_names(qtbot, page))
+    # 1..2 hops from a BiasAdd in a MatMul/BiasAdd/Relu chain: far fewer nodes, center included.
+    assert center in focus and focus <= set(page.focus_names) and len(focus) < len(whole)
+    qtbot.waitUntil(lambda: selected(qtbot, page) == [center], timeout=5_000)
+
+
+def test_big_graph_opens_in_focus_view_and_any_node_shows_fast(qtbot, tmp_path):
+    path = chain_graph(tmp_path / "big.pb", 100_000)  # 200,000 nodes
+    view, page = open_graph(qtbot, path)
+    assert page.focus_mode and page.focus_box.isChecked()
+    assert len(drawn_names(qtbot, page)) <= graph_focus.MAX_FOCUS_NODES
+    for k in (54_321, 99_998, 7):
+        start = time.perf_counter()
+        assert page.refocus(f"add_{k}")
+        qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+        elapsed = time.perf_counter() - start
+        names = set(drawn_names(qtbot, page))
+        assert f"add_{k}" in names and f"add_{k - 1}" in names and f"add_{k + 5}" not in names
+        assert elapsed < 2.0, f"add_{k} took {elapsed:.2f} s"
+
+
+def test_weights_only_file_explains_instead_of_drawing(qtbot):
+    view = DocumentView(open_document(corpus("keras_h5_weights/daksh_credit_fraud/model.h5")))
+    qtbot.addWidget(view)
+    view.show()
+    page = view.show_page("Graph")
+    assert page.web is None and page.server is None
+    assert "weights only" in page.message.text()
+    assert page.stack.currentWidget() is page.message and page.message.isVisible()
+
+
+def test_without_webengine_open_in_browser_serves_the_model(qtbot, monkeypatch):
+    monkeypatch.setenv("KINSPECT_NO_WEBENGINE", "1")
+    opened: list[str] = []
+    monkeypatch.setattr("kinspect.ui.netron_view.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toString()))
+    path = corpus(FC)
+    view = DocumentView(open_document(path))
+    qtbot.addWidget(view)
+    view.show()
+    page = view.show_page("Graph")
+    assert page.web is None and "QtWebEngine" in page.message.text()
+    qtbot.mouseClick(page.browser_button, Qt.MouseButton.LeftButton)
+    assert opened and opened[0].startswith("http://127.0.0.1:")
+    index = urllib.request.urlopen(opened[0], timeout=5).read().decode()
+    assert '<meta name="file" content="/data/frozen.pb">' in index
+    data = urllib.request.urlopen(opened[0] + "data/frozen.pb", timeout=5).read()
+    assert data == path.read_bytes()
+    page.stop()
+
+
+def test_server_stops_when_the_document_closes(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.document_opened, timeout=20_000) as opened:
+        window.open_path(str(corpus(FC)))
+    page = opened.args[0].show_page("Graph")
+    qtbot.waitUntil(lambda: page.server is not None and page.server.alive, timeout=10_000)
+    url = page.server.url
+    window.close_tab(window.tabs.currentIndex())
+    qtbot.waitUntil(lambda: not page_alive(url), timeout=5_000)
+
+
+def page_alive(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=1).read()
+    except OSError:
+        return False
+    return True
