@@ -184,8 +184,20 @@ def _verify(job: Job, exp: Exporter, tmp: str) -> None:
     frozen = job.frozen
     if not job.has_keras_model:
         require_run_trust(job.src, frozen.graph_def, job.options.trust_code)
-    arrays = verify.sample(verify.graph_specs(frozen.graph_def, frozen.inputs))
-    expected = job.reference(arrays)
+    if any("not frozen" in w for w in frozen.warnings):
+        raise InvalidRequest("cannot verify a graph whose variables have no values (not "
+                             "frozen); convert without --verify", job.src)
+    specs = verify.graph_specs(frozen.graph_def, frozen.inputs)
+    arrays = verify.sample(specs)
+    try:
+        expected = job.reference(arrays)
+    except Exception as exc:
+        unknown = [name for name, shape, _ in specs if shape is None]
+        if unknown:
+            raise InvalidRequest(f"cannot verify: input {', '.join(unknown)} has no recorded "
+                                 "shape and the guess failed; convert without --verify",
+                                 job.src) from exc
+        raise
     got = exp.run(job, tmp, arrays)
     names = job.report.outputs if len(job.report.outputs) == len(expected) else frozen.outputs
     diffs = verify.max_abs_diffs(list(names), expected, got)

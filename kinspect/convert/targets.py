@@ -21,8 +21,17 @@ ARCH_SOURCES = ("keras-h5", "keras", "keras-json", "keras-yaml")
 
 # --- Keras targets ---------------------------------------------------------------------
 
+def _keras_names(job: Job, model: Any) -> None:
+    """Keras files name their inputs and outputs by layer; report those."""
+    inputs = getattr(model, "input_names", None) or [str(t.name) for t in model.inputs]
+    outputs = getattr(model, "output_names", None) or [str(t.name) for t in model.outputs]
+    job.report.inputs = [str(n).split(":")[0] for n in inputs]
+    job.report.outputs = [str(n).split(":")[0] for n in outputs]
+
+
 def write_keras_h5(job: Job, tmp: str) -> None:
     km = job.keras
+    _keras_names(job, km.model)
     if km.lib == "tf_keras":
         km.model.save(tmp, save_format="h5", include_optimizer=False)
     else:
@@ -50,6 +59,7 @@ def write_keras(job: Job, tmp: str) -> None:
         model = to_keras3(model, job.report.warnings)
         job.report.warnings.append("rebuilt as a Keras 3 model (config upgraded, weights copied "
                                    "by layer name)")
+    _keras_names(job, model)
     model.save(tmp)
 
 

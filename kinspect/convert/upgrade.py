@@ -39,6 +39,10 @@ def upgrade_config(cfg: dict[str, Any]) -> dict[str, Any]:
             shape = c.pop("batch_input_shape")
             if layer.get("class_name") == "InputLayer":
                 c["batch_shape"] = shape
+        axis = c.get("axis")
+        if layer.get("class_name") == "BatchNormalization" and isinstance(axis, list) \
+                and len(axis) == 1:
+            c["axis"] = axis[0]  # Keras 2 stored [1]; Keras 3 wants an int
     if cfg.get("class_name") == "Model":
         cfg["class_name"] = "Functional"
     return cfg

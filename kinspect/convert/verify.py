@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConvertError
+from ..errors import ConvertError, InvalidRequest
 
 SEED = 1234
 BATCH = 2
@@ -57,7 +57,8 @@ def sample(specs: list[Spec]) -> list[np.ndarray]:
         elif kind == "b":
             out.append(rng.integers(0, 2, dims).astype(bool))
         else:
-            raise ConvertError(f"cannot make test inputs of type {dtype} for verification")
+            raise InvalidRequest(f"cannot make test inputs of type {dtype} for --verify (e.g. "
+                                 "serialized tf.Example); convert without --verify")
     return out
 
 
