@@ -72,7 +72,11 @@ def test_screenshot_of_the_netron_view(tmp_path: Path) -> None:
                 env={"QT_QPA_PLATFORM": "offscreen",
                      "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"})
     assert done.returncode == 0, done.stderr
+    tree = tmp_path / "tree.png"
+    assert _run("--screenshot", str(tree), str(corpus(H5)),
+                env={"QT_QPA_PLATFORM": "offscreen"}).returncode == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.read_bytes() != tree.read_bytes()  # the graph page, not the tree again
 
 
 def test_conversion_imports_tensorflow_inside_the_bundle(tmp_path: Path) -> None:
