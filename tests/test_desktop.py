@@ -35,6 +35,8 @@ def _tool(name: str) -> str:
 @pytest.fixture
 def user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A fresh user: empty home, data and config folders, used by us and by xdg-mime."""
+    for tool in ("xdg-mime", "update-mime-database", "update-desktop-database"):
+        _tool(tool)
     env = {"HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "data"),
            "XDG_CONFIG_HOME": str(tmp_path / "config")}
     for key, value in env.items():
