@@ -58,30 +58,44 @@ def output_count(op: str, node_def: Any) -> int | None:
 
 
 def graph_nodes(node_defs: Sequence[Any]) -> list[GraphNode]:
-    """GraphNodes with inputs as stored (control inputs `^name`) and outputs `name:i`."""
+    """GraphNodes with inputs as stored (control inputs `^name`) and outputs `name:i`.
+
+    The hot loop of opening a big graph (200,000 nodes): one pass over the protobuf, touching
+    only name, op and inputs; an input index is parsed only when the input has a `:`, and op
+    definitions are consulted only for the few ops whose output count is not one. The device
+    is filled in when a row is first shown.
+    """
     used: dict[str, int] = {}
-    rows: list[tuple[str, str, list[str], str, Any]] = []
-    for nd in node_defs:
+    special: dict[int, int] = {}
+    out: list[GraphNode] = []
+    append = out.append
+    for pos, nd in enumerate(node_defs):
+        name = nd.name
+        op = nd.op
         inputs = list(nd.input)
         for inp in inputs:
-            if inp[:1] == "^":
-                continue
-            base, sep, idx = inp.rpartition(":")
-            if sep and idx.isdigit():
-                i = int(idx)
-            else:
-                base, i = inp, 0
-            if used.get(base, -1) < i:
-                used[base] = i
-        rows.append((nd.name, nd.op, inputs, nd.device, nd))
-    out: list[GraphNode] = []
-    for name, op, inputs, device, nd in rows:
-        count = output_count(op, nd) if (op in _FIXED_OUTPUTS or op in _ATTR_OUTPUTS
-                                          or op.startswith("Resource")) else None
-        n = max(1 if count is None else count, used.get(name, -1) + 1)
-        outputs = [f"{name}:0"] if n == 1 else [f"{name}:{i}" for i in range(n)]
-        out.append(GraphNode(name, op, inputs, outputs, device))
+            if ":" in inp:
+                base, _sep, idx = inp.rpartition(":")
+                if idx.isdigit():
+                    i = int(idx)
+                    if i > used.get(base, 0):
+                        used[base] = i
+        if op in _SPECIAL or op.startswith("Resource"):
+            count = output_count(op, nd)
+            if count is not None and count != 1:
+                special[pos] = count
+        append(GraphNode(name, op, inputs))
+    for pos, gn in enumerate(out):
+        name = gn.name
+        n = special.get(pos, 1)
+        top = used.get(name)
+        if top is not None and top >= n:
+            n = top + 1
+        gn.outputs = [name + ":0"] if n == 1 else [f"{name}:{i}" for i in range(n)]
     return out
+
+
+_SPECIAL = frozenset(_FIXED_OUTPUTS) | frozenset(_ATTR_OUTPUTS)
 
 
 class LazyRow(Node):
@@ -127,26 +141,90 @@ class LazyRow(Node):
 
 # ---- rows for TensorFlow NodeDefs -------------------------------------------------------------
 
-def node_row(gn: GraphNode, nd: Any | None) -> Node:
-    """The row of one graph node; attributes, inputs, outputs and a Const value come lazily."""
-    def make_attrs() -> dict[str, Any]:
+class GraphRow(Node):
+    """The row of one graph node. Its attributes, a Const's value, and its inputs / outputs /
+    attributes children are made on first access. A plain class with no closures, because a
+    200,000-node graph makes 200,000 of these when its flat branch is expanded."""
+
+    __slots__ = ("_nd", "_lazy")
+    _ATTRS = Node.__dict__["attrs"]
+    _TENSOR = Node.__dict__["tensor"]
+
+    def __init__(self, gn: GraphNode, nd: Any | None) -> None:  # noqa: D107 - no super(): speed
+        self.kind = Kind.GRAPH_NODE
+        self.name = gn.name
+        self.type = gn.op
+        self.params = None
+        self.error = None
+        self.ref = gn
+        self.parent = None
+        self._children = None
+        self._factory = None
+        self.shape_text = None
+        self._nd = nd
+        self._lazy = True
+
+    def _fill(self) -> None:
+        self._lazy = False
+        gn: GraphNode = self.ref
+        nd = self._nd
         attrs: dict[str, Any] = {"op": gn.op}
-        if gn.device:
-            attrs["device"] = gn.device
-        if nd is not None:
-            gn.attrs = tf_tensor.readable_attrs(nd)
+        tensor = None
+        try:
+            if nd is not None:
+                gn.device = gn.device or nd.device
+                gn.attrs = tf_tensor.readable_attrs(nd)
+                if gn.op == "Const" and "value" in nd.attr:
+                    tensor = tf_tensor.const_tensor(gn.outputs[0] if gn.outputs else gn.name,
+                                                    nd.attr["value"].tensor)
+            if gn.device:
+                attrs["device"] = gn.device
             attrs.update(gn.attrs)
-        return attrs
+        except Exception as exc:  # noqa: BLE001 - shown in the details pane, not raised
+            attrs["error"] = f"{type(exc).__name__}: {exc}"
+        GraphRow._ATTRS.__set__(self, attrs)
+        GraphRow._TENSOR.__set__(self, tensor)
 
-    def make_tensor() -> TensorInfo | None:
-        if nd is not None and gn.op == "Const" and "value" in nd.attr:
-            return tf_tensor.const_tensor(gn.outputs[0] if gn.outputs else gn.name,
-                                          nd.attr["value"].tensor)
-        return None
+    @property  # type: ignore[override]
+    def attrs(self) -> dict[str, Any]:
+        if self._lazy:
+            self._fill()
+        return GraphRow._ATTRS.__get__(self, Node)
 
-    return LazyRow(Kind.GRAPH_NODE, gn.name, gn.op, ref=gn, make_attrs=make_attrs,
-                   make_tensor=make_tensor,
-                   children_factory=lambda: _node_children(gn, nd))
+    @attrs.setter
+    def attrs(self, value: dict[str, Any]) -> None:
+        self._lazy and self._fill()
+        GraphRow._ATTRS.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def tensor(self) -> TensorInfo | None:
+        if self._lazy:
+            self._fill()
+        return GraphRow._TENSOR.__get__(self, Node)
+
+    @tensor.setter
+    def tensor(self, value: TensorInfo | None) -> None:
+        self._lazy and self._fill()
+        GraphRow._TENSOR.__set__(self, value)
+
+    @property
+    def children(self) -> list[Node]:
+        if self._children is None:
+            try:
+                built = _node_children(self.ref, self._nd)
+            except Exception as exc:  # noqa: BLE001 - a broken branch becomes an error row
+                built = [Node(Kind.ERROR, "error", error=f"{type(exc).__name__}: {exc}")]
+            self.set_children(built)
+        return self._children  # type: ignore[return-value]
+
+    @property
+    def may_have_children(self) -> bool:
+        return True
+
+
+def node_row(gn: GraphNode, nd: Any | None) -> Node:
+    """The row of one graph node (see GraphRow)."""
+    return GraphRow(gn, nd)
 
 
 def _output_shapes(nd: Any) -> list[str]:
@@ -191,7 +269,7 @@ def nodes_branch(title: str, nodes: list[GraphNode], node_defs: Sequence[Any] | 
     """A flat group of node rows (built when expanded) plus a sibling grouped by name scope."""
     def rows() -> list[Node]:
         defs = node_defs if node_defs is not None else [None] * len(nodes)
-        return [node_row(gn, nd) for gn, nd in zip(nodes, defs, strict=False)]
+        return [GraphRow(gn, nd) for gn, nd in zip(nodes, defs, strict=False)]
 
     return Node(Kind.GROUP, title, f"{len(nodes):,} nodes", attrs={"count": len(nodes)},
                 children_factory=rows)
