@@ -128,3 +128,24 @@ def test_serve_takes_macos_file_open_events(qtbot, runtime_dir: Path) -> None:
     assert single_instance.serve(window) is None  # a second instance in the same session
     QApplication.instance().removeEventFilter(server.file_open_filter)
     server.close()
+
+
+def test_end_to_end_two_kinspect_processes(qtbot, runtime_dir: Path) -> None:
+    """The real run_app path: a first `kinspect` keeps running; a second `kinspect FILE`
+    exits 0 by itself (it would otherwise sit in its own event loop) and leaves A running."""
+    first = _start()
+    try:
+        socket_path = runtime_dir / "kinspect.sock"
+        qtbot.waitUntil(lambda: socket_path.exists() or first.poll() is not None, timeout=60_000)
+        assert first.poll() is None, first.communicate()[1]
+        second = _start(str(corpus(H5)))
+        try:
+            second.wait(timeout=60)
+        finally:
+            if second.poll() is None:
+                second.kill()
+        assert second.returncode == 0, second.communicate()[1]
+        assert first.poll() is None  # still running, now with the file in a tab
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
