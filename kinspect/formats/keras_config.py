@@ -50,11 +50,9 @@ def _layer(spec: Any, depth: int) -> Layer:
         for key in WRAPPER_KEYS:
             inner = config.get(key)
             if isinstance(inner, dict) and "class_name" in inner:
-                child = _layer(inner, depth + 1)
-                if key == "layer" and class_name == "Bidirectional":
-                    # Keras names the two copies forward_<inner> / backward_<inner>.
-                    continue
-                layer.layers.append(child)
+                if class_name == "Bidirectional":
+                    continue  # forward then backward, below
+                layer.layers.append(_layer(inner, depth + 1))
         if class_name == "Bidirectional" and isinstance(config.get("layer"), dict):
             _bidirectional_children(layer, config)
     if not layer.trainable:
@@ -73,18 +71,22 @@ def _sublayer_specs(config: Any) -> list[Any] | None:
 
 
 def _bidirectional_children(layer: Layer, config: dict[str, Any]) -> None:
-    names = {child.name for child in layer.layers}
+    """Forward then backward copy; Keras 2 names them forward_<inner> / backward_<inner>,
+    Keras 3 stores the names already prefixed (and may store the backward layer's config)."""
     inner = config["layer"]
-    inner_name = (inner.get("config") or {}).get("name", "layer")
+    inner_config = inner.get("config")
+    inner_name = str(inner_config.get("name", "layer")) if isinstance(inner_config, dict) \
+        else "layer"
     for prefix, key in (("forward", "forward_layer"), ("backward", "backward_layer")):
-        if isinstance(config.get(key), dict):
+        spec = config.get(key)
+        if isinstance(spec, dict) and "class_name" in spec:
+            layer.layers.append(_layer(spec, 1))
             continue
         child = _layer(inner, 1)
-        # Keras 2 names the copies forward_<inner>; Keras 3 stores the name already prefixed.
-        child.name = inner_name if str(inner_name).startswith(f"{prefix}_") \
-            else f"{prefix}_{inner_name}"
-        if child.name not in names:
-            layer.layers.append(child)
+        base = inner_name.split("_", 1)[1] if inner_name.startswith(("forward_", "backward_")) \
+            else inner_name
+        child.name = f"{prefix}_{base}"
+        layer.layers.append(child)
 
 
 def inbound_layer_names(inbound_nodes: Any) -> list[str]:

@@ -70,8 +70,14 @@ def document_from_arch(path: str, format_id: str, data: Any, writer: str) -> Doc
     warnings = ["architecture only: no weights stored, so no parameter counts (pair it with "
                 "a weights file to get them)"]
     warnings += arch_version_warnings(config, writer)
-    return keras_model.build_document(path, format_id, model, producer=producer,
-                                      warnings=warnings)
+    doc = keras_model.build_document(path, format_id, model, producer=producer,
+                                     warnings=warnings)
+    # Counting parameters would need shape inference over the config: say "unknown", not 0.
+    doc.summary = None
+    for key in ("total params", "trainable params", "non-trainable params"):
+        doc.root.attrs.pop(key, None)
+    doc.root.params = None
+    return doc
 
 
 def arch_version_warnings(config: dict[str, Any], writer: str) -> list[str]:

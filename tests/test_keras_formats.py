@@ -1,0 +1,353 @@
+"""Every Keras format but the full `.h5`: weights-only files, JSON, YAML, `.keras`, pairs.
+
+Expected values are facts from the corpus PROVENANCE.md, or what Keras 3 / tf_keras report for
+models the tests build and for the corpus pairs they load themselves."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import zipfile
+
+import h5py
+import pytest
+
+from kinspect.errors import FormatError
+from kinspect.formats import detect, open_document, safe_yaml
+from kinspect.formats.pairing import open_pair
+
+from .conftest import ROOT, corpus, run_cli
+
+# path, keras_version, layer_names, params, has top_level_model_weights
+CORPUS_WEIGHTS = [
+    ("keras_h5_weights/daksh_credit_fraud/model.h5", "2.0.5",
+     ["dense_1", "dense_2", "dropout_1", "dense_3", "dense_4", "dense_5"], 1_711, False),
+    ("keras_h5_weights/aimining_mnist_cnn/model_weights.h5", "2.1.2",
+     ["conv2d_1", "conv2d_2", "max_pooling2d_1", "dropout_1", "flatten_1", "dense_1",
+      "dropout_2", "dense_2"], 746_538, False),
+    ("keras_h5_weights/battery_status_0d11d/model.h5", "2.2.4-tf", ["lstm", "dense"], 11_451,
+     False),
+    ("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5", "2.10.0",
+     ["dense", "dense_1", "dense_2"], 849, True),
+]
+
+
+@pytest.mark.parametrize("rel,version,names,params,top", CORPUS_WEIGHTS,
+                         ids=[c[0].split("/")[1] for c in CORPUS_WEIGHTS])
+def test_corpus_weights_only(rel, version, names, params, top):
+    path = corpus(rel)
+    assert detect(path).ID == "keras-weights-h5"  # model.h5 names included: by content
+    doc = open_document(path)
+    assert doc.producer == {"keras_version": version, "backend": "tensorflow"}
+    assert [la.name for la in doc.layers] == names
+    assert doc.summary.total == params == doc.summary.trainable
+    assert any("weights only" in w for w in doc.warnings)
+    assert doc.root.find("Attributes") is not None
+    if top:
+        with h5py.File(path) as f:
+            assert "top_level_model_weights" in f
+
+
+def test_weights_only_names_and_values():
+    doc = open_document(corpus("keras_h5_weights/daksh_credit_fraud/model.h5"))
+    dense = doc.layer("dense_1")
+    assert [w.name for w in dense.weights] == ["dense_1/kernel:0", "dense_1/bias:0"]
+    assert dense.weights[0].shape == (30, 16)
+    assert dense.weights[0].read().shape == (30, 16)
+    assert sum(len(la.weights) for la in doc.layers) == 10
+
+
+# path, keras_version, layer classes, list-style
+CORPUS_ARCH = [
+    ("keras_arch/daksh_credit_fraud/model.json", "2.0.5",
+     ["Dense", "Dense", "Dropout", "Dense", "Dense", "Dense"], True),
+    ("keras_arch/aimining_mnist_cnn/model_struct.json", "2.1.2",
+     ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"],
+     True),
+    ("keras_arch/battery_status_0d11d/model.json", "2.2.4-tf", ["LSTM", "Dense"], False),
+    ("keras_arch/meganad_mnist_server/model.yaml", "2.1.3",
+     ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"],
+     True),
+]
+
+
+@pytest.mark.parametrize("rel,version,classes,list_style", CORPUS_ARCH,
+                         ids=[c[0].split("/")[1] for c in CORPUS_ARCH])
+def test_corpus_architectures(rel, version, classes, list_style):
+    path = corpus(rel)
+    fmt = "keras-yaml" if rel.endswith(".yaml") else "keras-json"
+    assert detect(path).ID == fmt
+    doc = open_document(path)
+    assert doc.format == fmt and doc.root.type == "Sequential"
+    assert doc.producer["keras_version"] == version
+    assert [la.class_name for la in doc.layers] == classes
+    assert doc.summary is None  # no weights: no counts rather than a false 0
+    assert any("list-style" in w for w in doc.warnings) == list_style
+    assert any("Keras 3" in w for w in doc.warnings)
+
+
+def test_channels_first_and_yaml_tuples_become_lists():
+    doc = open_document(corpus("keras_arch/aimining_mnist_cnn/model_struct.json"))
+    assert doc.layers[0].config["data_format"] == "channels_first"
+    assert doc.layers[0].config["batch_input_shape"] == [None, 1, 28, 28]
+    yaml_doc = open_document(corpus("keras_arch/meganad_mnist_server/model.yaml"))
+    assert yaml_doc.layers[0].config["batch_input_shape"] == [None, 28, 28, 1]
+    assert json.dumps(yaml_doc.to_json())
+
+
+def test_flownet_keras_zip():
+    doc = open_document(corpus("keras3/flownet_ann_2mdtln/final_model.keras"))
+    assert doc.format == "keras" and doc.producer == {"keras_version": "3.9.2"}
+    assert [la.class_name for la in doc.layers] == [
+        "InputLayer", "Dense", "Dropout", "Dense", "LeakyReLU", "Dense", "LeakyReLU", "Dense"]
+    assert doc.summary.total == 10_786
+    kernel = doc.layer("dense").weights[0]
+    assert kernel.name == "layers/dense/vars/0" and kernel.shape == (2, 128)
+    assert kernel.read().shape == (2, 128)
+    assert doc.root.find("Training config") is not None  # compile_config
+    assert doc.root.find("Optimizer state") is not None
+
+
+def test_subclassed_keras_zip_shown_from_config_and_weights():
+    path = corpus("keras3/keras_pre_pr22362_nested_container/"
+                  "pre_pr22362_nested_container.keras")
+    doc = open_document(path)
+    assert doc.root.type == "NestedDenseModel"
+    assert doc.producer == {"keras_version": "3.15.0"}
+    assert any("legacy_nested_container>NestedDenseModel" in w for w in doc.warnings)
+    assert doc.root.find("Attributes").find("build_config").attrs["value"] == \
+        json.dumps({"input_shape": [2, 4]})
+    # Independently: the sizes of every variable Keras stored for the layers.
+    with zipfile.ZipFile(path) as z, z.open("model.weights.h5") as entry, \
+            h5py.File(entry) as f:
+        sizes: list[int] = []
+        f["layers"].visititems(lambda n, o: sizes.append(o.size)
+                               if isinstance(o, h5py.Dataset) else None)
+    assert doc.summary.total == sum(sizes) > 0
+    assert {la.name for la in doc.layers} >= {"d_0", "d_1", "d_2"}
+
+
+# ------------------------------------------------------------------ pairs, checked by tf_keras
+
+PAIRS = [
+    ("keras_h5_weights/daksh_credit_fraud/model.h5", "keras_arch/daksh_credit_fraud/model.json"),
+    ("keras_h5_weights/aimining_mnist_cnn/model_weights.h5",
+     "keras_arch/aimining_mnist_cnn/model_struct.json"),
+    ("keras_h5_weights/battery_status_0d11d/model.h5",
+     "keras_arch/battery_status_0d11d/model.json"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("weights,arch", PAIRS, ids=[p[0].split("/")[1] for p in PAIRS])
+def test_corpus_pairs_match_tf_keras(weights, arch):
+    tf_keras = pytest.importorskip("tf_keras")
+    w, a = corpus(weights), corpus(arch)
+    model = tf_keras.models.model_from_json(a.read_text())
+    model.load_weights(str(w), by_name=True)
+    doc = open_pair(w, a)
+    assert doc.summary.total == model.count_params()
+    assert doc.summary.trainable == sum(math.prod(v.shape) for v in model.trainable_weights)
+    assert {r["status"] for r in doc.extra["pairing"]["layers"]} == {"matched"}
+    assert [la.name for la in doc.layers if la.class_name != "InputLayer"] == \
+        [la.name for la in model.layers]
+
+
+def test_pair_with_full_model_as_architecture():
+    doc = open_pair(corpus("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5"),
+                    corpus("keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"))
+    assert doc.summary.total == 849
+    assert doc.extra["pairing"]["counts"]["matched"] == 5
+    full = open_document(out / "tk_full.h5")
+    assert _ours(full) == _keras_counts(tk)
+    bi = next(la for la in full.layers if la.class_name == "Bidirectional")
+    assert [c.name.split("_")[0] for c in bi.layers] == ["forward", "backward"]
+    assert [c.params for c in bi.layers] == [(6 * 12 + 3 * 12 + 12)] * 2
+
+
+def test_pair_report_mismatches():
+    doc = open_pair(corpus("keras_h5_weights/daksh_credit_fraud/model.h5"),
+                    corpus("keras_arch/aimining_mnist_cnn/model_struct.json"))
+    rows = {r["layer"]: r for r in doc.extra["pairing"]["layers"]}
+    assert rows["conv2d_1"]["status"] == "missing"
+    assert rows["dense_1"]["status"] == "shape mismatch"
+    assert rows["dense_1"]["stored"][0] == [30, 16]
+    assert rows["dense_3"]["status"] == "unused"
+    assert doc.summary.total == 0
+
+
+def test_cli_info_with_arch():
+    res = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
+                  "--arch", str(corpus("keras_arch/battery_status_0d11d/model.json")), "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["params"]["total"] == 11_451
+    assert [la["class_name"] for la in data["layers"]] == ["LSTM", "Dense"]
+    assert data["pairing"]["counts"]["matched"] == 2
+    bad = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
+                  "--arch", str(ROOT / "no-such.json"))
+    assert bad.returncode == 2 and bad.stderr.startswith("kinspect: ")
+    assert "Traceback" not in bad.stderr
+
+
+# ------------------------------------------------------------------ YAML safety
+
+
+def test_yaml_refuses_python_objects(tmp_path):
+    evil = tmp_path / "model.yaml"
+    evil.write_text("class_name: Sequential\nconfig:\n- class_name: Dense\n"
+                    "  config: !!python/object/apply:os.system ['touch pwned']\n")
+    with pytest.raises(FormatError, match=r"!!python/object/apply:os.system"):
+        open_document(evil)
+    assert not (tmp_path / "pwned").exists()
+    assert safe_yaml.python_tags(evil.read_text()) == ["!!python/object/apply:os.system"]
+    res = run_cli("info", str(evil))
+    assert res.returncode == 2 and "python tag" in res.stderr
+
+
+def test_yaml_alias_bomb_and_recursion_refused():
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    with pytest.raises(FormatError, match="expand"):
+        safe_yaml.load("\n".join(levels))
+    with pytest.raises(FormatError, match="recursive"):
+        safe_yaml.load("a: &a [*a]")
+    assert safe_yaml.load("t: !!python/tuple [1, 2]") == {"t": [1, 2]}
+
+
+def test_corpus_yaml_tags_listed():
+    text = corpus("keras_arch/meganad_mnist_server/model.yaml").read_text()
+    assert safe_yaml.python_tags(text) == ["!!python/tuple"]
+
+
+def test_opening_every_keras_format_imports_no_tensorflow():
+    files = [corpus(r) for r, *_ in CORPUS_WEIGHTS + CORPUS_ARCH] + [
+        corpus("keras3/flownet_ann_2mdtln/final_model.keras"),
+        corpus("keras3/keras_pre_pr22362_nested_container/pre_pr22362_nested_container.keras")]
+    pair = [str(corpus(p)) for p in PAIRS[0]]
+    code = ("import sys, json; from kinspect.formats import open_document; "
+            "from kinspect.formats.pairing import open_pair; "
+            f"[json.dumps(open_document(p).to_json()) for p in {[str(f) for f in files]!r}]; "
+            f"open_pair(*{pair!r}).to_json(); "
+            "print([m for m in ('tensorflow', 'keras', 'tf_keras') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# ------------------------------------------------------------------ models built with Keras
+
+
+def _k3_model(k):
+    inner = k.Sequential([k.Input(shape=(4,)), k.layers.Dense(6, name="inner_dense"),
+                          k.layers.BatchNormalization(name="ibn")], name="inner")
+    x = k.Input(shape=(5, 4), name="x")
+    a = k.layers.Bidirectional(k.layers.LSTM(3, return_sequences=True), name="bi")(x)
+    b = k.layers.TimeDistributed(k.layers.Dense(2, name="td_dense"), name="td")(a)
+    c = k.layers.Dropout(0.3, name="drop")(k.layers.Flatten(name="flat")(b))
+    d = inner(k.layers.Dense(4, name="d")(c))
+    e = k.layers.BatchNormalization(name="bn", center=False)(d)
+    f = k.layers.Dense(1, name="out", trainable=False)(e)
+    model = k.Model(x, f, name="outer")
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Keras 3: .keras, .weights.h5, to_json; tf_keras: save_weights .h5 + to_json."""
+    import keras
+
+    out = tmp_path_factory.mktemp("kformats")
+    k3 = _k3_model(keras)
+    k3.save(out / "k3.keras")
+    k3.save_weights(out / "k3.weights.h5")
+    (out / "k3.json").write_text(k3.to_json())
+    k3.save(out / "weights.hdf5")  # a full model with a weights-like name
+    tf_keras = pytest.importorskip("tf_keras")
+    tl = tf_keras.layers
+    tk = tf_keras.Sequential([
+        tf_keras.Input(shape=(5, 6)), tl.Bidirectional(tl.LSTM(3, return_sequences=True)),
+        tl.TimeDistributed(tl.Dense(2)), tl.Flatten(), tl.Dense(5, name="h"),
+        tl.BatchNormalization(name="bn"), tl.Dense(2, name="o")])
+    tk.save_weights(str(out / "tk_weights.h5"))
+    tk.save(str(out / "tk_full.h5"))
+    (out / "tk.json").write_text(tk.to_json())
+    return {"dir": out, "k3": k3, "tk": tk}
+
+
+def _keras_counts(model) -> tuple[int, int, int]:
+    trainable = sum(math.prod(v.shape) for v in model.trainable_weights)
+    return model.count_params(), trainable, model.count_params() - trainable
+
+
+def _ours(doc) -> tuple[int, int, int]:
+    return doc.summary.total, doc.summary.trainable, doc.summary.non_trainable
+
+
+@pytest.mark.slow
+def test_built_keras_zip_maps_variables_to_layers(built):
+    model = built["k3"]
+    doc = open_document(built["dir"] / "k3.keras")
+    assert _ours(doc) == _keras_counts(model) == (329, 298, 31)
+    for layer in model.layers:
+        ours = doc.layer(layer.name)
+        assert ours is not None and ours.params == layer.count_params(), layer.name
+    bi = doc.layer("bi")
+    assert [child.name for child in bi.layers] == ["forward_lstm", "backward_lstm"]
+    assert doc.layer("td_dense").params == 6 * 2 + 2
+    assert (doc.layer("d").weights[0].read() == model.get_layer("d").kernel.numpy()).all()
+    moving = doc.layer("ibn").weights[3]
+    assert not moving.trainable
+    assert (moving.read() == model.get_layer("inner").get_layer("ibn").moving_variance.numpy()
+            ).all()
+
+
+@pytest.mark.slow
+def test_built_keras3_weights_h5_and_pairs(built):
+    model, out = built["k3"], built["dir"]
+    alone = open_document(out / "k3.weights.h5")
+    assert alone.format == "keras-weights-h5"
+    assert alone.summary.total == model.count_params()
+    assert {la.name for la in alone.layers} >= {"bi", "td", "d", "inner", "bn", "out"}
+    for arch in ("k3.json", "k3.keras"):
+        doc = open_pair(out / "k3.weights.h5", out / arch)
+        assert _ours(doc) == _keras_counts(model), arch
+        assert doc.extra["pairing"]["counts"]["matched"] == \
+            sum(1 for la in model.layers if la.count_params())
+
+
+@pytest.mark.slow
+def test_built_keras3_json_reads_nested_and_wrappers(built):
+    doc = open_document(built["dir"] / "k3.json")
+    assert doc.format == "keras-json" and doc.root.type == "Functional"
+    assert [c.class_name for c in doc.layer("td").layers] == ["Dense"]
+    assert [c.class_name for c in doc.layer("bi").layers] == ["LSTM", "LSTM"]
+    assert [c.name for c in doc.layer("inner").layers] == ["input_layer", "inner_dense", "ibn"]
+    assert [c.name for c in doc.layer("bi").layers] == ["forward_lstm", "backward_lstm"]
+    assert not any("Keras 3 model_from_json" in w for w in doc.warnings)
+
+
+@pytest.mark.slow
+def test_full_model_named_weights_is_detected(built):
+    assert detect(built["dir"] / "weights.hdf5").ID == "keras-h5"
+
+
+@pytest.mark.slow
+def test_tf_keras_weights_layout_and_pair(built):
+    tk, out = built["tk"], built["dir"]
+    with h5py.File(out / "tk_weights.h5") as f:
+        assert "layer_names" in f.attrs
+    alone = open_document(out / "tk_weights.h5")
+    assert alone.format == "keras-weights-h5"
+    assert _ours(alone) == _keras_counts(tk)  # moving statistics known by name
+    doc = open_pair(out / "tk_weights.h5", out / "tk.json")
+    assert _ours(doc) == _keras_counts(tk)
+    assert doc.extra["pairing"]["counts"]["matched"] == 5
+    full = open_document(out / "tk_full.h5")
+    assert _ours(full) == _keras_counts(tk)
+    bi = next(la for la in full.layers if la.class_name == "Bidirectional")
+    assert [c.name.split("_")[0] for c in bi.layers] == ["forward", "backward"]
+    assert [c.params for c in bi.layers] == [(6 * 12 + 3 * 12 + 12)] * 2
