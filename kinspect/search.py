@@ -130,6 +130,21 @@ def flat_branch(doc: Document) -> Node | None:
                  if c.kind == Kind.GROUP and c.name == NODES_TITLE), None)
 
 
+def scope_row(doc: Document, gn: GraphNode) -> Node | None:
+    """The row of `gn` in the "By name scope" branch (groups `a/` > `b/` > row `a/b/c`)."""
+    level = next((c for c in doc.root.children
+                  if c.kind == Kind.GROUP and c.name == SCOPES_TITLE), None)
+    if level is None:
+        return None
+    for part in gn.name.split("/")[:-1]:
+        title = part + "/"
+        level = next((c for c in level.children if c.kind == Kind.GROUP and c.name == title),
+                     None)
+        if level is None:
+            return None
+    return next((c for c in level.children if c.ref is gn), None)
+
+
 class SearchIndex:
     """Every searchable row of a document, each graph node and layer once (the tree may show a
     node twice, flat and by name scope). Matching is `str.find` over one joined string."""
@@ -182,10 +197,15 @@ class SearchIndex:
         return out
 
     def node(self, position: int) -> Node | None:
-        """The tree row of an entry (builds the flat graph branch on first use)."""
+        """The tree row of an entry. A graph node is looked up in the "By name scope" branch
+        first (each level there is small, so showing it is cheap), else in the flat branch."""
         entry = self._entries[position]
         if isinstance(entry, Node):
             return entry
+        gn = self.doc.nodes[entry]
+        row = scope_row(self.doc, gn)
+        if row is not None:
+            return row
         branch = flat_branch(self.doc)
         if branch is None or entry >= len(branch.children):
             return None

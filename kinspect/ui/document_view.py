@@ -24,6 +24,20 @@ from .tree_model import NAME, DocumentTreeModel
 __all__ = ["DocumentView", "tensor_name"]
 
 
+AUTO_EXPAND_LIMIT = 2000
+
+
+def small_branch(node: Node) -> bool:
+    """Whether a branch is small enough to open by itself: laying out 200,000 rows takes
+    QTreeView seconds, so a big graph opens with its node list closed (Find reaches any node
+    through the name-scope branch instead). Lazy branches tell their size in attrs["count"]."""
+    built = node._children
+    if built is not None:
+        return len(built) <= AUTO_EXPAND_LIMIT
+    count = node.attrs.get("count")
+    return isinstance(count, int) and count <= AUTO_EXPAND_LIMIT
+
+
 class DocumentView(QWidget):
     node_selected = Signal(object)
 
@@ -104,8 +118,9 @@ class DocumentView(QWidget):
         self.tree.expand(top)
         for row in range(min(self.model.rowCount(top), 3)):
             index = self.model.index(row, 0, top)
-            if self.model.node(index).name in ("Layers", "Graph nodes", "Signatures",
-                                               "Variables", "Weights"):
+            node = self.model.node(index)
+            if node.name in ("Layers", "Graph nodes", "Signatures", "Variables", "Weights") \
+                    and small_branch(node):
                 self.tree.expand(index)
         self.tree.setCurrentIndex(top)
 

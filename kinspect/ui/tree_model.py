@@ -14,6 +14,15 @@ NAME, TYPE, SHAPE, DTYPE, PARAMS = range(len(COLUMNS))
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
+# QTreeView asks every row of an expanded branch for flags, index and hasChildren when it lays
+# out: with 200,000 rows, building an ItemFlag per call (enum `|`) alone cost 1.9 s, so these
+# answers are computed once.
+ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+NO_FLAGS = Qt.ItemFlag.NoItemFlags
+# Even with cheap answers QTreeView lays out every row of an expanded branch (11 s for 200,000
+# graph nodes here), so a branch with more children is shown as groups of CHUNK rows. The groups
+# exist only in this model; the document's Nodes keep their real parents.
+CHUNK = 1000
 
 
 class DocumentTreeModel(QAbstractItemModel):
@@ -27,6 +36,9 @@ class DocumentTreeModel(QAbstractItemModel):
         # Row of each child within its parent, filled one parent at a time: a flat branch of
         # 200,000 graph nodes would otherwise cost a 200,000-item list.index per parent() call.
         self._rows: dict[int, int] = {}
+        self._chunks: dict[int, list[Node]] = {}  # id(big parent) -> its chunk rows
+        self._chunk_ids: set[int] = set()
+        self._display_parent: dict[int, Node] = {}  # id(child of a big parent) -> its chunk
         self._error_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical)
 
@@ -39,7 +51,7 @@ class DocumentTreeModel(QAbstractItemModel):
 
     # -- structure
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        children = self.node(parent).children
+        children = self._kids(parent.internalPointer() if parent.isValid() else self._root)
         if 0 <= row < len(children) and 0 <= column < len(COLUMNS):
             return self.createIndex(row, column, children[row])
         return QModelIndex()
@@ -50,7 +62,7 @@ class DocumentTreeModel(QAbstractItemModel):
         node = index.internalPointer()
         if node is self.document_root:
             return QModelIndex()
-        parent = node.parent
+        parent = self._parent_of(node)
         if parent is None:
             return QModelIndex()
         return self.index_of(parent)
@@ -61,14 +73,56 @@ class DocumentTreeModel(QAbstractItemModel):
         node = self.node(parent)
         if parent.isValid() and not node.may_have_children:
             return 0
-        return len(node.children)
+        return len(self._kids(node))
+
+    # -- big branches shown in chunks
+    def _kids(self, node: Node) -> list[Node]:
+        """The rows shown under `node`: its children, or chunk rows when it has many."""
+        if id(node) in self._chunk_ids:
+            return node._children  # type: ignore[return-value]
+        children = node.children
+        if len(children) <= CHUNK:
+            return children
+        chunks = self._chunks.get(id(node))
+        if chunks is None:
+            chunks = self._chunks[id(node)] = self._make_chunks(node, children)
+        return chunks
+
+    def _make_chunks(self, parent: Node, children: list[Node]) -> list[Node]:
+        chunks = []
+        total = len(children)
+        for n, start in enumerate(range(0, total, CHUNK)):
+            part = children[start:start + CHUNK]
+            chunk = Node(Kind.GROUP, f"[{start:,} … {start + len(part) - 1:,}]",
+                         f"{len(part):,} of {total:,}")
+            chunk._children = part  # not set_children: the rows keep their real parent
+            chunk.parent = parent
+            self._chunk_ids.add(id(chunk))
+            self._rows[id(chunk)] = n
+            for i, child in enumerate(part):
+                self._display_parent[id(child)] = chunk
+                self._rows[id(child)] = i
+            chunks.append(chunk)
+        return chunks
+
+    def is_chunk(self, node: Node) -> bool:
+        return id(node) in self._chunk_ids
+
+    def _parent_of(self, node: Node) -> Node | None:
+        parent = node.parent
+        if parent is None or id(node) in self._chunk_ids:
+            return parent
+        if len(parent.children) > CHUNK:
+            self._kids(parent)  # makes the chunks and their row maps
+            return self._display_parent.get(id(node), parent)
+        return parent
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:
         if not parent.isValid():
             return True
-        if parent.column() != 0:
+        if parent.column():
             return False
-        return self.node(parent).may_have_children
+        return parent.internalPointer().may_have_children
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return len(COLUMNS)
@@ -113,9 +167,7 @@ class DocumentTreeModel(QAbstractItemModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return ROW_FLAGS if index.isValid() else NO_FLAGS
 
     def index_of(self, node: Node) -> QModelIndex:
         """The index of a node (builds the lazy branches on its path)."""
@@ -123,13 +175,14 @@ class DocumentTreeModel(QAbstractItemModel):
             return QModelIndex()
         if node is self.document_root:
             return self.createIndex(0, 0, node)
-        if node.parent is None:
+        parent = self._parent_of(node)
+        if parent is None:
             return QModelIndex()
-        return self.createIndex(self._row(node), 0, node)
+        return self.createIndex(self._row(node, parent), 0, node)
 
-    def _row(self, node: Node) -> int:
+    def _row(self, node: Node, parent: Node) -> int:
         row = self._rows.get(id(node))
-        siblings = node.parent.children  # type: ignore[union-attr]
+        siblings = self._kids(parent)
         if row is None or row >= len(siblings) or siblings[row] is not node:
             for i, child in enumerate(siblings):
                 self._rows[id(child)] = i

@@ -1,0 +1,72 @@
+"""The tree model over big lazy trees: consistent for Qt's own model checker, chunked rows for
+a 200,000-node branch, and quick to show."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtTest import QAbstractItemModelTester
+
+from kinspect.model import Kind, Node
+from kinspect.ui.document_view import DocumentView
+from kinspect.ui.tree_model import CHUNK, DocumentTreeModel
+
+from .generated import graph_document
+
+
+@pytest.fixture
+def tree_pages_only(monkeypatch):
+    """Only the tree: these tests time the tree, not the Graph page's own preparation."""
+    from kinspect.ui import pages
+
+    monkeypatch.setattr(pages, "PAGES", [p for p in pages.PAGES if p[0] == "Summary"])
+
+
+def test_qt_model_tester_accepts_a_chunked_lazy_tree(qtbot):
+    doc = graph_document(1_200)
+    model = DocumentTreeModel(doc.root)
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    top = model.index(0, 0)
+    flat = model.index(0, 0, top)
+    assert model.data(flat) == "Graph nodes"
+    assert model.rowCount(flat) == 2  # 1,200 rows in chunks of 1,000
+    assert [model.data(model.index(r, 0, flat)) for r in range(2)] == [
+        "[0 … 999]", "[1,000 … 1,199]"]
+    last = model.index(1, 0, flat)
+    assert model.rowCount(last) == 200
+    row = model.index(199, 0, last)
+    node = model.node(row)
+    assert node is doc.root.children[0].children[1_199]
+    assert node.parent.name == "Graph nodes"  # the document keeps its real parents
+    assert model.index_of(node) == row
+    assert model.parent(row) == last and model.parent(last) == flat
+
+
+def test_small_branches_are_not_chunked(qtbot):
+    layers = [Node(Kind.LAYER, f"l{i}") for i in range(CHUNK)]
+    root = Node(Kind.MODEL, "m", "Model", children=layers)
+    model = DocumentTreeModel(root)
+    top = model.index(0, 0)
+    assert model.rowCount(top) == CHUNK
+    assert model.index_of(root.children[-1]).row() == CHUNK - 1
+
+
+def test_a_200000_node_graph_opens_closed_and_selects_any_node(qtbot, tree_pages_only):
+    doc = graph_document(200_000)
+    doc.root.children[0].attrs["count"] = 200_000  # as the graph readers record it
+    started = time.perf_counter()
+    view = DocumentView(doc)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.wait(10)
+    shown = time.perf_counter() - started
+    flat_index = view.model.index(0, 0, view.model.index(0, 0))
+    assert not view.tree.isExpanded(flat_index)  # too big to open by itself
+    target = doc.root.children[0].children[150_123]
+    view.select_node(target)
+    current = view.tree.currentIndex()
+    assert view.model.node(current) is target
+    assert view.model.data(current.parent()) == "[150,000 … 150,999]"
+    assert view.details.title.text().startswith("block_150/unit_12/matmul_150123")
+    assert shown < 20  # generous on a shared machine; the view itself takes ~0.1 s here
