@@ -159,12 +159,7 @@ def test_pair_with_full_model_as_architecture():
     doc = open_pair(corpus("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5"),
                     corpus("keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"))
     assert doc.summary.total == 849
-    assert doc.extra["pairing"]["counts"]["matched"] == 5
-    full = open_document(out / "tk_full.h5")
-    assert _ours(full) == _keras_counts(tk)
-    bi = next(la for la in full.layers if la.class_name == "Bidirectional")
-    assert [c.name.split("_")[0] for c in bi.layers] == ["forward", "backward"]
-    assert [c.params for c in bi.layers] == [(6 * 12 + 3 * 12 + 12)] * 2
+    assert doc.extra["pairing"]["counts"]["matched"] == 3
 
 
 def test_pair_report_mismatches():
