@@ -1,0 +1,54 @@
+"""The Summary page: model.summary()'s table and totals, op counts for graphs."""
+
+from __future__ import annotations
+
+from kinspect.formats import open_document
+from kinspect.ui.document_view import DocumentView
+from kinspect.ui.summary_page import SummaryPage
+
+from ..conftest import corpus
+
+
+def _summary(qtbot, path) -> tuple[DocumentView, SummaryPage]:
+    view = DocumentView(open_document(path))
+    qtbot.addWidget(view)
+    page = view.show_page("Summary")
+    assert isinstance(page, SummaryPage)
+    return view, page
+
+
+def test_keras_summary_rows_and_totals(qtbot):
+    view, page = _summary(qtbot, corpus("keras_h5_full/carnd_1560800/model.h5"))
+    rows = page.rows()
+    # PROVENANCE: 12 layers (Lambda, 5 x Conv2D, Dropout, Flatten, 4 x Dense), 252,219 params
+    assert len(rows) == 12
+    assert [r[1] for r in rows] == ["Lambda"] + ["Conv2D"] * 5 + ["Dropout", "Flatten"] + \
+        ["Dense"] * 4
+    assert rows[1][0] == "conv2d_1" and rows[1][3] == f"{5 * 5 * 3 * 24 + 24:,}"
+    assert sum(int(r[3].replace(",", "")) for r in rows) == 252_219
+    assert "Total params: 252,219" in page.totals.text()
+    assert "Non-trainable params: 0" in page.totals.text()
+    page._reveal(4, 0)
+    assert view.show_page("Tree") is not None
+    assert view.current_node().name == "conv2d_4"
+
+
+def test_small_functional_model_totals(qtbot):
+    _view, page = _summary(qtbot, corpus("keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"))
+    assert "Total params: 120,538" in page.totals.text()  # PROVENANCE
+    assert len(page.rows()) == 10
+
+
+def test_graph_summary_counts_ops(qtbot):
+    path = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    view, page = _summary(qtbot, path)
+    rows = page.rows()
+    assert sum(int(count) for _op, count in rows) == 8  # PROVENANCE: 8 nodes
+    from kinspect.formats import tf_protos
+
+    graph = tf_protos.GraphDef()  # count the ops straight from the protobuf
+    graph.ParseFromString(path.read_bytes())
+    ops: dict[str, int] = {}
+    for node in graph.node:
+        ops[node.op] = ops.get(node.op, 0) + 1
+    assert {op: int(c) for op, c in rows} == ops
