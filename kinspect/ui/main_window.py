@@ -31,6 +31,7 @@ from .workers import Task, start
 SaveAsHook = Callable[["MainWindow", DocumentView], None]
 save_as_hook: SaveAsHook | None = None
 
+ARCH_FILTER = ("Keras architecture (*.json *.yaml *.yml *.keras *.h5 *.hdf5);;All files (*)")
 OPEN_FILTER = ("Model files (*.h5 *.hdf5 *.keras *.json *.yaml *.yml *.pb *.pbtxt *.meta "
                "*.index *.tflite *.onnx);;All files (*)")
 
@@ -108,10 +109,13 @@ class MainWindow(QMainWindow):
                                       triggered=self.save_as, enabled=False)
         self.find_action = QAction("&Find…", self, shortcut=QKeySequence.StandardKey.Find,
                                    triggered=self.find, enabled=False)
+        self.attach_action = QAction("Attach &architecture…", self,
+                                     triggered=self.choose_architecture, enabled=False)
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
+        file_menu.addAction(self.attach_action)
         file_menu.addAction(self.save_as_action)
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
@@ -151,6 +155,32 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
+    def choose_architecture(self) -> None:
+        """File > Attach architecture…: pair the current weights-only file with its model."""
+        if self.current_view() is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Attach architecture", "", ARCH_FILTER)
+        if path:
+            self.attach_architecture(path)
+
+    def attach_architecture(self, arch_path: str) -> Task | None:
+        """Open weights + architecture on a worker; the combined model opens in a new tab."""
+        view = self.current_view()
+        if view is None:
+            return None
+        from ..formats.pairing import open_pair
+
+        weights = view.document.path
+        task = Task(lambda progress: open_pair(weights, arch_path))
+        page = LoadingPage(weights, task)
+        title = f"{os.path.basename(weights)} + {os.path.basename(arch_path)}"
+        self.tabs.setCurrentIndex(self.tabs.addTab(page, title))
+        task.signals.finished.connect(lambda doc: self._opened(page, doc))
+        task.signals.failed.connect(lambda msg, details: self._failed(page, msg, details))
+        task.signals.cancelled.connect(lambda: self._remove_page(page))
+        self.statusBar().showMessage(f"Attaching {arch_path} to {weights}…")
+        return start(task)
+
     def open_path(self, path: str) -> Task:
         """Open on a worker; a Loading tab stands in until the document is ready."""
         task = Task(lambda progress: open_document(path, progress=progress))
@@ -171,9 +201,10 @@ class MainWindow(QMainWindow):
         if not self._shown(page):
             return
         index = self.tabs.indexOf(page)
+        title = self.tabs.tabText(index)  # the Loading tab's title (a pair names both files)
         view = DocumentView(document)
         self.tabs.removeTab(index)
-        self.tabs.insertTab(index, view, os.path.basename(document.path.rstrip(os.sep)))
+        self.tabs.insertTab(index, view, title)
         self.tabs.setTabToolTip(index, document.path)
         self.tabs.setCurrentIndex(index)
         page.deleteLater()
@@ -230,6 +261,8 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         self.save_as_action.setEnabled(view is not None)
         self.find_action.setEnabled(view is not None)
+        self.attach_action.setEnabled(view is not None and
+                                      view.document.format == "keras-weights-h5")
         if view is None:
             self.setWindowTitle("kinspect")
             return
