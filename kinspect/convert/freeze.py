@@ -208,16 +208,16 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
         except Exception as exc:  # noqa: BLE001
             raise ConvertError(f"cannot import the meta graph: {exc}", meta_path) from exc
         with tf.compat.v1.Session(graph=graph) as sess:
-            if saver is not None:
-                try:
-                    saver.restore(sess, prefix)
-                except Exception as exc:  # noqa: BLE001
-                    raise ConvertError(f"cannot restore the checkpoint {prefix}: "
-                                       f"{' '.join(str(exc).split())[:300]}", path) from exc
+            try:
+                _restore(sess, graph, saver, prefix)
+            except Exception as exc:  # noqa: BLE001
+                raise ConvertError(f"cannot restore the checkpoint {prefix}: "
+                                   f"{' '.join(str(exc).split())[:300]}", path) from exc
             graph_def = graph.as_graph_def()
             prune(graph_def, outs)  # clear error for unknown names
             frozen = tf.compat.v1.graph_util.convert_variables_to_constants(
                 sess, graph_def, [node_name(o) for o in outs])
+            frozen = _fold_old_variables(sess, frozen)
     return Frozen(frozen, placeholders(frozen), outs, warnings=warnings)
 
 
@@ -261,6 +261,47 @@ def run_checkpoint(path: str, inputs: list[str], outputs: list[str],
     with graph.as_default():
         saver = tf.compat.v1.train.import_meta_graph(meta, clear_devices=True)
         with tf.compat.v1.Session(graph=graph) as sess:
-            if saver is not None:
-                saver.restore(sess, prefix)
+            _restore(sess, graph, saver, prefix)
             return list(sess.run(outputs, feed_dict=dict(zip(inputs, arrays, strict=True))))
+
+
+def _restore(sess: Any, graph: Any, saver: Any, prefix: str) -> None:
+    """Restore with the meta graph's own saver; old savers (V1 `RestoreSlice`) may leave
+    variables unset here, so those are restored again by a fresh Saver, by name."""
+    import tensorflow as tf
+
+    if saver is not None:
+        saver.restore(sess, prefix)
+    missing = [m.decode() for m in
+               sess.run(tf.compat.v1.report_uninitialized_variables())] if graph.get_operations() \
+        else []
+    if not missing:
+        return
+    stored = {name for name, _ in tf.train.list_variables(prefix)}
+    refs = {name: graph.get_tensor_by_name(f"{name}:0") for name in missing if name in stored
+            and graph.get_operation_by_name(name).type in ("Variable", "VariableV2")}
+    if refs:
+        tf.compat.v1.train.Saver(var_list=refs).restore(sess, prefix)
+
+
+def _fold_old_variables(sess: Any, graph_def: Any) -> Any:
+    """TF 2.21's convert_variables_to_constants skips the pre-1.0 `Variable` op; fold those
+    into Consts with their restored values (the same thing it does for VariableV2)."""
+    import tensorflow as tf
+
+    old = [n for n in graph_def.node if n.op == "Variable"]
+    if not old:
+        return graph_def
+    values = sess.run([f"{n.name}:0" for n in old])
+    out = tf.compat.v1.GraphDef()
+    out.CopyFrom(graph_def)
+    by_name = {n.name: v for n, v in zip(old, values, strict=True)}
+    for node in out.node:
+        if node.name in by_name:
+            value = by_name[node.name]
+            node.op = "Const"
+            for key in list(node.attr):
+                del node.attr[key]
+            node.attr["dtype"].type = tf.as_dtype(value.dtype).as_datatype_enum
+            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+    return out
