@@ -10,6 +10,7 @@ classes come from `formats.tf_protos`); nothing from the file is executed.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import weakref
@@ -49,10 +50,21 @@ class GraphIndex:
         consumers: dict[str, list[str]] = {}
         produced = produced or {}
         for name, refs in edges:
-            producers = list(dict.fromkeys(produced.get(r) or node_name(r) for r in refs))
+            producers: list[str] = []
+            for ref in refs:
+                # Fast path for the common plain `node` input; `^ctrl` / `node:1` otherwise.
+                producer = produced.get(ref) if produced else None
+                if producer is None:
+                    producer = node_name(ref) if (":" in ref or ref[:1] == "^") else ref
+                if producer not in producers:
+                    producers.append(producer)
             inputs[name] = producers
             for producer in producers:
-                consumers.setdefault(producer, []).append(name)
+                users = consumers.get(producer)
+                if users is None:
+                    consumers[producer] = [name]
+                else:
+                    users.append(name)
         return cls(inputs, consumers)
 
     def __len__(self) -> int:
@@ -145,12 +157,20 @@ def index_for(doc: Document) -> GraphIndex:
     cached = _INDEXES.get(doc)
     if cached is not None:
         return cached
-    if doc.nodes:
-        produced = {} if _tf_style(doc) else \
-            {out: n.name for n in doc.nodes for out in n.outputs}
-        index = GraphIndex.build(((n.name, n.inputs) for n in doc.nodes), produced)
-    else:
-        index = GraphIndex.build((la.name, la.inbound) for la in doc.layers)
+    # The cyclic GC would rescan the whole heap several times while we allocate ~600k small
+    # objects at 200k nodes (measured: 1.8 s with it, 0.7 s without, on a loaded machine).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if doc.nodes:
+            produced = {} if _tf_style(doc) else \
+                {out: n.name for n in doc.nodes for out in n.outputs}
+            index = GraphIndex.build(((n.name, n.inputs) for n in doc.nodes), produced)
+        else:
+            index = GraphIndex.build((la.name, la.inbound) for la in doc.layers)
+    finally:
+        if enabled:
+            gc.enable()
     _INDEXES[doc] = index
     return index
 
@@ -256,9 +276,13 @@ def netron_source(doc: Document) -> tuple[str, bytes | None]:
     """
     path = doc.path
     if os.path.isdir(path):
-        for name in ("saved_model.pb", "saved_model.pbtxt"):
-            if os.path.isfile(os.path.join(path, name)):
-                return os.path.join(path, name), None
+        # TF Serving layout: the newest numbered version folder holds the SavedModel.
+        versions = sorted((n for n in os.listdir(path) if n.isdigit()
+                           and os.path.isdir(os.path.join(path, n))), key=int, reverse=True)
+        for folder in [path] + [os.path.join(path, v) for v in versions]:
+            for name in ("saved_model.pb", "saved_model.pbtxt"):
+                if os.path.isfile(os.path.join(folder, name)):
+                    return os.path.join(folder, name), None
         metas = sorted(n for n in os.listdir(path) if n.endswith(".meta"))
         if metas:
             return os.path.join(path, metas[0]), None
