@@ -319,7 +319,8 @@ def functions_branch(library: Any) -> Node | None:
                 children_factory=lambda fn=fn: _function_children(fn)))
         return out
 
-    return Node(Kind.GROUP, "Functions", f"{len(library.function):,}", children_factory=rows)
+    return Node(Kind.GROUP, "Functions", f"{len(library.function):,}",
+                attrs={"count": len(library.function)}, children_factory=rows)
 
 
 def _arg_type(arg: Any) -> str:
@@ -381,7 +382,8 @@ def variables_branch(variables: list[TensorInfo], title: str = "Variables") -> N
                             attrs={"stored name": var.name}))
         return root.children
 
-    return Node(Kind.GROUP, title, f"{len(variables):,}", children_factory=rows)
+    return Node(Kind.GROUP, title, f"{len(variables):,}", attrs={"count": len(variables)},
+                children_factory=rows)
 
 
 def _group(groups: dict[str, Node], path: str) -> Node:

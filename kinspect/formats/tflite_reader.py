@@ -123,11 +123,18 @@ def _read(path: str, buf: bytes, model: Any, sch: Any) -> Document:
             doc.variables = weights
             doc.extra["inputs"] = [_spec_json(t) for t in inputs]
             doc.extra["outputs"] = [_spec_json(t) for t in outputs]
-        root.add(Node(Kind.GROUP, sg_name, f"{len(nodes)} operators", attrs={
-            "inputs": [t.name for t in inputs], "outputs": [t.name for t in outputs]},
-            children=[graph_tree.nodes_branch("Operators", nodes, None),
-                      _tensors_branch("Tensors", tensors),
-                      _tensors_branch("Weights", weights)]))
+        branches = [graph_tree.nodes_branch(graph_tree.NODES_TITLE if g == 0 else "Operators",
+                                            nodes, None),
+                    _tensors_branch("Tensors", tensors), _tensors_branch("Weights", weights)]
+        if g == 0:  # the main subgraph at the top, where search finds `doc.nodes` rows
+            root.attrs.update(subgraph=sg_name, inputs=[t.name for t in inputs],
+                              outputs=[t.name for t in outputs])
+            for b in branches:
+                root.add(b)
+        else:
+            root.add(Node(Kind.GROUP, sg_name, f"{len(nodes)} operators", attrs={
+                "inputs": [t.name for t in inputs], "outputs": [t.name for t in outputs]},
+                children=branches))
     for s in range(model.SignatureDefsLength()):
         sd = model.SignatureDefs(s)
         tensors = subgraph_tensors[sd.SubgraphIndex()] \
@@ -187,6 +194,7 @@ def _as_array(raw: bytes, dtype: str, shape: tuple) -> np.ndarray:
 
 
 def _tensors_branch(title: str, tensors: list[TensorInfo]) -> Node:
-    return Node(Kind.GROUP, title, str(len(tensors)), children_factory=lambda: [
+    return Node(Kind.GROUP, title, str(len(tensors)), attrs={"count": len(tensors)},
+                children_factory=lambda: [
         Node(Kind.TENSOR if t.loader is None else Kind.WEIGHT, t.name, t.dtype, tensor=t)
         for t in tensors])
