@@ -235,7 +235,7 @@ def test_keras_to_tflite_and_onnx(tmp_path):
 
 @pytest.mark.parametrize("rel", ["savedmodel/tf2onnx_regression_saved_model",
                                  "frozen_pb/tf2onnx_regression/frozen.pb",
-                                 "tf1_checkpoint/tf2onnx_regression_checkpoint/model"])
+                                 "tf1_checkpoint/tf2onnx_regression_checkpoint/model.index"])
 def test_regression_to_onnx_known_answer(rel, tmp_path):
     import onnxruntime as ort
 

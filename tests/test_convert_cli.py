@@ -1,0 +1,83 @@
+"""`kinspect convert` contract: exit codes, one-line errors, --json fields, no overwrite
+without --force, nothing left at DST after a failure or a cancel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kinspect.convert import convert
+from kinspect.errors import Cancelled, InvalidRequest
+from kinspect.progress import Progress
+
+from .conftest import corpus, run_cli
+
+
+def _one_error_line(proc) -> str:
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("kinspect:")]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    return lines[0]
+
+
+@pytest.mark.slow
+def test_cli_json_refuse_overwrite_force_and_failure(tmp_path):
+    src = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    dst = tmp_path / "r.pb"
+    proc = run_cli("convert", str(src), str(dst), "--verify", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["inputs"] == ["X:0"] and data["outputs"] == ["pred:0"]
+    assert data["max_abs_diff"] == {"pred:0": 0.0} and data["target"] == "tf-graphdef"
+    before = dst.read_bytes()
+    dst.write_bytes(b"keep me")
+    proc = run_cli("convert", str(src), str(dst))
+    assert proc.returncode == 2 and "exists" in _one_error_line(proc)
+    assert dst.read_bytes() == b"keep me"
+    proc = run_cli("convert", str(src), str(dst), "--force")
+    assert proc.returncode == 0 and dst.read_bytes() == before
+    # A checkpoint without --outputs: exit 2, likely outputs named, nothing at DST.
+    meta = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
+    proc = run_cli("convert", str(meta), str(tmp_path / "c.pb"))
+    assert proc.returncode == 2 and "pred" in _one_error_line(proc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pb"]
+
+
+@pytest.mark.slow
+def test_cli_refuses_code_and_bad_requests(tmp_path):
+    carnd = corpus("keras_h5_full/carnd_1560800/model.h5")
+    proc = run_cli("convert", str(carnd), str(tmp_path / "m.keras"))
+    assert proc.returncode == 2 and "--trust-code" in _one_error_line(proc)
+    proc = run_cli("convert", str(corpus("frozen_pb/tf2onnx_regression/frozen.pb")),
+                   str(tmp_path / "m.keras"))
+    assert proc.returncode == 2 and "cannot convert tf-graphdef to keras" in _one_error_line(proc)
+    proc = run_cli("convert", str(tmp_path / "missing.h5"), str(tmp_path / "x.h5"))
+    assert proc.returncode == 2 and "missing.h5" in _one_error_line(proc)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancel_leaves_nothing(tmp_path):
+    """The GUI's Cancel: progress.cancel() during the conversion -> Cancelled, DST absent,
+    no temporary left in DST's folder."""
+    seen = []
+
+    def listener(fraction: float, message: str) -> None:
+        seen.append(message)
+        if message == "written":
+            progress.cancel()
+
+    progress = Progress(listener)
+    with pytest.raises(Cancelled):
+        convert(corpus("frozen_pb/tf2onnx_regression/frozen.pb"), tmp_path / "r.onnx",
+                options={"verify": True}, progress=progress)
+    assert "written" in seen and list(tmp_path.iterdir()) == []
+
+
+def test_failed_verification_style_error_leaves_old_dst(tmp_path):
+    """--force with a failing conversion keeps the old DST (replaced only at the end)."""
+    dst = tmp_path / "out.pb"
+    dst.write_bytes(b"old")
+    with pytest.raises(InvalidRequest):
+        convert(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta"), dst,
+                options={"force": True, "outputs": "no_such_node"})
+    assert dst.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.pb"]
