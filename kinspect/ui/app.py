@@ -54,6 +54,7 @@ def run_app(path: str | None, screenshot: str | None = None, view: str = "tree")
 def _screenshot(app: QApplication, window: MainWindow, path: str, out: str, view: str) -> int:
     """Open `path`, wait until the document is shown, grab the window into `out`."""
     result = {"code": 2}
+    window.resize(1280, 800)  # the same size every time, whatever geometry was remembered
 
     def grab(_view: object = None) -> None:
         app.processEvents()

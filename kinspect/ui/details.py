@@ -118,7 +118,7 @@ class DetailsPane(QWidget):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text.setPlaceholderText("Select a layer or a config entry to see its configuration.")
+        self.text.setPlaceholderText("Select a row to see its configuration, attributes or values.")
         self.tensor_view = TensorView()
         self.lower = QStackedWidget()
         self.lower.addWidget(self.text)
@@ -132,17 +132,21 @@ class DetailsPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(split)
         self.node: Node | None = None
+        self._title = ""
 
     def show_node(self, node: Node | None) -> None:
         self.node = node
         self.tensor_view.clear()
         if node is None:
+            self._title = ""
             self.title.setText("")
             self.table.setRowCount(0)
             self.text.setPlainText("")
             self.lower.setCurrentWidget(self.text)
             return
-        self.title.setText(f"{node.name}  —  {node.type or node.kind}")
+        self._title = f"{node.name}  —  {node.type or node.kind}"
+        self.title.setToolTip(self._title)
+        self._elide_title()
         rows = node_properties(node)
         self.table.setRowCount(len(rows))
         for i, (key, value) in enumerate(rows):
@@ -156,6 +160,16 @@ class DetailsPane(QWidget):
             self.tensor_view.load(node.tensor)
         else:
             self.lower.setCurrentWidget(self.text)
+
+    def _elide_title(self) -> None:
+        """Long graph paths lose their middle, not the end that names the node."""
+        metrics = self.title.fontMetrics()
+        width = max(50, self.width() - 8)
+        self.title.setText(metrics.elidedText(self._title, Qt.TextElideMode.ElideMiddle, width))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide_title()
 
     @property
     def node_rows(self) -> list[tuple[str, str]]:

@@ -67,6 +67,10 @@ class DocumentView(QWidget):
         left_layout.setSpacing(0)
         left_layout.addWidget(self.search_bar)
         left_layout.addWidget(self.tree)
+        # Explicit minimums: the splitter would otherwise keep the details' size hint (chart,
+        # tables) and squeeze the tree in a narrow window.
+        left.setMinimumWidth(200)
+        self.details.setMinimumWidth(200)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.details)

@@ -267,9 +267,12 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("kinspect")
             return
         doc = view.document
-        producer = ", ".join(f"{k} {v}" for k, v in doc.producer.items())
-        params = f" · {doc.summary.total:,} parameters" if doc.summary else ""
-        self.statusBar().showMessage(f"{doc.format}  ·  {producer}{params}")
+        parts = [doc.format, ", ".join(f"{k} {v}" for k, v in doc.producer.items())]
+        if doc.summary:
+            parts.append(f"{doc.summary.total:,} parameters")
+        if doc.nodes:
+            parts.append(f"{len(doc.nodes):,} graph nodes")
+        self.statusBar().showMessage("  ·  ".join(p for p in parts if p))
         self.setWindowTitle(f"{os.path.basename(doc.path.rstrip(os.sep))} — kinspect")
 
     # -- drag and drop: files, and folders (a SavedModel is a folder)

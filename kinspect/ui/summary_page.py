@@ -57,8 +57,10 @@ class SummaryPage(QWidget):
             self._fill_layers(doc)
         else:
             self._fill_ops(doc)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.totals = QLabel(totals_text(doc))
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -75,8 +77,10 @@ class SummaryPage(QWidget):
         self.table.setHorizontalHeaderLabels(["Layer", "Type", "Output shape", "Param #"])
         self.table.setRowCount(len(rows))
         for r, (name, class_name, shape, params) in enumerate(rows):
-            for c, text in enumerate((name, class_name, shape or "?", f"{params:,}")):
+            for c, text in enumerate((name, class_name, shape, f"{params:,}")):
                 item = QTableWidgetItem(text)
+                if c == 2 and not shape:
+                    item.setToolTip("the file does not record this layer's output shape")
                 if c == 3:
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(r, c, item)

@@ -10,11 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCharts import QAreaSeries, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    Qt,
+)
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSpinBox,
@@ -79,12 +86,15 @@ class TensorView(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.stat_labels: dict[str, QLabel] = {}
-        form = QFormLayout()
-        for key in ("min", "max", "mean", "std"):
+        form = QGridLayout()
+        for i, key in enumerate(("min", "max", "mean", "std")):
             label = QLabel("–")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.stat_labels[key] = label
-            form.addRow(key, label)
+            form.addWidget(QLabel(f"<b>{key}</b>"), i // 2, (i % 2) * 2)
+            form.addWidget(label, i // 2, (i % 2) * 2 + 1)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         self.chart = QChart()
         self.chart.legend().hide()
         self.chart.setMargins(self.chart.margins() * 0)
@@ -95,8 +105,11 @@ class TensorView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.table_model)
         self.table.horizontalHeader().setDefaultSectionSize(80)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.slice_row = QHBoxLayout()
-        self.slice_row.addWidget(QLabel("slice"))
+        self.slice_label = QLabel("slice")
+        self.slice_label.hide()
+        self.slice_row.addWidget(self.slice_label)
         self.spins: list[QSpinBox] = []
         self.slice_row.addStretch()
         table_page = QWidget()
@@ -179,32 +192,38 @@ class TensorView(QWidget):
 
     # -- histogram
     def _plot(self, stats: tensor_stats.TensorStats) -> None:
+        """A filled step outline over value axes: readable tick labels at any bin count,
+        unlike a bar chart's one category label per bin."""
         if not stats.counts:
             return
-        bars = QBarSet("count")
-        bars.append([float(c) for c in stats.counts])
-        series = QBarSeries()
-        series.setBarWidth(1.0)
-        series.append(bars)
-        self.chart.addSeries(series)
-        x_axis = QBarCategoryAxis()
+        self._upper = QLineSeries()
         edges = stats.edges
-        x_axis.append([f"{(edges[i] + edges[i + 1]) / 2:.3g}" for i in range(len(edges) - 1)])
-        x_axis.setLabelsAngle(-90)
+        points = []
+        for i, count in enumerate(stats.counts):
+            points += [QPointF(edges[i], count), QPointF(edges[i + 1], count)]
+        self._upper.append(points)
+        series = QAreaSeries(self._upper)
+        series.setName("count")
+        self.chart.addSeries(series)
+        x_axis = QValueAxis()
+        x_axis.setRange(edges[0], edges[-1])
+        x_axis.setTickCount(5)
+        x_axis.setLabelFormat("%.3g")
         y_axis = QValueAxis()
         y_axis.setRange(0, max(stats.counts) or 1)
         y_axis.setLabelFormat("%d")
+        y_axis.setTickCount(4)
         self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x_axis)
         series.attachAxis(y_axis)
 
     def histogram_counts(self) -> list[float]:
-        """The plotted bar heights (what tests compare with numpy's own histogram)."""
+        """The plotted bin heights (what tests compare with numpy's own histogram)."""
         out: list[float] = []
         for series in self.chart.series():
-            for bar_set in series.barSets():  # type: ignore[attr-defined]
-                out += [bar_set.at(i) for i in range(bar_set.count())]
+            upper = series.upperSeries()  # type: ignore[attr-defined]
+            out += [upper.at(i).y() for i in range(0, upper.count(), 2)]
         return out
 
     # -- values table
@@ -220,6 +239,7 @@ class TensorView(QWidget):
             spin.valueChanged.connect(lambda _v: self._show_slice())
             self.slice_row.insertWidget(1 + i, spin)
             self.spins.append(spin)
+        self.slice_label.setVisible(bool(dims))
 
     def _show_slice(self) -> None:
         if self.values is None:
