@@ -292,3 +292,26 @@ def test_json_report_fields(tmp_path):
     data = json.loads(json.dumps(report.to_json()))
     assert data["inputs"] == ["X:0"] and data["outputs"] == ["pred:0"]
     assert data["max_abs_diff"] == {"pred:0": 0.0} and data["tolerance"] == 1e-5
+
+
+def test_two_inputs_two_outputs_keep_their_order(tmp_path):
+    """Inputs named out of alphabetical order, two outputs: every graph target verifies,
+    so inputs and outputs are matched by name, not by position."""
+    import keras
+    import tensorflow as tf
+
+    a, b = keras.Input((3,), name="zeta"), keras.Input((5,), name="alpha")
+    h = keras.layers.Concatenate()([a, b])
+    model = keras.Model([a, b], [keras.layers.Dense(2, name="first")(h),
+                                 keras.layers.Dense(4, name="second")(h)])
+    model.save(tmp_path / "m.keras")
+    for name in ("m.pb", "m_served", "m.tflite", "m.onnx"):
+        report = convert(tmp_path / "m.keras", tmp_path / name, options={"verify": True})
+        assert len(report.max_abs_diff) == 2, name
+    rng = np.random.default_rng(5)
+    xa, xb = rng.standard_normal((2, 3), np.float32), rng.standard_normal((2, 5), np.float32)
+    expected = model.predict([xa, xb], verbose=0)
+    fn = tf.saved_model.load(str(tmp_path / "m_served" / "1")).signatures["serving_default"]
+    got = fn(zeta=tf.constant(xa), alpha=tf.constant(xb))
+    np.testing.assert_allclose(got["output_0"].numpy(), expected[0], atol=1e-5)
+    np.testing.assert_allclose(got["output_1"].numpy(), expected[1], atol=1e-5)

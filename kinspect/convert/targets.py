@@ -245,12 +245,22 @@ def write_tflite(job: Job, tmp: str) -> None:
     with open(tmp, "wb") as f:
         f.write(data)
     interp = tf.lite.Interpreter(model_path=tmp)
-    job.report.inputs = [d["name"] for d in interp.get_input_details()]
-    job.report.outputs = [d["name"] for d in interp.get_output_details()]
+    names = {d["index"]: d["name"] for d in interp.get_input_details()}
+    names.update({d["index"]: d["name"] for d in interp.get_output_details()})
+    signatures = interp.get_signature_list()
+    if signatures:  # signature order: inputs by key as fed, outputs sorted (output_0, ...)
+        runner = interp.get_signature_runner(sorted(signatures)[0] if "serving_default" not in
+                                             signatures else "serving_default")
+        ins, outs = runner.get_input_details(), runner.get_output_details()
+        job.report.inputs = [names[ins[k]["index"]] for k in ins]
+        job.report.outputs = [names[outs[k]["index"]] for k in sorted(outs)]
+    else:
+        job.report.inputs = [d["name"] for d in interp.get_input_details()]
+        job.report.outputs = [d["name"] for d in interp.get_output_details()]
 
 
 def run_tflite(job: Job, path: str, arrays: list[Any]) -> list[Any]:
-    return verify.run_tflite(path, arrays)
+    return verify.run_tflite(path, arrays, [freeze.node_name(i) for i in job.frozen.inputs])
 
 
 def write_onnx(job: Job, tmp: str) -> None:

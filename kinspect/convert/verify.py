@@ -121,10 +121,25 @@ def run_signature(fn: Any, arrays: list[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(result[k]) for k in sorted(result)]
 
 
-def run_tflite(path: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
+def run_tflite(path: str, arrays: list[np.ndarray],
+               names: list[str] | None = None) -> list[np.ndarray]:
+    """Run a .tflite with batch-resized inputs. With a signature, inputs are matched by NAMES
+    (the source's input node names) and outputs come in sorted key order (output_0, ...),
+    as a SavedModel signature gives them; otherwise in tensor order."""
     import tensorflow as tf
 
     interp = tf.lite.Interpreter(model_path=path)
+    signatures = interp.get_signature_list()
+    if signatures and names:
+        key = "serving_default" if "serving_default" in signatures else sorted(signatures)[0]
+        runner = interp.get_signature_runner(key)
+        keys = list(runner.get_input_details())
+        if sorted(keys) == sorted(names):
+            feed = dict(zip(names, arrays, strict=True))
+        else:
+            feed = dict(zip(keys, arrays, strict=True))
+        result = runner(**feed)
+        return [np.asarray(result[k]) for k in sorted(result)]
     details = interp.get_input_details()
     for d, a in zip(details, arrays, strict=True):
         interp.resize_tensor_input(d["index"], list(a.shape))
