@@ -75,6 +75,7 @@ class NetronView(QWidget):
         self.page_ready = False
         self.is_drawn = False
         self.focus_names: set[str] = set()
+        self.focus_text = ""
         self.current_model = ""
         self._serial = 0
         self._pending_select: str | None = None
@@ -132,6 +133,11 @@ class NetronView(QWidget):
         super().showEvent(event)
         if self.web is None and not self.reason and not self.webengine_error:
             self.start()
+        elif self.is_drawn:
+            # Back from the Tree tab: reveal what is selected there now.
+            name = self._selected_name()
+            if name is not None:
+                self._tree_selected(self.doc_view.current_node())
 
     def start(self) -> None:
         """Start the server and load Netron (done on first show; cheap to call again)."""
@@ -196,9 +202,33 @@ class NetronView(QWidget):
         self._open(self.server.add_file(file_name, model.data), file_name)
         return True
 
+    def show_ancestors(self, outputs: list[str]) -> bool:
+        """Draw the picked outputs and everything they depend on (what a freeze would keep);
+        names may carry `:0`. For the output picker; False if none of them is in the graph."""
+        index = graph_focus.index_for(self.document)
+        known = [o for o in outputs if graph_focus.node_name(o) in index]
+        if not known or self.reason or self.webengine_error:
+            return False
+        self.focus_mode = True
+        self.focus_box.blockSignals(True)
+        self.focus_box.setChecked(True)
+        self.focus_box.blockSignals(False)
+        if self.server is None:
+            self.start()
+        model = graph_focus.focus(self.document, outputs=known)
+        self.focus_names = set(model.names)
+        self.focus_text = f"ancestors of {', '.join(known)}"
+        self._update_info()
+        file_name = self._next_focus_name()
+        self._pending_select = graph_focus.node_name(known[0])
+        self._open(self.server.add_file(file_name, model.data), file_name)  # type: ignore[union-attr]
+        return True
+
     def _make_focus(self, center: str | None) -> graph_focus.FocusModel:
         model = graph_focus.focus(self.document, center, hops=self.hops.value())
         self.focus_names = set(model.names)
+        hops = self.hops.value()
+        self.focus_text = f"within {hops} hop{'s' if hops > 1 else ''} of {center}"
         self._pending_select = center
         self._update_info()
         return model
@@ -224,7 +254,7 @@ class NetronView(QWidget):
         if self.reason:
             text = "Nothing to draw"
         elif self.focus_mode:
-            text = f"Focus view: {len(self.focus_names):,} of {total} around the selection"
+            text = f"Focus view: {len(self.focus_names):,} of {total}, {self.focus_text}"
         else:
             text = f"Whole graph: {total}"
         self.info.setText(text)

@@ -29,26 +29,32 @@ _LOCAL_SCHEMES = ("data", "blob", "about", "qrc")
 class LocalOnly(QWebEngineUrlRequestInterceptor):
     """Blocks every request that leaves this computer (Netron's telemetry, update check, fonts)."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.blocked: list[str] = []  # what the page tried to reach (tests assert on it)
+
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 - Qt
         url = info.requestUrl()
         if url.scheme() in _LOCAL_SCHEMES:
             return
         if url.scheme() in ("http", "https", "ws", "wss") and url.host() in _LOCAL_HOSTS:
             return
+        self.blocked.append(url.toString())
         info.block(True)
 
 
 _profile: QWebEngineProfile | None = None
+_interceptor: LocalOnly | None = None
 
 
 def profile() -> QWebEngineProfile:
     """One off-the-record profile for all Graph pages, owned by the application."""
-    global _profile
+    global _profile, _interceptor
     if _profile is None:
         app = QApplication.instance()
         _profile = QWebEngineProfile(app)  # no storage name: off the record
-        interceptor = LocalOnly(_profile)
-        _profile.setUrlRequestInterceptor(interceptor)
+        _interceptor = LocalOnly(_profile)
+        _profile.setUrlRequestInterceptor(_interceptor)
         _profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
     return _profile
 
@@ -88,3 +94,8 @@ def make_web_view(parent: QWidget) -> tuple[QWebEngineView, NetronPage]:
     page = NetronPage(view)
     view.setPage(page)
     return view, page
+
+
+def blocked_requests() -> list[str]:
+    """Outside URLs Netron's pages tried to reach (and were refused) in this process."""
+    return list(_interceptor.blocked) if _interceptor is not None else []

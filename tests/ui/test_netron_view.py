@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 
 from kinspect import graph_focus
 from kinspect.formats import open_document
-from kinspect.ui import netron_js
+from kinspect.ui import netron_js, netron_web
 from kinspect.ui.document_view import DocumentView
 from kinspect.ui.main_window import MainWindow
 from kinspect.ui.netron_view import NetronView
@@ -73,7 +73,9 @@ def test_keras_graph_renders_and_selection_flows_both_ways(qtbot, mnist_layers):
     # Every layer but the InputLayer (drawn as the graph input) is a node in Netron.
     assert sorted(names) == sorted(n for n, cls in mnist_layers if cls != "InputLayer")
     text = js(qtbot, page, "document.getElementById('canvas').textContent")
-    assert "Conv2D" in text and "Please update" not in js(qtbot, page, "document.body.innerText")
+    shown = js(qtbot, page, "document.body.innerText")
+    assert "Conv2D" in text and "Please update" not in shown and "uses cookies" not in shown
+    assert netron_web.blocked_requests() == []  # Netron did not even try to go outside
     assert "\u3008" not in text and "\u27e8" in text  # shapes in brackets DejaVu Sans draws
 
     # tree -> Netron: selecting a weight row selects its layer in the drawing.
@@ -106,6 +108,20 @@ def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot):
     # 1..2 hops from a BiasAdd in a MatMul/BiasAdd/Relu chain: far fewer nodes, center included.
     assert center in focus and focus <= set(page.focus_names) and len(focus) < len(whole)
     qtbot.waitUntil(lambda: selected(qtbot, page) == [center], timeout=5_000)
+
+
+def test_ancestors_of_picked_outputs(qtbot):
+    view, page = open_graph(qtbot, corpus(FC))
+    whole = set(drawn_names(qtbot, page))
+    relus = [n.name for n in view.document.nodes if n.op == "Relu"]
+    assert page.show_ancestors([f"{relus[0]}:0"])
+    qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+    drawn = set(drawn_names(qtbot, page))
+    # The first Relu needs the first layer only: no node of the later layers is drawn.
+    graph = {n.name: n for n in view.document.nodes}
+    assert relus[0] in drawn and drawn < whole and relus[1] not in drawn
+    assert all(graph[name].op != "Relu" or name == relus[0] for name in drawn)
+    assert "ancestors of" in page.info.text()
 
 
 def test_big_graph_opens_in_focus_view_and_any_node_shows_fast(qtbot, tmp_path):
@@ -172,3 +188,21 @@ def page_alive(url: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_cli_screenshot_shows_the_drawn_graph(tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    from ..conftest import run_cli
+
+    out = tmp_path / "graph.png"
+    result = run_cli("--screenshot", str(out), "--view", "netron", str(corpus(FC)), timeout=120)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert not image.isNull() and image.width() > 400
+    # Netron fills the header of "layer" ops (MatMul/BiasAdd here) with rgb(51, 85, 136).
+    step = 2
+    layer_blue = sum(
+        1 for y in range(0, image.height(), step) for x in range(0, image.width(), step)
+        if QColor(image.pixel(x, y)).getRgb()[:3] == (51, 85, 136))
+    assert layer_blue > 200
