@@ -38,6 +38,37 @@ CORPUS_CHECKPOINTS = [
 ]
 
 
+CORPUS_GRAPHS = [
+    "frozen_pb/tf2onnx_regression/frozen.pb",
+    "frozen_pb/tf2onnx_fc_layers/frozen.pb",
+    "frozen_pb/tf2onnx_gru/frozen.pb",
+    "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
+    "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta",
+    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123/export.meta",
+    "savedmodel/tfserving_half_plus_two_cpu/00000123/saved_model.pb",
+]
+
+
+def graph_outputs(path: str) -> dict[str, list[str]]:
+    """Output tensor names of every op, as TensorFlow builds the graph from the file."""
+    from google.protobuf import text_format
+    from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
+
+    data = open(path, "rb").read()
+    if path.endswith(".meta"):
+        graph_def = meta_graph_pb2.MetaGraphDef.FromString(data).graph_def
+    elif path.endswith("saved_model.pb"):
+        graph_def = saved_model_pb2.SavedModel.FromString(data).meta_graphs[0].graph_def
+    elif path.endswith(".pbtxt"):
+        graph_def = text_format.Parse(data.decode(), tf.compat.v1.GraphDef())
+    else:
+        graph_def = tf.compat.v1.GraphDef.FromString(data)
+    g = tf.Graph()
+    with g.as_default():
+        tf.graph_util.import_graph_def(graph_def, name="")
+    return {op.name: [t.name for t in op.outputs] for op in g.get_operations()}
+
+
 def multi_output_graph(out: str) -> dict:
     """Split, Unique, TopKV2 and control dependencies; what TensorFlow says each op makes."""
     g = tf.Graph()
@@ -118,6 +149,10 @@ def main(out: str, corpus: str) -> None:
     for rel in CORPUS_SAVEDMODELS:
         if os.path.isdir(os.path.join(corpus, rel)):
             truth["signatures"][rel] = cli_signatures(os.path.join(corpus, rel))
+    truth["graph_outputs"] = {}
+    for rel in CORPUS_GRAPHS:
+        if os.path.exists(os.path.join(corpus, rel)):
+            truth["graph_outputs"][rel] = graph_outputs(os.path.join(corpus, rel))
     for rel in CORPUS_CHECKPOINTS:
         prefix = os.path.join(corpus, rel)
         if os.path.exists(prefix) or os.path.exists(prefix + ".index"):

@@ -135,6 +135,18 @@ def test_generated_multi_output_and_control_inputs(truth: dict[str, Any]) -> Non
     assert [(c.name, c.attrs["control"]) for c in inputs] == [("split:2", False), ("uniq", True)]
 
 
+@pytest.mark.parametrize("rel", [
+    "frozen_pb/tf2onnx_regression/frozen.pb", "frozen_pb/tf2onnx_fc_layers/frozen.pb",
+    "frozen_pb/tf2onnx_gru/frozen.pb", "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
+    "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta",
+    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123/export.meta",
+    "savedmodel/tfserving_half_plus_two_cpu/00000123/saved_model.pb"])
+def test_every_node_outputs_as_tensorflow_builds_them(rel: str, truth: dict[str, Any]) -> None:
+    doc = open_document(corpus(rel))
+    expected = truth["graph_outputs"][rel]
+    assert {n.name: n.outputs for n in doc.nodes} == expected
+
+
 def test_name_scope_branch_groups_nodes() -> None:
     doc = open_document(corpus("frozen_pb/tf2onnx_gru/frozen.pb"))
     scopes = branch(doc, "By name scope")

@@ -8,56 +8,61 @@ children are made when a view first asks for them. Branches: "Graph nodes" (flat
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, format_shape
 from . import tf_tensor
 
-# Output counts of multi-output (or no-output) ops; others produce one, or as many as consumers
-# use. Attribute-driven counts are (attr name, "len" for list attrs or "int").
-_FIXED_OUTPUTS: dict[str, int] = {
-    "NoOp": 0, "Assert": 0, "AssignVariableOp": 0, "AssignAddVariableOp": 0,
-    "AssignSubVariableOp": 0, "SaveV2": 0, "Save": 0, "SaveSlices": 0, "PrintV2": 0,
-    "MergeV2Checkpoints": 0, "DestroyResourceOp": 0, "ResourceScatterUpdate": 0,
-    "Unique": 2, "UniqueV2": 2, "UniqueWithCounts": 3, "TopK": 2, "TopKV2": 2, "Switch": 2,
-    "RefSwitch": 2, "Merge": 2, "RefMerge": 2, "BroadcastGradientArgs": 2, "Qr": 2, "Svd": 3,
-    "FusedBatchNorm": 5, "FusedBatchNormV2": 5, "FusedBatchNormV3": 6, "CTCGreedyDecoder": 4,
-    "NonMaxSuppressionV4": 2, "NonMaxSuppressionV5": 3, "SparseSplit": 0, "Where": 1,
-    "QuantizeV2": 3, "Dequantize": 1, "SelfAdjointEigV2": 2, "LSTMBlockCell": 7,
-    "BlockLSTM": 7, "GRUBlockCell": 4, "TensorArrayV3": 2, "TensorArraySplitV3": 1,
-}
-_ATTR_OUTPUTS: dict[str, tuple[str, str]] = {
-    "Split": ("num_split", "int"), "SplitV": ("num_split", "int"), "Unpack": ("num", "int"),
-    "IdentityN": ("T", "len"), "RestoreV2": ("dtypes", "len"),
-    "StatefulPartitionedCall": ("Tout", "len"), "PartitionedCall": ("Tout", "len"),
-    "If": ("Tout", "len"), "StatelessIf": ("Tout", "len"), "While": ("T", "len"),
-    "StatelessWhile": ("T", "len"), "Case": ("Tout", "len"), "StatelessCase": ("Tout", "len"),
-    "RemoteCall": ("Tout", "len"), "SymbolicGradient": ("Tout", "len"),
-    "Restore": ("dt", "one"), "DynamicPartition": ("num_partitions", "int"),
-}
+_DATA = Path(__file__).resolve().parent.parent / "data" / "tf_op_outputs.json"
 
 
-def output_count(op: str, node_def: Any) -> int | None:
-    """How many tensors an op makes when its definition tells (None: unknown, assume 1)."""
-    if op in _FIXED_OUTPUTS:
-        return _FIXED_OUTPUTS[op]
-    how = _ATTR_OUTPUTS.get(op)
-    if how is None:
-        if op.startswith(("ResourceApply", "ResourceSparseApply")):
-            return 0
-        return None
-    attr = node_def.attr.get(how[0]) if node_def is not None else None
-    if attr is None:
-        return None
-    if how[1] == "int":
-        return attr.i
-    if how[1] == "len":
-        return len(attr.list.type)
-    return 1
+@functools.cache
+def op_outputs() -> dict[str, list[int | str]]:
+    """Output arguments of every TensorFlow op that does not make exactly one output, from
+    TensorFlow's op registry (kinspect/data/tf_op_outputs.json, made by
+    resources/make_tf_op_outputs.py): 1, "N:attr" (number attr) or "L:attr" (type list)."""
+    try:
+        return json.loads(_DATA.read_text())["ops"]
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
-def graph_nodes(node_defs: Sequence[Any]) -> list[GraphNode]:
+def op_outputs_from_op_list(op_list: Any) -> dict[str, list[int | str]]:
+    """The same table from a meta graph's `stripped_op_list` (exact for the ops it records,
+    custom ops included)."""
+    table = dict(op_outputs())
+    for op in op_list.op:
+        spec: list[int | str] = [("N:" + a.number_attr) if a.number_attr else
+                                 ("L:" + a.type_list_attr) if a.type_list_attr else 1
+                                 for a in op.output_arg]
+        if spec == [1]:
+            table.pop(op.name, None)
+        else:
+            table[op.name] = spec
+    return table
+
+
+def output_count(spec: list[int | str], node_def: Any) -> int | None:
+    """How many tensors a node makes, from its op's output arguments and its attributes."""
+    total = 0
+    for arg in spec:
+        if arg == 1:
+            total += 1
+            continue
+        kind, attr_name = str(arg).split(":", 1)
+        attr = node_def.attr.get(attr_name) if node_def is not None else None
+        if attr is None:
+            return None
+        total += attr.i if kind == "N" else len(attr.list.type)
+    return total
+
+
+def graph_nodes(node_defs: Sequence[Any],
+                op_table: dict[str, list[int | str]] | None = None) -> list[GraphNode]:
     """GraphNodes with inputs as stored (control inputs `^name`) and outputs `name:i`.
 
     The hot loop of opening a big graph (200,000 nodes): one pass over the protobuf, touching
@@ -65,6 +70,7 @@ def graph_nodes(node_defs: Sequence[Any]) -> list[GraphNode]:
     definitions are consulted only for the few ops whose output count is not one. The device
     is filled in when a row is first shown.
     """
+    table = op_outputs() if op_table is None else op_table
     used: dict[str, int] = {}
     special: dict[int, int] = {}
     out: list[GraphNode] = []
@@ -80,8 +86,9 @@ def graph_nodes(node_defs: Sequence[Any]) -> list[GraphNode]:
                     i = int(idx)
                     if i > used.get(base, 0):
                         used[base] = i
-        if op in _SPECIAL or op.startswith("Resource"):
-            count = output_count(op, nd)
+        spec = table.get(op)
+        if spec is not None:
+            count = output_count(spec, nd)
             if count is not None and count != 1:
                 special[pos] = count
         append(GraphNode(name, op, inputs))
@@ -93,9 +100,6 @@ def graph_nodes(node_defs: Sequence[Any]) -> list[GraphNode]:
             n = top + 1
         gn.outputs = [name + ":0"] if n == 1 else [f"{name}:{i}" for i in range(n)]
     return out
-
-
-_SPECIAL = frozenset(_FIXED_OUTPUTS) | frozenset(_ATTR_OUTPUTS)
 
 
 class LazyRow(Node):

@@ -163,7 +163,9 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
 def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
     """A Document over one MetaGraphDef (SavedModel, or a checkpoint's `.meta`)."""
     info = mg.meta_info_def
-    nodes = graph_tree.graph_nodes(mg.graph_def.node)
+    table = graph_tree.op_outputs_from_op_list(info.stripped_op_list) \
+        if len(info.stripped_op_list.op) else None
+    nodes = graph_tree.graph_nodes(mg.graph_def.node, table)
     root = Node(Kind.MODEL, path, label, attrs={
         "tags": list(info.tags), "tensorflow_version": info.tensorflow_version,
         "tensorflow_git_version": info.tensorflow_git_version, "nodes": len(nodes)})
