@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from .errors import FormatError, KinspectError, UnsupportedFormat
+from .formats import _DATA_ERRORS as DATA_ERRORS
 from .formats.probe import Probe
 from .safety import Finding, ScanReport
 from .safety_graph import FILE_OPS, PYTHON_OPS, scan_graph, scan_meta_graph
@@ -34,8 +35,10 @@ def scan_path(path: str) -> ScanReport:
         if exc.path is None:
             exc.path = path
         raise
-    except (OSError, ValueError, RecursionError, MemoryError, KeyError, TypeError) as exc:
-        raise FormatError(f"cannot scan: {type(exc).__name__}: {exc}", path) from exc
+    except (OSError, ValueError, RecursionError, MemoryError, KeyError, TypeError, IndexError,
+            EOFError, *DATA_ERRORS) as exc:
+        raise FormatError(f"cannot scan: {type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())[:300]}", path) from exc
     if report.format == "?":
         if label is None and not report.findings:
             from .formats import describe_unknown

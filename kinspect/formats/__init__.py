@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
 from types import ModuleType
 
 from ..errors import FormatError, UnsupportedFormat
@@ -30,12 +34,19 @@ READER_MODULES: list[str] = [
     "onnx_reader",
 ]
 
+# Errors of the container libraries that mean "this data is broken" (not a kinspect bug):
+# a corrupt zip entry (CRC, bad header), a corrupt deflate stream, a short struct read, and
+# h5py's RuntimeError for corrupt HDF5 metadata ("bad version number for attribute message").
+_DATA_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, struct.error,
+                                                 RuntimeError)
+
 _loaded: dict[str, ModuleType] = {}
 _broken: dict[str, str] = {}
 
 
-def readers() -> list[ModuleType]:
-    out = []
+def iter_readers() -> Iterator[ModuleType]:
+    """Readers in order, each imported only when reached: detecting a Keras file does not pay
+    for importing the graph readers (measured: 0.17 s of a 1.2 s `kinspect info`)."""
     for name in READER_MODULES:
         if name not in _loaded and name not in _broken:
             try:
@@ -43,8 +54,11 @@ def readers() -> list[ModuleType]:
             except Exception as exc:  # noqa: BLE001 - reported by broken_readers()
                 _broken[name] = f"{type(exc).__name__}: {exc}"
         if name in _loaded:
-            out.append(_loaded[name])
-    return out
+            yield _loaded[name]
+
+
+def readers() -> list[ModuleType]:
+    return list(iter_readers())
 
 
 def broken_readers() -> dict[str, str]:
@@ -68,7 +82,7 @@ def detect(path: str | os.PathLike[str]) -> ModuleType:
     probe = Probe(path)
     if not probe.exists and not os.path.exists(probe.path + ".index"):  # checkpoint prefix
         raise FormatError("no such file or directory", probe.path)
-    for reader in readers():
+    for reader in iter_readers():
         if reader.match(probe):
             return reader
     raise UnsupportedFormat(describe_unknown(probe), probe.path)
@@ -87,9 +101,9 @@ def open_document(path: str | os.PathLike[str], format_id: str | None = None,
             exc.path = path
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError, RecursionError,
-            MemoryError, UnicodeError) as exc:
-        raise FormatError(f"cannot read as {reader.LABEL}: {type(exc).__name__}: {exc}",
-                          path) from exc
+            MemoryError, UnicodeError, EOFError, *_DATA_ERRORS) as exc:
+        raise FormatError(f"cannot read as {reader.LABEL}: {type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())[:300]}", path) from exc
 
 
 def reject_hostile(probe: Probe) -> None:
@@ -106,8 +120,6 @@ def reject_hostile(probe: Probe) -> None:
         raise FormatError("Python pickle, not a model file kinspect reads (unpickling could "
                           "run any code; see `kinspect scan`)", probe.path)
     if probe.head.startswith(b"PK"):
-        import zipfile
-
         from ..safety_raw import check_zip_bomb
 
         try:

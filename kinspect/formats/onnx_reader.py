@@ -51,7 +51,8 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
 
     progress.step(0.0, "parsing ONNX")
     try:
-        model = onnx.load(path, load_external_data=False)
+        # format: onnx otherwise picks a JSON/text parser from the file's suffix.
+        model = onnx.load(path, format="protobuf", load_external_data=False)
     except (message.DecodeError, onnx.onnx_cpp2py_export.checker.ValidationError) as exc:  # type: ignore[attr-defined]
         raise FormatError(f"broken ONNX model: {exc}") from exc
     g = model.graph

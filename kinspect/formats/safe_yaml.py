@@ -81,7 +81,10 @@ def _check_expansion(root: Node, limit: int) -> None:
 
 def load(text: str, max_nodes: int = MAX_EXPANDED_NODES) -> Any:
     """Parse YAML text; python tags other than tuple, and alias bombs, raise FormatError."""
-    loader = _Loader(text)
+    try:  # the reader rejects control characters as soon as it is built
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise FormatError(f"not valid YAML: {' '.join(str(exc).split())}") from exc
     try:
         try:
             root = loader.get_single_node()
