@@ -119,6 +119,25 @@ def several_signatures(out: str) -> str:
     return path
 
 
+def keras_savedmodels(out: str) -> dict:
+    """A tf.keras (Keras 2) SavedModel with keras_metadata.pb, and a Keras 3 `export()`."""
+    import keras
+    import tf_keras
+
+    k2 = tf_keras.Sequential([tf_keras.layers.InputLayer(input_shape=(4,), name="features"),
+                              tf_keras.layers.Dense(3, activation="relu", name="hidden"),
+                              tf_keras.layers.Dense(2, activation="softmax", name="probs")],
+                             name="k2model")
+    k2_dir = os.path.join(out, "tfkeras_savedmodel")
+    k2.save(k2_dir, save_format="tf")
+    inputs = keras.Input((4,), name="x")
+    k3 = keras.Model(inputs, keras.layers.Dense(2, name="d")(inputs), name="k3model")
+    k3_dir = os.path.join(out, "keras3_export")
+    k3.export(k3_dir, verbose=False)
+    return {"k2_dir": k2_dir, "k2_layers": {la.name: type(la).__name__ for la in k2.layers},
+            "k2_name": k2.name, "k3_dir": k3_dir}
+
+
 def cli_signatures(model_dir: str) -> dict[str, str]:
     """Each signature exactly as `saved_model_cli show --all` prints it."""
     saved = saved_model_utils.read_saved_model(model_dir)
@@ -146,6 +165,9 @@ def main(out: str, corpus: str) -> None:
     truth["signatures"] = {"several": cli_signatures(several)}
     truth["variables"] = {"several": checkpoint_values(os.path.join(several, "variables",
                                                                    "variables"))}
+    truth["keras"] = keras_savedmodels(out)
+    for key in ("k2_dir", "k3_dir"):
+        truth["signatures"][key] = cli_signatures(truth["keras"][key])
     for rel in CORPUS_SAVEDMODELS:
         if os.path.isdir(os.path.join(corpus, rel)):
             truth["signatures"][rel] = cli_signatures(os.path.join(corpus, rel))

@@ -256,6 +256,25 @@ def test_generated_savedmodel_with_several_signatures(truth: dict[str, Any]) -> 
     assert list(same.signatures) == list(doc.signatures)
 
 
+def test_generated_keras_savedmodels(truth: dict[str, Any]) -> None:
+    """tf.keras `save()` (keras_metadata.pb) and Keras 3 `export()` are SavedModels too."""
+    k2 = open_document(truth["keras"]["k2_dir"])
+    assert k2.format == "tf-savedmodel"
+    layers = {la["name"]: la["class_name"] for la in k2.extra["keras_layers"]}
+    assert layers[truth["keras"]["k2_name"]] == "Sequential"
+    for name, cls in truth["keras"]["k2_layers"].items():
+        assert layers[name] == cls
+    for key in ("k2_dir", "k3_dir"):
+        doc = k2 if key == "k2_dir" else open_document(truth["keras"][key])
+        expected = truth["signatures"][key]
+        assert list(doc.signatures) == list(expected)
+        for sig_key, text in expected.items():
+            assert cli_text(doc.signatures[sig_key]) == text
+    k3 = open_document(truth["keras"]["k3_dir"])
+    assert {"serve", "serving_default"} <= set(k3.signatures)
+    assert k3.signatures["serving_default"].inputs["x"].name == "serving_default_x:0"
+
+
 # ---- checkpoints --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("given", ["", "/model", "/model.index", "/model.meta",
