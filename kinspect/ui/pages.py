@@ -22,4 +22,5 @@ PageFactory = Callable[["DocumentView"], "QWidget | None"]
 PAGES: list[tuple[str, str, str]] = [
     ("Summary", "kinspect.ui.summary_page", "create"),
     ("Graph", "kinspect.ui.netron_view", "graph_page"),
+    ("Safety", "kinspect.ui.safety_page", "create"),
 ]

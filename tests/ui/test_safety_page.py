@@ -1,0 +1,83 @@
+"""The Safety page lists what the scan finds, marks the tab, and leads to the tree row; bad files
+give a dialog with one line, and the window stays usable."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from kinspect.ui.main_window import MainWindow
+
+from ..conftest import corpus
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _open(qtbot, window, path):
+    with qtbot.waitSignal(window.document_opened, timeout=30_000) as blocker:
+        window.open_path(str(path))
+    view = blocker.args[0]
+    page = view.page("Safety") or next(
+        view.pages.widget(i) for i in range(view.pages.count())
+        if view.pages.tabText(i).startswith("Safety"))
+    qtbot.waitUntil(lambda: page.done, timeout=30_000)
+    return view, page
+
+
+def _tab_title(view, page) -> str:
+    return view.pages.tabText(view.pages.indexOf(page))
+
+
+def test_lambda_in_real_file_listed_and_revealed(qtbot, window):
+    # PROVENANCE #1: the first layer, lambda_1, is a Lambda with marshalled bytecode.
+    view, page = _open(qtbot, window, corpus("keras_h5_full/carnd_1560800/model.h5"))
+    rows = page.rows()
+    assert len(rows) == 1
+    kind, where, what, runs_code, touches = rows[0]
+    assert kind == "lambda-layer" and where.endswith("/lambda_1")
+    assert runs_code == "yes" and touches == ""
+    assert _tab_title(view, page) == "Safety (1)"
+    assert "run code" in page.status.text()
+    page.table.cellDoubleClicked.emit(0, 1)
+    assert view.pages.currentWidget() is view.browser
+    assert view.current_node().name == "lambda_1"
+
+
+def test_clean_file_says_no_findings(qtbot, window):
+    view, page = _open(qtbot, window, corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
+    assert page.rows() == []
+    assert page.status.text().startswith("No findings")
+    assert _tab_title(view, page) == "Safety"
+
+
+def test_graph_file_ops_listed_with_node_in_tree(qtbot, window, hostile):
+    h = hostile["graphdef"]
+    view, page = _open(qtbot, window, h.path)
+    by_op = {row[2].split()[0]: row for row in page.rows()}
+    assert set(by_op) == {"WriteFile", "MatchingFiles"}
+    assert by_op["WriteFile"][4] == "yes"
+    row = [r[2].split()[0] for r in page.rows()].index("WriteFile")
+    page.table.cellDoubleClicked.emit(row, 1)
+    assert view.current_node().name == "write_marker"
+    assert not h.marker.exists()
+
+
+def test_bad_file_gives_one_line_dialog(qtbot, window, tmp_path):
+    lfs = tmp_path / "model.h5"
+    lfs.write_text("version https://git-lfs.github.com/spec/v1\n"
+                   "oid sha256:" + "ab" * 32 + "\nsize 1234\n")
+    with qtbot.waitSignal(window.open_failed, timeout=20_000) as blocker:
+        window.open_path(str(lfs))
+    (message,) = blocker.args
+    assert message.startswith(f"{lfs}: Git LFS pointer file") and "\n" not in message
+    qtbot.waitUntil(lambda: window.error_dialog is not None, timeout=5_000)
+    assert "git lfs pull" in window.error_dialog.text()
+    window.error_dialog.close()
+    QApplication.processEvents()
+    _open(qtbot, window, corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
