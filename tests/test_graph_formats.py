@@ -99,7 +99,7 @@ def test_frozen_regression_graph_computes_provenance_value() -> None:
 def test_frozen_graphs(rel: str, count: int, inputs: list[str], output: str) -> None:
     doc = open_document(corpus(rel))
     assert len(doc.nodes) == count
-    assert doc.extra["inputs"] == inputs
+    assert doc.extra["placeholders"] == inputs
     assert node(doc, output).outputs == [f"{output}:0"]
     assert doc.extra["frozen"] is True
     if "fc_layers" in rel:
@@ -283,8 +283,7 @@ def test_tf1_checkpoint_every_way_in(given: str, truth: dict[str, Any]) -> None:
     doc = open_document(str(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")) + given)
     assert doc.format == "tf-checkpoint"
     assert len(doc.nodes) == 128
-    placeholders = {n.name for n in doc.nodes if n.op == "Placeholder"}
-    assert placeholders == {"X", "Y"}
+    assert set(doc.extra["placeholders"]) == {"X", "Y"}  # PROVENANCE: placeholders X, Y
     assert_variables(doc, truth["variables"]["tf1_checkpoint/tf2onnx_regression_checkpoint/model"])
     assert doc.producer["tensorflow_version"] == "1.11.0"
 

@@ -113,7 +113,7 @@ def graph_document(path: str, fmt: str, graph: Any) -> Document:
     frozen = not any(n.op in ("VariableV2", "Variable", "VarHandleOp") for n in nodes)
     doc = Document(path=path, format=fmt, root=root, producer=producer(graph), nodes=nodes)
     doc.extra["frozen"] = frozen
-    doc.extra["inputs"] = [n.name for n in nodes if n.op in ("Placeholder", "PlaceholderV2")]
+    doc.extra["placeholders"] = [n.name for n in nodes if n.op in ("Placeholder", "PlaceholderV2")]
     doc.extra["functions"] = [f.signature.name for f in graph.library.function]
     if not nodes:
         doc.warnings.append("graph has no nodes")

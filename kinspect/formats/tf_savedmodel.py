@@ -171,6 +171,8 @@ def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
         "tensorflow_git_version": info.tensorflow_git_version, "nodes": len(nodes)})
     sigs = signatures(mg)
     doc = Document(path=path, format=fmt, root=root, nodes=nodes, signatures=sigs)
+    doc.extra["placeholders"] = [n.name for n in nodes if n.op in ("Placeholder",
+                                                                    "PlaceholderV2")]
     if info.tensorflow_version:
         doc.producer["tensorflow_version"] = info.tensorflow_version
     if info.tensorflow_git_version:
