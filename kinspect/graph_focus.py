@@ -291,8 +291,10 @@ def keras_json_bytes(doc: Document, names: list[str]) -> bytes:
         "config": {
             "name": "focus",
             "layers": config_layers,
+            # Only real InputLayers: Netron draws any other name here as a separate,
+            # unconnected input box.
             "input_layers": [[la.name, 0, 0] for la in layers
-                             if not any(src in wanted for src in la.inbound)],
+                             if la.class_name == "InputLayer"],
             "output_layers": [[la.name, 0, 0] for la in layers if la.name not in used],
         },
         "keras_version": str(doc.producer.get("keras_version", "2.15.0")),

@@ -1,0 +1,47 @@
+"""Focus view on a 200,000-node GraphDef: cost of the neighbourhood model against the plain
+protobuf parse of the same file (the floor any reader pays), medians of several runs."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from kinspect import graph_focus
+from kinspect.formats import open_document, tf_protos
+
+from ..graph_builders import chain_graph
+
+RUNS = 5
+
+
+def _median(fn) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def test_bench_focus_200k(tmp_path):
+    path = chain_graph(tmp_path / "big.pb", 100_000)
+    data = path.read_bytes()
+    parse = _median(lambda: tf_protos.GraphDef.FromString(data))
+
+    def cold() -> None:
+        doc = open_document(path)
+        start = time.perf_counter()
+        graph_focus.focus(doc, "add_50000")
+        cold.times.append(time.perf_counter() - start)
+    cold.times = []
+    for _ in range(3):
+        cold()
+    first = statistics.median(cold.times)
+
+    doc = open_document(path)
+    graph_focus.focus(doc, "add_1")
+    warm = _median(lambda: graph_focus.focus(doc, "add_77777", hops=3))
+    print(f"\nprotobuf parse of the 200k-node GraphDef: {parse * 1000:.0f} ms")
+    print(f"first focus (index + NodeDefs): {first * 1000:.0f} ms = {first / parse:.2f}x parse")
+    print(f"next focus: {warm * 1000:.2f} ms = {warm / parse:.4f}x parse")
+    assert warm < 0.2 and first < 5
