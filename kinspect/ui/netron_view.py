@@ -72,7 +72,8 @@ class NetronView(QWidget):
         self.webengine_error = webengine_error()
         self.server: NetronServer | None = None
         self.web = None
-        self.page_ready = False
+        self._loading = False  # Netron is loading or laying out a model
+        self._queued: tuple[str, str] | None = None
         self.is_drawn = False
         self.focus_names: set[str] = set()
         self.focus_text = ""
@@ -151,6 +152,7 @@ class NetronView(QWidget):
         page.loadFinished.connect(self._load_finished)
         self.stack.addWidget(self.web)
         self.stack.setCurrentWidget(self.web)
+        self._loading = True  # the page opens the initial model by itself
         self.web.load(QUrl(self.server.url))
         self._poll.start()
 
@@ -238,9 +240,14 @@ class NetronView(QWidget):
         return graph_focus.focus_filename(self.document, self._serial)
 
     def _open(self, url: str, name: str) -> None:
+        """Open a model in the loaded page; while Netron is still busy with the previous one,
+        only the latest request waits (quick tree navigation must not pile up layouts)."""
         self.is_drawn = False
         self.current_model = name
-        if self.web is not None and self.page_ready:
+        if self._loading:
+            self._queued = (url, name)
+        elif self.web is not None:
+            self._loading = True
             self.web.page().runJavaScript(netron_js.open_model(url, name))
         self._poll.start()
 
@@ -255,6 +262,8 @@ class NetronView(QWidget):
             text = "Nothing to draw"
         elif self.focus_mode:
             text = f"Focus view: {len(self.focus_names):,} of {total}, {self.focus_text}"
+        elif self.node_total > graph_focus.BIG_GRAPH:
+            text = f"Whole graph: {total} (Netron needs a long time to lay out this many)"
         else:
             text = f"Whole graph: {total}"
         self.info.setText(text)
@@ -328,7 +337,6 @@ class NetronView(QWidget):
         self._poll.start()
 
     def _load_finished(self, ok: bool) -> None:
-        self.page_ready = ok
         if not ok:
             self._show_message("Netron's page did not load from the local server.")
 
@@ -347,6 +355,13 @@ class NetronView(QWidget):
         nodes = int(state.get("nodes", 0))
         done = nodes > 0 and "spinner" not in body and "welcome" not in body
         failed = "message" in body.split() and "welcome" in body
+        if (done or failed) and self._loading:
+            self._loading = False
+            if self._queued is not None:
+                url, name = self._queued
+                self._queued = None
+                self._open(url, name)
+                return
         if done and not self.is_drawn:
             self.is_drawn = True
             if self._pending_select:

@@ -137,6 +137,13 @@ def test_big_graph_opens_in_focus_view_and_any_node_shows_fast(qtbot, tmp_path):
         names = set(drawn_names(qtbot, page))
         assert f"add_{k}" in names and f"add_{k - 1}" in names and f"add_{k + 5}" not in names
         assert elapsed < 2.0, f"add_{k} took {elapsed:.2f} s"
+    # Quick navigation (arrow keys in the tree): only the last request is drawn.
+    for k in range(1000, 1010):
+        page.refocus(f"add_{k}")
+    qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+    names = set(drawn_names(qtbot, page))
+    assert "add_1009" in names and "add_1000" not in names
+    qtbot.waitUntil(lambda: selected(qtbot, page) == ["add_1009"], timeout=5_000)
 
 
 def test_weights_only_file_explains_instead_of_drawing(qtbot):
