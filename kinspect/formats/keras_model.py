@@ -102,14 +102,15 @@ def weight_node(weight: TensorInfo) -> Node:
 
 def config_node(title: str, value: Any) -> Node:
     """A config mapping as a browsable branch: nested dicts and lists become rows."""
-    node = Node(Kind.CONFIG, title, "config", attrs={"value": value})
-    if isinstance(value, dict):
-        for key, item in value.items():
-            node.add(_value_node(str(key), item))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            node.add(_value_node(f"[{i}]", item))
-    return node
+    # Rows are built when expanded: a big model's config has ~16,000 of them (0.22 s eagerly).
+    if isinstance(value, dict) and value:
+        return Node(Kind.CONFIG, title, "config", attrs={"value": value},
+                    children_factory=lambda: [_value_node(str(k), v) for k, v in value.items()])
+    if isinstance(value, list) and value:
+        return Node(Kind.CONFIG, title, "config", attrs={"value": value},
+                    children_factory=lambda: [_value_node(f"[{i}]", v)
+                                              for i, v in enumerate(value)])
+    return Node(Kind.CONFIG, title, "config", attrs={"value": value})
 
 
 def _value_node(key: str, value: Any) -> Node:

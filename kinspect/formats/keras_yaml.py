@@ -11,7 +11,6 @@ import re
 
 from ..model import Document
 from ..progress import NO_PROGRESS, Progress
-from . import safe_yaml
 from .keras_json import document_from_arch, read_text
 from .probe import Probe
 
@@ -29,6 +28,8 @@ def match(probe: Probe) -> bool:
 
 
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+    from . import safe_yaml  # PyYAML is imported only when a YAML file is opened
+
     progress.step(0.0, "reading YAML")
     data = safe_yaml.load(read_text(path))
     return document_from_arch(path, ID, data, "to_yaml")
