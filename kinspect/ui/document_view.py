@@ -27,14 +27,20 @@ __all__ = ["DocumentView", "tensor_name"]
 AUTO_EXPAND_LIMIT = 2000
 
 
-def small_branch(node: Node) -> bool:
+def small_branch(node: Node, document: Document | None = None) -> bool:
     """Whether a branch is small enough to open by itself: laying out 200,000 rows takes
     QTreeView seconds, so a big graph opens with its node list closed (Find reaches any node
-    through the name-scope branch instead). Lazy branches tell their size in attrs["count"]."""
+    through the name-scope branch instead). A lazy branch is not built to find out: its size
+    comes from attrs["count"], from the document's node list, or from a count in its type."""
     built = node._children
     if built is not None:
         return len(built) <= AUTO_EXPAND_LIMIT
     count = node.attrs.get("count")
+    if not isinstance(count, int) and document is not None and node.name == "Graph nodes":
+        count = len(document.nodes)
+    if not isinstance(count, int):
+        digits = node.type.split(" ")[0].replace(",", "")
+        count = int(digits) if digits.isdigit() else None
     return isinstance(count, int) and count <= AUTO_EXPAND_LIMIT
 
 
@@ -124,9 +130,12 @@ class DocumentView(QWidget):
             index = self.model.index(row, 0, top)
             node = self.model.node(index)
             if node.name in ("Layers", "Graph nodes", "Signatures", "Variables", "Weights") \
-                    and small_branch(node):
+                    and small_branch(node, self.document):
                 self.tree.expand(index)
         self.tree.setCurrentIndex(top)
+        # Long graph names: widen the Name column to what the first rows need, within reason.
+        wanted = self.tree.sizeHintForColumn(NAME) + 16
+        self.tree.header().resizeSection(NAME, max(300, min(wanted, 560)))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.model.node(current) if current.isValid() else None

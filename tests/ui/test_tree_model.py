@@ -70,3 +70,22 @@ def test_a_200000_node_graph_opens_closed_and_selects_any_node(qtbot, tree_pages
     assert view.model.data(current.parent()) == "[150,000 … 150,999]"
     assert view.details.title.toolTip().startswith("block_150/unit_12/matmul_150123")
     assert shown < 20  # generous on a shared machine; the view itself takes ~0.1 s here
+
+
+def test_small_lazy_branches_open_without_a_count_attribute(qtbot):
+    from kinspect.model import Document
+    from kinspect.ui.document_view import small_branch
+
+    built = []
+    rows = [Node(Kind.GRAPH_NODE, f"n{i}", "Relu") for i in range(9)]
+    branch = Node(Kind.GROUP, "Graph nodes", "9 nodes",
+                  children_factory=lambda: built.append(1) or rows)
+    root = Node(Kind.MODEL, "g", "ONNX model", children=[branch])
+    doc = Document("g.onnx", "onnx", root)
+    assert small_branch(branch, doc)
+    assert not built  # decided without building the branch
+    big = Node(Kind.GROUP, "Variables", "250,000", children_factory=lambda: [])
+    assert not small_branch(big)
+    view = DocumentView(doc)
+    qtbot.addWidget(view)
+    assert view.tree.isExpanded(view.model.index_of(branch))
