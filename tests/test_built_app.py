@@ -43,6 +43,17 @@ def test_info_reads_a_corpus_file() -> None:
     assert info["producer"]["keras_version"] == "2.10.0"
 
 
+def test_info_reads_a_frozen_graph() -> None:
+    """Graph readers load TensorFlow's *_pb2 sources from the bundle (tf_protos)."""
+    done = _run("info", str(corpus("frozen_pb/tf2onnx_regression/frozen.pb")), "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["format"] == "tf-graphdef"
+    nodes = {n["name"]: n for n in info["nodes"]}
+    assert len(nodes) == 8  # PROVENANCE.md #45: 8 nodes, X:0 -> pred:0
+    assert "X:0" in nodes["X"]["outputs"] and "pred:0" in nodes["pred"]["outputs"]
+
+
 def test_bad_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "model.h5"
     bad.write_bytes(b"not a model at all")
