@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import shiboken6
 from PySide6.QtCharts import QAreaSeries, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -166,13 +167,14 @@ class TensorView(QWidget):
         self._set_spins(())
 
     def _failed(self, tensor: TensorInfo, message: str) -> None:
-        if tensor is self.tensor:
+        if shiboken6.isValid(self) and tensor is self.tensor:
             self.status.setText(f"Cannot read the values: {message}")
             self.task = None
 
     def _loaded(self, tensor: TensorInfo, values: np.ndarray,
                 stats: tensor_stats.TensorStats) -> None:
-        if tensor is not self.tensor:  # the user moved on while this was reading
+        # The user moved on (or closed the document) while this was reading.
+        if not shiboken6.isValid(self) or tensor is not self.tensor:
             return
         self.task = None
         self.values = values

@@ -204,3 +204,25 @@ def test_histogram_follows_a_dark_palette(qtbot):
     assert is_dark(tv.palette())
     assert tv.chart.theme() == tv.chart.ChartTheme.ChartThemeDark
     assert tv.chart.backgroundBrush().color().name() == "#181818"
+
+
+def test_closing_a_document_while_its_values_are_read(qtbot):
+    from kinspect.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    slow = TensorInfo("slow", (3,), "float32",
+                      loader=lambda: (time.sleep(0.3), np.ones(3, np.float32))[1])
+    root = Node(Kind.MODEL, "m", "Model")
+    weight = root.add(Node(Kind.WEIGHT, "slow", "weight", tensor=slow))
+    view = DocumentView(Document("x.h5", "keras-h5", root))
+    window.tabs.addTab(view, "x")
+    view.select_node(weight)
+    task = view.details.tensor_view.task
+    ended = []
+    task.signals.cancelled.connect(lambda: ended.append("cancelled"))
+    task.signals.finished.connect(lambda _r: ended.append("finished"))
+    window.close_tab(0)
+    qtbot.waitUntil(lambda: bool(ended), timeout=5_000)
+    qtbot.wait(50)  # a late slot on the deleted view would raise here (pytest-qt reports it)
+    assert window.tabs.count() == 0
