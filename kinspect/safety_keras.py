@@ -73,7 +73,12 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int) -> None:
         name = value.get("name")
         if name is None and isinstance(config, dict):
             name = config.get("name")
-        here = f"{where}/{name}" if isinstance(name, str) and name else f"{where}/{class_name}"
+        if class_name in CODE_CLASSES:
+            here = where  # e.g. ".../compile_config.loss": the slot the code sits in
+        elif isinstance(name, str) and name:
+            here = f"{where}/{name}"
+        else:
+            here = f"{where}/{class_name}"
         finding = _classify(value, class_name, config, here)
         if finding is not None:
             findings.append(finding)
