@@ -296,6 +296,10 @@ def test_built_keras_zip_maps_variables_to_layers(built):
     assert (doc.layer("d").weights[0].read() == model.get_layer("d").kernel.numpy()).all()
     moving = doc.layer("ibn").weights[3]
     assert not moving.trainable
+    # Numbered Keras 3 variables are labelled with the names Keras gives them.
+    labels = [n.attrs.get("variable") for n in doc.root.find("ibn").children]
+    assert labels == [v.path.rsplit("/", 1)[-1] for v in model.get_layer("inner")
+                      .get_layer("ibn").weights]
     assert (moving.read() == model.get_layer("inner").get_layer("ibn").moving_variance.numpy()
             ).all()
 

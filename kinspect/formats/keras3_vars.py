@@ -237,10 +237,14 @@ def layers_from_store(store: VarGroup) -> list[Layer]:
 
 
 def variable_label(layer: Layer, weight: TensorInfo) -> str | None:
-    """`kernel`, `moving_mean`… for a numbered Keras 3 variable of a known class."""
-    owned = [w for w in layer.weights if w.name.rsplit("/", 2)[0] == weight.name.rsplit("/", 2)[0]]
-    names = variable_names(layer.class_name, layer.config if isinstance(layer.config, dict)
-                           else {}, len(owned))
-    if names is None or weight not in owned:
+    """`kernel`, `moving_mean`… for a numbered Keras 3 variable (`…/vars/N`) of a known class;
+    an RNN's variables sit in its `cell` object."""
+    head, sep, index = weight.name.rpartition("/vars/")
+    if not sep or not index.isdigit():
         return None
-    return names[owned.index(weight)]
+    siblings = [w for w in layer.weights if w.name.rpartition("/vars/")[0] == head]
+    class_name = _cell_class(layer.class_name) if head.endswith("/cell") else layer.class_name
+    config = layer.config if isinstance(layer.config, dict) else {}
+    names = variable_names(class_name, config, len(siblings))
+    position = int(index)
+    return names[position] if names is not None and position < len(names) else None

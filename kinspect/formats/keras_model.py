@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from ..model import Document, Kind, Layer, Node, Summary, TensorInfo
-from . import keras_config
+from . import keras3_vars, keras_config
 
 # Weights Keras creates with trainable=False, by variable base name.
 NON_TRAINABLE_VARIABLES = {"moving_mean", "moving_variance"}
@@ -91,13 +91,17 @@ def layer_node(layer: Layer) -> Node:
     for child in layer.layers:
         node.add(layer_node(child))
     for weight in layer.weights:
-        node.add(weight_node(weight))
+        node.add(weight_node(weight, keras3_vars.variable_label(layer, weight)))
     return node
 
 
-def weight_node(weight: TensorInfo) -> Node:
-    return Node(Kind.WEIGHT, weight.name, "weight", tensor=weight, params=weight.size,
-                attrs={"name": weight.name, "trainable": weight.trainable})
+def weight_node(weight: TensorInfo, label: str | None = None) -> Node:
+    """A weight row; `label` names a Keras 3 numbered variable (`vars/0` -> kernel)."""
+    attrs: dict[str, Any] = {"name": weight.name, "trainable": weight.trainable}
+    if label:
+        attrs["variable"] = label
+    return Node(Kind.WEIGHT, weight.name, f"weight · {label}" if label else "weight",
+                tensor=weight, params=weight.size, attrs=attrs)
 
 
 def config_node(title: str, value: Any) -> Node:
@@ -144,8 +148,9 @@ def build_document(path: str, format_id: str, model: Layer, *,
         root.add(config_node("Training config", training_config))
     if optimizer_weights:
         root.add(weights_group("Optimizer state", optimizer_weights))
-    root.add(config_node("Model config", {"class_name": model.class_name,
-                                          "config": model.config}))
+    if model.config:  # weights-only files have none
+        root.add(config_node("Model config", {"class_name": model.class_name,
+                                              "config": model.config}))
     if root_attrs:
         attrs = Node(Kind.GROUP, "Attributes", "attributes")
         for key, value in root_attrs.items():
