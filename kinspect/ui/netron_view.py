@@ -273,8 +273,8 @@ class NetronView(QWidget):
         return graph_focus.target_name(self.doc_view.current_node(), self.document)
 
     def _tree_selected(self, node: Node | None) -> None:
-        if self._from_netron or self.reason:
-            return
+        if self._from_netron or self.reason or self.web is None:
+            return  # not shown yet: start() begins at the then current selection
         name = graph_focus.target_name(node, self.document)
         if name is None:
             return
@@ -316,6 +316,12 @@ class NetronView(QWidget):
         tree.scrollTo(index)
 
     def _tree_node(self, name: str) -> Node | None:
+        if self.document.nodes:  # graph readers find the flat row without building the tree
+            from ..formats.graph_tree import row_for
+
+            row = row_for(self.document, name)
+            if row is not None:
+                return row
         if self._tree_index is None:
             index: dict[str, Node] = {}
             for node in self.document.root.walk():

@@ -51,6 +51,16 @@ def select_in_tree(view: DocumentView, node) -> None:
     view.show_page("Graph")
 
 
+def click(qtbot, page: NetronView, name: str) -> None:
+    """A real mouse click on the title of the node called `name` in Netron's drawing."""
+    center = json.loads(js(qtbot, page, netron_js.node_center(name)))
+    with qtbot.waitSignal(page.node_clicked, timeout=5_000) as clicked:
+        QTest.mouseClick(page.web.focusProxy(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier,
+                         QPoint(round(center["x"]), round(center["y"])))
+    assert clicked.args == [name]
+
+
 def drawn_names(qtbot, page: NetronView) -> list[str]:
     return json.loads(js(qtbot, page, netron_js.DRAWN_NAMES))
 
@@ -84,12 +94,7 @@ def test_keras_graph_renders_and_selection_flows_both_ways(qtbot, mnist_layers):
     qtbot.waitUntil(lambda: selected(qtbot, page) == ["conv2d_6"], timeout=5_000)
 
     # Netron -> tree: a real mouse click on the node's title selects the layer in the tree.
-    center = json.loads(js(qtbot, page, netron_js.node_center("dense_2")))
-    with qtbot.waitSignal(page.node_clicked, timeout=5_000) as clicked:
-        QTest.mouseClick(page.web.focusProxy(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.NoModifier,
-                         QPoint(round(center["x"]), round(center["y"])))
-    assert clicked.args == ["dense_2"]
+    click(qtbot, page, "dense_2")
     assert view.current_node().name == "dense_2" and view.current_node().kind == "layer"
     assert view.pages.currentWidget() is page  # the graph stays in view
 
@@ -108,6 +113,10 @@ def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot):
     # 1..2 hops from a BiasAdd in a MatMul/BiasAdd/Relu chain: far fewer nodes, center included.
     assert center in focus and focus <= set(page.focus_names) and len(focus) < len(whole)
     qtbot.waitUntil(lambda: selected(qtbot, page) == [center], timeout=5_000)
+    # A click on a neighbour in the focus view selects that graph node's row in the tree.
+    other = next(name for name in focus if name != center)
+    click(qtbot, page, other)
+    assert view.current_node().name == other and view.current_node().kind == "node"
 
 
 def test_ancestors_of_picked_outputs(qtbot):
