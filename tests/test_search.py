@@ -21,15 +21,16 @@ def test_graph_search_matches_names_and_ops_case_insensitively():
     assert index.find("") == [] and index.find("no-such-node") == []
 
 
-def test_graph_hits_resolve_to_the_flat_rows_without_building_the_scope_tree():
+def test_graph_hits_resolve_to_name_scope_rows_without_building_the_flat_branch():
     doc = graph_document(5_000)
     index = SearchIndex(doc)
     (position,) = index.find("relu_4002")
     node = index.node(position)
     assert node.name == "block_4/unit_0/relu_4002" and node.type == "Relu"
-    assert node.parent.name == "Graph nodes"
-    scopes = doc.root.children[1]
-    assert scopes.name == "By name scope" and scopes._children is None  # still lazy
+    assert node.ref is doc.nodes[4002]
+    assert [p.name for p in node.path()][1:-1] == ["By name scope", "block_4/", "unit_0/"]
+    flat = doc.root.children[0]
+    assert flat.name == "Graph nodes" and flat._children is None  # still lazy
 
 
 def test_index_of_accepts_names_with_and_without_the_output_suffix():
