@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import ROOT, corpus
 
 SEQUENCE = textwrap.dedent("""
@@ -62,3 +64,39 @@ def test_classes_and_dtype_names() -> None:
     header = tf_protos.BundleHeaderProto(num_shards=2)
     assert tf_protos.BundleHeaderProto.FromString(header.SerializeToString()).num_shards == 2
     assert "tensorflow" not in sys.modules or getattr(sys.modules["tensorflow"], "__file__", None)
+
+
+CONCURRENT = textwrap.dedent("""
+    import sys, threading
+    from kinspect.formats import tf_protos
+    if sys.argv[2] == "before":
+        tf_protos.GraphDef()
+    done = {}
+    def worker():
+        import tensorflow as tf
+        done["tf"] = tf
+    t = threading.Thread(target=worker)
+    t.start()
+    tf_protos.load_all()  # races the worker's import of the real package
+    graph = tf_protos.GraphDef()
+    graph.ParseFromString(open(sys.argv[1], "rb").read())
+    saved = tf_protos.SavedModel()
+    t.join(300)
+    tf = done["tf"]
+    assert tf.compat.v1.GraphDef is tf_protos.GraphDef
+    from tensorflow.core.protobuf import saved_model_pb2
+    assert isinstance(saved, saved_model_pb2.SavedModel)
+    with tf.Graph().as_default() as g:
+        tf.graph_util.import_graph_def(graph, name="")
+    print("OK", len(g.get_operations()))
+""")
+
+
+@pytest.mark.parametrize("first", ["before", "during"])
+def test_fast_load_while_a_worker_imports_tensorflow(first: str) -> None:
+    frozen = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    proc = subprocess.run([sys.executable, "-c", CONCURRENT, str(frozen), first],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "OK 8"

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import _imp
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import sys
 import threading
 import types
+from importlib import _bootstrap  # type: ignore[attr-defined]
 from typing import Any
 
 from ..errors import FormatError
@@ -113,29 +115,40 @@ def _load(rel: str) -> types.ModuleType:
     root = tensorflow_dir()
     if not os.path.exists(os.path.join(root, rel + ".py")):
         raise FormatError(f"this TensorFlow has no {rel}.py")
-    # The global import lock keeps other threads from seeing our stand-ins while they exist.
-    _imp.acquire_lock()
-    try:
-        if _real_tensorflow_loaded():
-            return importlib.import_module(dotted)
-        before = {name for name in sys.modules if _is_tf_name(name)}
+    # A worker may start `import tensorflow` at any moment. While our stand-ins exist we hold
+    # the module lock of "tensorflow" (a worker's import waits on it, because the stand-in is
+    # marked as initializing, then finds the stand-in gone and loads the real package) and the
+    # global import lock (no other import starts meanwhile). If the real package is being
+    # imported by another thread, acquiring its module lock waits until that import is done.
+    with _bootstrap._ModuleLockManager("tensorflow"):  # type: ignore[attr-defined]
+        _imp.acquire_lock()
         try:
-            _install_stand_ins(root, rel)
-            for done in list(_modules.values()):  # reuse, don't execute them again
-                sys.modules.setdefault(done.__name__, done)
-            loaded = importlib.import_module(dotted)
-            for name, mod in sys.modules.items():
-                if name.endswith("_pb2") and _is_tf_name(name):
-                    _modules.setdefault(name[len("tensorflow."):].replace(".", "/"), mod)
-            return loaded
-        except Exception as exc:
-            raise FormatError(f"cannot load TensorFlow's {rel}: {type(exc).__name__}: {exc}") \
-                from exc
+            if not _real_tensorflow_loaded():
+                return _load_with_stand_ins(root, rel, dotted)
         finally:
-            for name in [n for n in sys.modules if _is_tf_name(n) and n not in before]:
-                del sys.modules[name]
+            _imp.release_lock()
+    importlib.import_module("tensorflow")  # returns once a concurrent import has finished
+    return importlib.import_module(dotted)
+
+
+def _load_with_stand_ins(root: str, rel: str, dotted: str) -> types.ModuleType:
+    """Import one `*_pb2` module under stand-in packages, then remove every stand-in."""
+    before = {name for name in sys.modules if _is_tf_name(name)}
+    try:
+        _install_stand_ins(root, rel)
+        for done in list(_modules.values()):  # reuse, don't execute them again
+            sys.modules.setdefault(done.__name__, done)
+        loaded = importlib.import_module(dotted)
+        for name, mod in sys.modules.items():
+            if name.endswith("_pb2") and _is_tf_name(name):
+                _modules.setdefault(name[len("tensorflow."):].replace(".", "/"), mod)
+        return loaded
+    except Exception as exc:
+        raise FormatError(f"cannot load TensorFlow's {rel}: {type(exc).__name__}: {exc}") \
+            from exc
     finally:
-        _imp.release_lock()
+        for name in [n for n in sys.modules if _is_tf_name(n) and n not in before]:
+            del sys.modules[name]
 
 
 def _is_tf_name(name: str) -> bool:
@@ -157,6 +170,10 @@ def _install_stand_ins(root: str, rel: str) -> None:
             continue
         stand_in = types.ModuleType(name, "kinspect stand-in: the package __init__ is not run")
         stand_in.__path__ = [os.path.join(root, folder) if folder else root]
+        if not folder:  # other threads' `import tensorflow` must wait, not take the stand-in
+            spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+            spec._initializing = True  # type: ignore[attr-defined]
+            stand_in.__spec__ = spec
         sys.modules[name] = stand_in
 
 
