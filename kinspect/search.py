@@ -211,6 +211,14 @@ class SearchIndex:
             return None
         return branch.children[entry]
 
+    def label(self, position: int) -> tuple[str, str]:
+        """(name, op or class) of an entry, without building its tree row (for a match list)."""
+        entry = self._entries[position]
+        if isinstance(entry, int):
+            gn = self.doc.nodes[entry]
+            return gn.name, gn.op
+        return entry.name, entry.type or entry.kind
+
     def graph_node(self, position: int) -> GraphNode | None:
         entry = self._entries[position]
         if isinstance(entry, int):

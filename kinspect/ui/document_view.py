@@ -8,6 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
+    QListView,
     QMenu,
     QSplitter,
     QTabWidget,
@@ -67,12 +68,20 @@ class DocumentView(QWidget):
         self.search_bar = SearchBar(document)
         self.search_bar.hide()
         self.search_bar.found.connect(self.select_node)
+        self.match_list = QListView()
+        self.match_list.setModel(self.search_bar.list_model)
+        self.match_list.setUniformItemSizes(True)
+        self.match_list.hide()
+        self.match_list.clicked.connect(lambda index: self.search_bar.show_match(index.row()))
+        self.match_list.activated.connect(lambda index: self.search_bar.show_match(index.row()))
+        self.search_bar.filter_toggled.connect(self._filter)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.setSpacing(0)
         left_layout.addWidget(self.search_bar)
         left_layout.addWidget(self.tree)
+        left_layout.addWidget(self.match_list)
         # Explicit minimums: the splitter would otherwise keep the details' size hint (chart,
         # tables) and squeeze the tree in a narrow window.
         left.setMinimumWidth(200)
@@ -152,6 +161,13 @@ class DocumentView(QWidget):
                 parent = parent.parent()
             self.tree.setCurrentIndex(index)
             self.tree.scrollTo(index, QTreeView.ScrollHint.PositionAtCenter)
+
+    def _filter(self, on: bool) -> None:
+        """Filter mode: the list of matches stands in for the tree (the details still follow)."""
+        self.match_list.setVisible(on)
+        self.tree.setVisible(not on)
+        if not on and self.tree.currentIndex().isValid():
+            self.tree.scrollTo(self.tree.currentIndex(), QTreeView.ScrollHint.PositionAtCenter)
 
     def open_search(self) -> None:
         """Ctrl+F: show the find bar on the Tree page."""

@@ -7,7 +7,16 @@ so opening a 200,000-node graph does not pay for a search nobody asked for.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
@@ -15,8 +24,37 @@ from ..model import Document
 from ..search import Cursor, SearchIndex
 
 
+class MatchListModel(QAbstractListModel):
+    """The matches as a flat list ("Filter"): rows are labelled on demand, so listing 100,000
+    matches costs nothing until they are drawn."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.index_: SearchIndex | None = None
+        self.positions: list[int] = []
+
+    def set_matches(self, index: SearchIndex | None, positions: list[int]) -> None:
+        self.beginResetModel()
+        self.index_ = index
+        self.positions = positions
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.positions)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self.index_ is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            name, kind = self.index_.label(self.positions[index.row()])
+            return f"{name}    {kind}" if role == Qt.ItemDataRole.DisplayRole else name
+        return None
+
+
 class SearchBar(QWidget):
     found = Signal(object)  # the Node to select
+    filter_toggled = Signal(bool)  # show the matches as a list instead of the tree
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +68,10 @@ class SearchBar(QWidget):
         self.previous_button = QToolButton(text="▲", toolTip="Previous match (Shift+F3)")
         self.next_button = QToolButton(text="▼", toolTip="Next match (F3)")
         self.close_button = QToolButton(text="✕", toolTip="Close (Esc)")
+        self.filter_button = QToolButton(text="Filter", checkable=True,
+                                         toolTip="List only the matches")
+        self.filter_button.toggled.connect(self.filter_toggled)
+        self.list_model = MatchListModel(self)
         self.count_label = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -38,6 +80,7 @@ class SearchBar(QWidget):
         layout.addWidget(self.count_label)
         layout.addWidget(self.previous_button)
         layout.addWidget(self.next_button)
+        layout.addWidget(self.filter_button)
         layout.addWidget(self.close_button)
         # Re-match shortly after typing stops instead of on every keystroke.
         self._debounce = QTimer(self, singleShot=True, interval=150)
@@ -46,11 +89,11 @@ class SearchBar(QWidget):
         self.edit.returnPressed.connect(self._enter)
         self.next_button.clicked.connect(self.next)
         self.previous_button.clicked.connect(self.previous)
-        self.close_button.clicked.connect(self.hide)
+        self.close_button.clicked.connect(self.close_bar)
         QShortcut(QKeySequence("F3"), self, activated=self.next)
         QShortcut(QKeySequence("Shift+F3"), self, activated=self.previous)
         QShortcut(QKeySequence("Shift+Return"), self.edit, activated=self.previous)
-        QShortcut(QKeySequence("Escape"), self, activated=self.hide)
+        QShortcut(QKeySequence("Escape"), self, activated=self.close_bar)
         self._query = ""
 
     def open(self) -> None:
@@ -58,6 +101,11 @@ class SearchBar(QWidget):
         self.show()
         self.edit.setFocus()
         self.edit.selectAll()
+
+    def close_bar(self) -> None:
+        """Esc: back to the whole tree."""
+        self.filter_button.setChecked(False)
+        self.hide()
 
     def search(self, text: str) -> int:
         """Set the query, run it now and select the first match; returns the match count."""
@@ -74,6 +122,7 @@ class SearchBar(QWidget):
             self.index = SearchIndex(self.document)
         self._query = text
         self.matches = self.index.find(text)
+        self.list_model.set_matches(self.index, self.matches)
         self.cursor = Cursor(len(self.matches))
         if self.matches:
             self.next()
@@ -86,6 +135,12 @@ class SearchBar(QWidget):
             self.run_query()
         else:
             self.next()
+
+    def show_match(self, row: int) -> None:
+        """Select the match at `row` of the list (a click in Filter mode)."""
+        if 0 <= row < len(self.matches):
+            self.cursor.position = row
+            self._go(row)
 
     def next(self) -> None:
         self._go(self.cursor.next())

@@ -225,3 +225,25 @@ def test_drag_enter_accepts_only_local_urls(window):
                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(event)
     assert event.isAccepted()
+
+
+def test_filter_lists_only_the_matches(qtbot, window):
+    view = _open(qtbot, window, corpus(CARND))
+    window.find()
+    bar = view.search_bar
+    # PROVENANCE: four Dense layers (dense_1..dense_4), each with a kernel and a bias
+    assert bar.search("dense_") == 12
+    bar.filter_button.setChecked(True)
+    assert view.match_list.isVisible() and not view.tree.isVisible()
+    model = view.match_list.model()
+    labels = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+    assert labels[0].split()[0] == "dense_1" and labels[0].split()[1] == "Dense"
+    assert sum(label.split()[1] == "Dense" for label in labels) == 4
+    view.match_list.clicked.emit(model.index(4, 0))
+    picked = labels[4].split()[0]
+    assert view.current_node().name == picked
+    assert view.details.node_rows[0] == ("name", picked)
+    assert bar.count_label.text() == "5 of 12"
+    bar.close_bar()
+    assert view.tree.isVisible() and not view.match_list.isVisible()
+    assert view.current_node().name == picked
