@@ -7,6 +7,7 @@ Imported only when QtWebEngine exists (netron_view falls back to "Open in browse
 from __future__ import annotations
 
 import json
+import os
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWebEngineCore import (
@@ -47,10 +48,22 @@ _profile: QWebEngineProfile | None = None
 _interceptor: LocalOnly | None = None
 
 
+def _allow_root() -> None:
+    """Chromium aborts the whole process when run as root with its sandbox on ("Running as root
+    without --no-sandbox is not supported"), which is common in containers. The flags are read
+    when the first profile is made, so add --no-sandbox then, for root only. What runs in the
+    page is Netron's own bundled code, and requests off this computer are blocked."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--no-sandbox" not in flags.split():
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+
+
 def profile() -> QWebEngineProfile:
     """One off-the-record profile for all Graph pages, owned by the application."""
     global _profile, _interceptor
     if _profile is None:
+        _allow_root()
         app = QApplication.instance()
         _profile = QWebEngineProfile(app)  # no storage name: off the record
         _interceptor = LocalOnly(_profile)
