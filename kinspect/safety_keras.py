@@ -9,6 +9,8 @@ so each of those places is found.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from .safety import Finding
@@ -32,14 +34,24 @@ top_k_categorical_accuracy sparse_top_k_categorical_accuracy crossentropy ce bce
 auc precision recall r2_score mean_io_u iou f1_score fbeta_score sparse_categorical_ce
 """.split())
 
+WRAPPER_KEYS = ("layer", "forward_layer", "backward_layer")
 CODE_CLASSES = ("__lambda__", "__python_function__", "__function__")
 COMPILE_FUNCTION_KEYS = ("loss", "metrics", "weighted_metrics")
+
+
+@cache
+def keras_classes() -> frozenset[str]:
+    """Layer and model classes Keras deserialises by itself (kinspect/data/keras_classes.txt,
+    made by resources/make_keras_classes.py from Keras 3 and tf_keras, plus legacy names)."""
+    path = Path(__file__).resolve().parent / "data" / "keras_classes.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def scan_model_config(config: Any, where: str = "model_config") -> list[Finding]:
     """Findings in a model config (any vintage), naming each layer by its path."""
     findings: list[Finding] = []
-    _walk(config, where, findings, 0)
+    _walk(config, where, findings, 0, layer_slot=True)
     return findings
 
 
@@ -54,7 +66,10 @@ def scan_training_config(config: Any, where: str = "training_config") -> list[Fi
     return findings
 
 
-def _walk(value: Any, where: str, findings: list[Finding], depth: int) -> None:
+def _walk(value: Any, where: str, findings: list[Finding], depth: int,
+          layer_slot: bool = False) -> None:
+    """`layer_slot`: the value sits where Keras expects a layer or model (the root, an item of
+    `layers`, a wrapper's `layer`); an unknown class there is a custom layer."""
     if depth > MAX_DEPTH:
         findings.append(Finding("deep-config", where,
                                 f"config nests more than {MAX_DEPTH} levels; not scanned deeper",
@@ -80,6 +95,11 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int) -> None:
         else:
             here = f"{where}/{class_name}"
         finding = _classify(value, class_name, config, here)
+        if finding is None and layer_slot and "module" not in value \
+                and class_name not in keras_classes():
+            finding = Finding("custom-object", here,
+                              f"layer class '{class_name}' is not part of Keras; loading needs "
+                              "its Python code (custom_objects)", runs_code=True)
         if finding is not None:
             findings.append(finding)
     for key, item in value.items():
@@ -92,9 +112,13 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int) -> None:
             item = {k: v for k, v in item.items() if k != "function"}
         if key == "layers" and isinstance(item, list):
             for child in item:  # path by layer names: model/submodel/layer
-                _walk(child, here, findings, depth + 1)
+                _walk(child, here, findings, depth + 1, layer_slot=True)
+        elif key == "config" and isinstance(item, list) and layer_slot:
+            for child in item:  # Keras <= 2.1 Sequential: config is the list of layers
+                _walk(child, here, findings, depth + 1, layer_slot=True)
         else:
-            _walk(item, here if key == "config" else f"{here}.{key}", findings, depth + 1)
+            _walk(item, here if key == "config" else f"{here}.{key}", findings, depth + 1,
+                  layer_slot=key in WRAPPER_KEYS)
 
 
 def _classify(spec: dict[str, Any], class_name: str, config: Any, where: str) -> Finding | None:

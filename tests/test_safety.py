@@ -184,3 +184,35 @@ def test_cli_scan_exit_codes_and_json(hostile, tmp_path):
     bad = run_cli("scan", str(empty))
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip() == f"kinspect: {empty}: file is empty"
+
+
+def test_custom_layer_class_in_keras2_h5(tmp_path):
+    tf_keras = pytest.importorskip("tf_keras")
+
+    class ScaleBy(tf_keras.layers.Layer):
+        def call(self, x):
+            return x * 3.0
+
+    inner = tf_keras.Sequential([tf_keras.Input((3,)), ScaleBy(name="scale")], name="inner")
+    model = tf_keras.Sequential([tf_keras.Input((3,)), inner, tf_keras.layers.Dense(1)])
+    path = tmp_path / "custom_layer.h5"
+    model.save(path)
+    report = scan(path)
+    assert [(f.kind, f.where.rsplit("/", 2)[-2:]) for f in report.findings] == [
+        ("custom-object", ["inner", "scale"])]
+    assert "'ScaleBy'" in report.findings[0].detail
+
+
+def test_known_class_list_covers_installed_keras():
+    """kinspect/data/keras_classes.txt (no Keras import at scan time) against Keras itself."""
+    import inspect
+
+    keras = pytest.importorskip("keras")
+    tf_keras = pytest.importorskip("tf_keras")
+    from kinspect.safety_keras import keras_classes
+
+    for module in (keras.layers, tf_keras.layers):
+        layer_base = module.Layer
+        missing = {name for name, obj in vars(module).items() if inspect.isclass(obj)
+                   and issubclass(obj, layer_base) and name not in keras_classes()}
+        assert not missing, f"rerun resources/make_keras_classes.py: {sorted(missing)}"
