@@ -19,6 +19,9 @@ def make_app() -> QApplication:
     app.setOrganizationName("kinspect")
     app.setDesktopFileName("kinspect")
     _set_icon(app)
+    from .theme import follow_system
+
+    follow_system(app)  # the system's light or dark palette
     return app  # type: ignore[return-value]
 
 
