@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-_applied = {"dark": False, "style": ""}
+_applied: dict[str, object] = {"dark": False, "style": "", "following": False}
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -47,7 +47,7 @@ def apply(app: QApplication, scheme: Qt.ColorScheme) -> None:
         _applied["dark"] = True
     elif scheme != Qt.ColorScheme.Dark and _applied["dark"]:
         if _applied["style"]:
-            app.setStyle(_applied["style"])
+            app.setStyle(str(_applied["style"]))
         app.setPalette(app.style().standardPalette())
         _applied["dark"] = False
 
@@ -56,4 +56,6 @@ def follow_system(app: QApplication) -> None:
     """Apply the current scheme now and whenever the system changes it."""
     hints = QGuiApplication.styleHints()
     apply(app, hints.colorScheme())
-    hints.colorSchemeChanged.connect(lambda scheme: apply(app, scheme))
+    if not _applied.get("following"):  # make_app may run more than once (tests)
+        hints.colorSchemeChanged.connect(lambda scheme: apply(app, scheme))
+        _applied["following"] = True
