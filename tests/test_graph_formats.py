@@ -439,3 +439,39 @@ def test_detection_by_content_not_name(tmp_path: Path) -> None:
         == "tf-checkpoint"
     assert detect(corpus("savedmodel/tf2onnx_regression_saved_model/saved_model.pb")).ID \
         == "tf-savedmodel"
+
+
+@pytest.mark.parametrize("rel", [
+    "frozen_pb/tf2onnx_regression/frozen.pb", "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
+    "savedmodel/tf2onnx_regression_saved_model/saved_model.pb",
+    "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2/ckpt.index",
+    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123/export",
+    "tflite/tf2onnx_regression/model.tflite", "onnx/deepak_churn_ann/model.onnx"])
+def test_damaged_files_fail_cleanly(rel: str, tmp_path: Path) -> None:
+    """Truncated or bit-flipped files open or raise FormatError: nothing else escapes."""
+    import random
+
+    src = corpus(rel)
+    data = src.read_bytes()
+    rng = random.Random(rel)
+    for sibling in src.parent.iterdir():  # shards and .meta beside a checkpoint
+        if sibling.name != src.name:
+            (tmp_path / sibling.name).symlink_to(sibling)
+    target = tmp_path / src.name
+    for trial in range(40):
+        damaged = bytearray(data)
+        if trial % 2:
+            del damaged[rng.randrange(1, len(damaged)):]
+        else:
+            for _ in range(rng.randint(1, 8)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        target.write_bytes(bytes(damaged))
+        try:
+            doc = open_document(target)
+            for var in doc.variables:
+                try:
+                    var.read()
+                except (FormatError, ValueError):
+                    pass
+        except FormatError:
+            pass

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import FormatError
 from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
-from . import graph_tree
+from . import graph_tree, tf_tensor
 from .probe import Probe
 
 ID = "onnx"
@@ -45,6 +45,7 @@ def _value_spec(vi: Any) -> TensorSpec:
     return TensorSpec(vi.name, _dtype(tt.elem_type), shape)
 
 
+@tf_tensor.as_format_errors
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
     import onnx
     from google.protobuf import message
@@ -86,6 +87,7 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
 
 
 def _initializer(t: Any, folder: str) -> TensorInfo:
+    @tf_tensor.as_format_errors
     def load() -> Any:
         from onnx import external_data_helper, numpy_helper
 

@@ -65,7 +65,15 @@ def _block(data: bytes, offset: int, size: int) -> bytes:
     if kind == 1:  # snappy (TensorFlow's table writer uses it when it saves space)
         import cramjam
 
-        return bytes(cramjam.snappy.decompress_raw(raw))
+        # Snappy starts with the uncompressed length; its best ratio is ~32x, so a larger
+        # claim is a hostile file, refused before anything is allocated.
+        claimed, _pos = _varint(raw, 0)
+        if claimed > 64 * len(raw) + 65536:
+            raise FormatError("checkpoint table block claims an impossible size")
+        try:
+            return bytes(cramjam.snappy.decompress_raw(raw))
+        except cramjam.DecompressionError as exc:
+            raise FormatError(f"checkpoint table block is corrupt: {exc}") from exc
     raise FormatError(f"checkpoint table block has unknown compression {kind}")
 
 
@@ -106,6 +114,7 @@ def read_table(path: str) -> Iterator[tuple[bytes, bytes]]:
 
 # ---- V2 bundles (prefix.index + prefix.data-*) ----------------------------------------------
 
+@tf_tensor.as_format_errors
 def read_bundle(prefix: str) -> tuple[Any, list[TensorInfo], bytes | None]:
     """(BundleHeaderProto, variables sorted by name, the serialized object graph if any)."""
     header = None
@@ -135,7 +144,7 @@ def shard_path(prefix: str, shard: int, num_shards: int) -> str:
 
 
 def _entry_loader(prefix: str, header: Any, entry: Any) -> Any:
-    return lambda: _read_entry(prefix, header, entry)
+    return tf_tensor.as_format_errors(lambda: _read_entry(prefix, header, entry))
 
 
 def _read_entry(prefix: str, header: Any, entry: Any) -> np.ndarray:
@@ -176,6 +185,7 @@ def _strings(raw: bytes, count: int) -> np.ndarray:
 
 # ---- V1 checkpoints (one SSTable of SavedTensorSlices) ----------------------------------------
 
+@tf_tensor.as_format_errors
 def read_v1(path: str) -> list[TensorInfo]:
     """Variables of a V1 checkpoint file; each value is read (from the same table) on demand."""
     meta = None
@@ -203,6 +213,7 @@ def read_v1(path: str) -> list[TensorInfo]:
 
 
 def _v1_loader(proto: Any, shape: Any) -> Any:
+    @tf_tensor.as_format_errors
     def load() -> np.ndarray:
         # Slice data carries values but no shape of its own.
         arr = tf_tensor.tensor_to_numpy(proto)

@@ -20,7 +20,7 @@ from google.protobuf import message, text_format
 from ..errors import FormatError
 from ..model import Document, Kind, Node
 from ..progress import NO_PROGRESS, Progress
-from . import graph_tree, tf_bundle, tf_graphdef, tf_protos, tf_savedmodel
+from . import graph_tree, tf_bundle, tf_graphdef, tf_protos, tf_savedmodel, tf_tensor
 from .probe import Probe
 
 ID = "tf-checkpoint"
@@ -104,6 +104,7 @@ def locate(path: str) -> tuple[str, list[str], list[str]]:
     return prefix_of(path), listed or [prefix_of(path)], warnings
 
 
+@tf_tensor.as_format_errors
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
     progress.step(0.0, "reading checkpoint index")
     prefix, listed, warnings = locate(path)

@@ -15,7 +15,7 @@ from google.protobuf import message, text_format
 from ..errors import FormatError
 from ..model import Document, Kind, Node
 from ..progress import NO_PROGRESS, Progress
-from . import graph_tree, tf_protos
+from . import graph_tree, tf_protos, tf_tensor
 from .probe import Probe
 
 ID = "tf-graphdef"
@@ -86,6 +86,7 @@ def parse(path: str, data: bytes | None = None) -> Any:
     return graph
 
 
+@tf_tensor.as_format_errors
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
     progress.step(0.0, "parsing GraphDef")
     graph = parse(path)

@@ -121,6 +121,7 @@ def tensor_spec(info: Any) -> TensorSpec:
     return TensorSpec(name, tf_protos.dtype_name(info.dtype), shape)
 
 
+@tf_tensor.as_format_errors
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
     folder, pb_path, numbered = locate(path)
     progress.step(0.0, "parsing saved_model.pb")

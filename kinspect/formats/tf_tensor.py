@@ -7,12 +7,36 @@ imported to show a graph; the rules follow tensor.proto (tensor_content first, e
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import struct
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
+from google.protobuf import message
 
+from ..errors import FormatError
 from ..model import Shape, TensorInfo
 from . import tf_protos
+
+T = TypeVar("T")
+# What damaged protobuf, flatbuffer or table content raises while being read.
+DAMAGE = (message.DecodeError, struct.error, ValueError, KeyError, IndexError, TypeError,
+          OSError, UnicodeError, RecursionError, MemoryError)
+
+
+def as_format_errors(fn: Callable[..., T]) -> Callable[..., T]:
+    """Turn what damaged content raises into FormatError, so a broken file or tensor is one
+    clear message (CLI exit 2, a dialog or an error row in the UI), never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except FormatError:
+            raise
+        except DAMAGE as exc:
+            raise FormatError(f"damaged content: {type(exc).__name__}: {exc}") from exc
+    return wrapper
 
 # DataType number -> numpy dtype for tensor_content; the *_val field holding values otherwise.
 _NUMPY: dict[int, Any] = {
@@ -84,7 +108,7 @@ def _bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
 def const_tensor(name: str, proto: Any) -> TensorInfo:
     """A TensorInfo over a TensorProto whose values are converted only when asked."""
     return TensorInfo(name, tensor_shape(proto), tf_protos.dtype_name(proto.dtype),
-                      loader=lambda: tensor_to_numpy(proto))
+                      loader=as_format_errors(lambda: tensor_to_numpy(proto)))
 
 
 def attr_value(value: Any) -> Any:

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import FormatError
 from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
-from . import graph_tree, tf_protos
+from . import graph_tree, tf_protos, tf_tensor
 from .probe import Probe
 
 ID = "tflite"
@@ -67,6 +67,7 @@ def _s(value: bytes | str | None) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
+@tf_tensor.as_format_errors
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
     progress.step(0.0, "reading flatbuffer")
     with builtins.open(path, "rb") as f:
@@ -102,8 +103,13 @@ def _read(path: str, buf: bytes, model: Any, sch: Any) -> Document:
                    producer={"schema_version": model.Version(),
                              "description": _s(model.Description())})
     subgraph_tensors: list[list[TensorInfo]] = []
+    limit = len(buf) // 4  # each vector entry takes at least 4 bytes of the file
+    if max(model.SubgraphsLength(), model.BuffersLength(), model.OperatorCodesLength()) > limit:
+        raise FormatError("broken tflite flatbuffer: vector longer than the file")
     for g in range(model.SubgraphsLength()):
         sg = model.Subgraphs(g)
+        if max(sg.TensorsLength(), sg.OperatorsLength()) > limit:
+            raise FormatError("broken tflite flatbuffer: vector longer than the file")
         tensors = [_tensor(sg.Tensors(t), buffers, buf) for t in range(sg.TensorsLength())]
         subgraph_tensors.append(tensors)
         nodes = []
@@ -177,11 +183,11 @@ def _tensor(t: Any, buffers: Any, buf: bytes) -> TensorInfo:
 
 
 def _inline_loader(b: Any, dtype: str, shape: tuple) -> Any:
-    return lambda: _as_array(b.DataAsNumpy().tobytes(), dtype, shape)
+    return tf_tensor.as_format_errors(lambda: _as_array(b.DataAsNumpy().tobytes(), dtype, shape))
 
 
 def _offset_loader(buf: bytes, offset: int, size: int, dtype: str, shape: tuple) -> Any:
-    return lambda: _as_array(buf[offset:offset + size], dtype, shape)
+    return tf_tensor.as_format_errors(lambda: _as_array(buf[offset:offset + size], dtype, shape))
 
 
 def _as_array(raw: bytes, dtype: str, shape: tuple) -> np.ndarray:
