@@ -208,3 +208,37 @@ def test_wrong_extension_opens_by_content(tmp_path):
     doc = open_document(misnamed)
     assert doc.format == "tf-graphdef"
     assert len(doc.nodes) == 8  # PROVENANCE #45: GraphDef with 8 nodes
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("tf_keras_h5", ["out.keras"]),
+    ("keras3", ["out.h5"]),
+    ("savedmodel", ["out.pb", "--verify"]),
+])
+def test_convert_refuses_code_without_trust(hostile, tmp_path, name, args):
+    """Conversions that load or run the model ask the scan first and stop without --trust-code."""
+    h = hostile[name]
+    dst = tmp_path / args[0]
+    code, out, err = _cli("convert", str(h.path), str(dst), *args[1:])
+    assert code == 2 and out == ""
+    assert err.startswith(f"kinspect: {h.path}: ") and "--trust-code" in err
+    assert err.count("\n") == 1
+    assert not dst.exists()
+    assert not h.marker.exists()
+
+
+@pytest.mark.parametrize("part", ["keras_metadata.pb", "fingerprint.pb",
+                                  "variables/variables.index", "saved_model.pb"])
+def test_savedmodel_with_garbage_part(tmp_path, part):
+    """A SavedModel whose parts are garbage opens with a warning or fails with one line."""
+    import shutil
+
+    folder = tmp_path / "sm"
+    shutil.copytree(corpus("savedmodel/tfnet_keras_chengen_tsai"), folder)
+    (folder / part).parent.mkdir(parents=True, exist_ok=True)
+    (folder / part).write_bytes(b"\xff\xfe garbage \x00" * 50)
+    for action in (open_document, lambda p: _cli("scan", str(p))):
+        try:
+            action(folder)
+        except FormatError as exc:
+            assert exc.path == str(folder) and "\n" not in exc.one_line()
