@@ -354,3 +354,20 @@ def test_tf_keras_weights_layout_and_pair(built):
     bi = next(la for la in full.layers if la.class_name == "Bidirectional")
     assert [c.name.split("_")[0] for c in bi.layers] == ["forward", "backward"]
     assert [c.params for c in bi.layers] == [(6 * 12 + 3 * 12 + 12)] * 2
+
+
+def test_keras_zip_entry_read_in_place_or_spooled(tmp_path):
+    """Stored entries are read through a window onto the zip, deflated ones spooled: both give
+    the values zipfile + h5py give."""
+    src = corpus("keras3/flownet_ann_2mdtln/final_model.keras")
+    deflated = tmp_path / "deflated.keras"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zin.infolist():
+            zo.writestr(info.filename, zin.read(info.filename))
+    with zipfile.ZipFile(src) as z, z.open("model.weights.h5") as entry, \
+            h5py.File(entry) as f:
+        expected = f["layers/dense_3/vars/0"][()]
+    for path in (src, deflated):
+        doc = open_document(path)
+        assert doc.summary.total == 10_786
+        assert (doc.layer("dense_3").weights[0].read() == expected).all()

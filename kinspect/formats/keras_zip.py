@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import FormatError
 from ..model import Document, Layer
 from ..progress import NO_PROGRESS, Progress
-from . import keras3_vars, keras_config, keras_model
+from . import keras3_vars, keras_config, keras_model, zip_entry
 from .probe import Probe
 
 ID = "keras"
@@ -49,8 +49,7 @@ def _json_entry(z: zipfile.ZipFile, name: str) -> Any:
 def _loader_for(path: str) -> Callable[[str], Callable[[], np.ndarray]]:
     def make(dataset: str) -> Callable[[], np.ndarray]:
         def load() -> np.ndarray:
-            with zipfile.ZipFile(path) as z, z.open(WEIGHTS) as entry, \
-                    h5py.File(entry, "r") as f:
+            with zip_entry.open_entry(path, WEIGHTS) as entry, h5py.File(entry, "r") as f:
                 return np.asarray(f[dataset][()])
         return load
     return make
@@ -71,7 +70,7 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
         store = optimizer = None
         progress.step(0.3, "reading model.weights.h5")
         if WEIGHTS in z.namelist():
-            with z.open(WEIGHTS) as entry, h5py.File(entry, "r") as f:
+            with zip_entry.open_entry(path, WEIGHTS) as entry, h5py.File(entry, "r") as f:
                 store, optimizer = keras3_vars.read_store(path, f, _loader_for(path))
         assets = sorted(n for n in z.namelist() if n.startswith("assets/"))
         other = sorted(set(z.namelist()) - {CONFIG, METADATA, WEIGHTS} - set(assets))
