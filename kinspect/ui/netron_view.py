@@ -32,6 +32,8 @@ from .. import graph_focus
 from ..model import Node
 from . import netron_js
 from .netron_server import NetronServer
+from .workers import Task
+from .workers import start as start_task
 
 if TYPE_CHECKING:
     from .document_view import DocumentView
@@ -127,6 +129,10 @@ class NetronView(QWidget):
             self._show_message("The graph is drawn when this tab is shown.")
         self._update_info()
         doc_view.node_selected.connect(self._tree_selected)
+        if self.focus_mode and not self.reason:
+            # Index the big graph now, off the GUI thread, so the tab opens without a wait.
+            doc = self.document
+            start_task(Task(lambda _progress: graph_focus.prepare(doc)))
         self.destroyed.connect(_stopper(self))
 
     # -- lifecycle
