@@ -242,3 +242,20 @@ def test_savedmodel_with_garbage_part(tmp_path, part):
             action(folder)
         except FormatError as exc:
             assert exc.path == str(folder) and "\n" not in exc.one_line()
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_pickle_of_any_protocol_named_h5(tmp_path, protocol):
+    """Told from its opcodes by pickletools (never unpickled), whatever the protocol."""
+    import pickle
+
+    import numpy as np
+
+    path = tmp_path / "model.h5"
+    path.write_bytes(pickle.dumps({"weights": np.arange(3000.0), "name": "m"},
+                                  protocol=protocol))
+    with pytest.raises(FormatError) as err:
+        open_document(path)
+    assert "pickle" in err.value.one_line()
+    code, out, _ = _cli("scan", "--json", str(path))
+    assert code == 1 and json.loads(out)["findings"][0]["kind"] == "pickle"

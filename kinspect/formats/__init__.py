@@ -144,6 +144,8 @@ def describe_unknown(probe: Probe) -> str:
         return "Python pickle, not a model file kinspect reads"
     if probe.is_hdf5:
         return "HDF5 file without Keras model or weights"
+    if probe.head.startswith(b"\x93NUMPY"):
+        return "NumPy array file (.npy), not a model file"
     if probe.head.startswith(b"PK"):
         if probe.zip_names:
             return "zip archive without a Keras config.json (not a .keras model)"

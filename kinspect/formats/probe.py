@@ -107,7 +107,23 @@ class Probe:
 
 
 def is_pickle_bytes(head: bytes) -> bool:
-    """True for a pickle stream: PROTO 2-5 header, or a protocol 0/1 GLOBAL opcode first."""
+    """True for a pickle stream: PROTO 2-5 header, or a protocol 0/1 GLOBAL opcode first, or a
+    protocol 0/1 container opening whose opcodes parse (listed by pickletools, never run)."""
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return True
-    return bool(_PICKLE_GLOBAL.match(head))
+    if _PICKLE_GLOBAL.match(head):
+        return True
+    if head[:1] not in (b"(", b"]", b"}", b")"):
+        return False
+    import io
+    import pickletools
+
+    count = 0
+    try:
+        for opcode, _arg, _pos in pickletools.genops(io.BytesIO(head)):
+            count += 1
+            if opcode.name == "STOP":
+                return count >= 2
+    except Exception:  # noqa: BLE001 - not opcodes, or the head ends mid-pickle
+        return count >= 8 and len(head) >= HEAD_BYTES
+    return False
