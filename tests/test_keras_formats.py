@@ -371,3 +371,24 @@ def test_keras_zip_entry_read_in_place_or_spooled(tmp_path):
         doc = open_document(path)
         assert doc.summary.total == 10_786
         assert (doc.layer("dense_3").weights[0].read() == expected).all()
+
+
+def test_keras1_weights_layout(tmp_path):
+    """Keras 1.x save_weights: flat weight names; BatchNormalization kept running_mean and
+    running_std in non_trainable_weights (keras 1.2 normalization.py)."""
+    path = tmp_path / "keras1.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [b"dense_1", b"batchnormalization_1"]
+        f.attrs["keras_version"] = "1.2.2"
+        for layer, weights in (("dense_1", {"dense_1_W": (4, 3), "dense_1_b": (3,)}),
+                               ("batchnormalization_1", {
+                                   f"batchnormalization_1_{n}": (3,)
+                                   for n in ("gamma", "beta", "running_mean", "running_std")})):
+            group = f.create_group(layer)
+            group.attrs["weight_names"] = [n.encode() for n in weights]
+            for name, shape in weights.items():
+                group.create_dataset(name, shape=shape, dtype="float32")
+    doc = open_document(path)
+    assert doc.format == "keras-weights-h5"
+    assert (doc.summary.total, doc.summary.trainable, doc.summary.non_trainable) == (27, 21, 6)
+    assert any("Keras 1" in w for w in doc.warnings)

@@ -19,8 +19,14 @@ NON_TRAINABLE_CLASSES = {"Normalization", "TextVectorization", "StringLookup",
 
 
 def base_name(weight_name: str) -> str:
-    """`batch_normalization/moving_mean:0` -> `moving_mean`."""
-    return weight_name.rsplit("/", 1)[-1].split(":", 1)[0]
+    """`batch_normalization/moving_mean:0` -> `moving_mean`; Keras 1's flat
+    `batchnormalization_1_running_mean` -> `moving_mean` too (its statistics were
+    `running_mean` / `running_std`, not trained either)."""
+    base = weight_name.rsplit("/", 1)[-1].split(":", 1)[0]
+    for old, new in (("_running_mean", "moving_mean"), ("_running_std", "moving_variance")):
+        if base.endswith(old) and base.startswith("batchnormalization"):
+            return new
+    return base
 
 
 def attach_weights(model: Layer, stored: dict[str, list[TensorInfo]]) -> list[str]:

@@ -109,5 +109,9 @@ def weights_version_warnings(keras_version: str) -> list[str]:
     if not keras_version:
         return ["file records no keras_version"]
     if keras_version.startswith(("1.", "0.")):
-        return [f"saved by Keras {keras_version}: Keras 1 weight layout; Keras 3 cannot load it"]
+        # keras/src/legacy/saving/legacy_h5_format.py (3.15) loads by order with no Keras 1
+        # conversion (Keras 2 had preprocess_weights_for_loading for RNN / conv layouts).
+        return [f"saved by Keras {keras_version}: Keras 1 weight layout, which Keras 3 loads "
+                "without converting (recurrent and Theano-ordered convolution weights need "
+                "conversion)"]
     return []
