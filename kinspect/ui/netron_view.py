@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from .. import graph_focus
 from ..model import Node
-from . import netron_js
+from . import netron_js, netron_tree
 from .netron_server import NetronServer
 from .workers import Task
 from .workers import start as start_task
@@ -83,7 +83,7 @@ class NetronView(QWidget):
         self._serial = 0
         self._pending_select: str | None = None
         self._waiters: list[tuple[Callable[[], None], QElapsedTimer, float]] = []
-        self._tree_index: dict[str, Node] | None = None
+        self._tree_index: dict[str, Node] = {}  # Keras layer rows by name, filled on demand
         self._from_netron = False
         self._poll = QTimer(self, interval=POLL_MS, timeout=self._poll_state)
 
@@ -133,7 +133,7 @@ class NetronView(QWidget):
             # Index the big graph now, off the GUI thread, so the tab opens without a wait.
             doc = self.document
             start_task(Task(lambda _progress: graph_focus.prepare(doc)))
-        self.destroyed.connect(_stopper(self))
+        self.destroyed.connect(netron_tree.stopper(self))
 
     # -- lifecycle
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
@@ -298,43 +298,14 @@ class NetronView(QWidget):
         self.web.page().runJavaScript(netron_js.select(name))
 
     def _netron_clicked(self, name: str) -> None:
-        node = self._tree_node(name)
+        node = netron_tree.tree_row(self.document, name, self._tree_index)
         if node is not None:
             self._from_netron = True
             try:
-                self._select_in_tree(node)
+                netron_tree.select_row(self.doc_view, node)
             finally:
                 self._from_netron = False
         self.node_clicked.emit(name)
-
-    def _select_in_tree(self, node: Node) -> None:
-        """Make `node` the tree's current row without leaving this page (DocumentView's
-        select_node switches to the Tree tab, which would hide the graph just clicked)."""
-        tree, model = self.doc_view.tree, self.doc_view.model
-        index = model.index_of(node)
-        if not index.isValid():
-            return
-        parent = index.parent()
-        while parent.isValid():
-            tree.expand(parent)
-            parent = parent.parent()
-        tree.setCurrentIndex(index)
-        tree.scrollTo(index)
-
-    def _tree_node(self, name: str) -> Node | None:
-        if self.document.nodes:  # graph readers find the flat row without building the tree
-            from ..formats.graph_tree import row_for
-
-            row = row_for(self.document, name)
-            if row is not None:
-                return row
-        if self._tree_index is None:
-            index: dict[str, Node] = {}
-            for node in self.document.root.walk():
-                if node.kind in ("node", "layer"):
-                    index.setdefault(node.name, node)
-            self._tree_index = index
-        return self._tree_index.get(name)
 
     # -- waiting for Netron
     def when_drawn(self, callback: Callable[[], None], timeout: float = 60.0) -> None:
@@ -401,17 +372,6 @@ class NetronView(QWidget):
             path, data = self._initial_model()
             self.server = NetronServer(path, data)
         QDesktopServices.openUrl(QUrl(self.server.url))
-
-
-def _stopper(view: NetronView) -> Callable[..., None]:
-    """A slot for `destroyed` that does not touch the (already destroyed) widget."""
-    holder = {"view": view}
-
-    def stop(*_args: object) -> None:
-        server = getattr(holder.pop("view", None), "server", None)
-        if server is not None:
-            server.stop()
-    return stop
 
 
 def graph_page(doc_view: DocumentView) -> QWidget:

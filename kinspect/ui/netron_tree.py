@@ -1,0 +1,54 @@
+"""Small helpers of the Graph page: the tree row of a node Netron reports, selecting it without
+leaving the Graph tab, and stopping the server when the page is destroyed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..model import Document, Kind, Node
+
+if TYPE_CHECKING:
+    from .document_view import DocumentView
+
+
+def tree_row(doc: Document, name: str, cache: dict[str, Node]) -> Node | None:
+    """The tree row of the graph node or layer called `name` (`cache` keeps a Keras index)."""
+    if doc.nodes:  # graph readers find the flat row without building the whole tree
+        from ..formats.graph_tree import row_for
+
+        row = row_for(doc, name)
+        if row is not None:
+            return row
+    if not cache:
+        for node in doc.root.walk():
+            if node.kind in (Kind.GRAPH_NODE, Kind.LAYER):
+                cache.setdefault(node.name, node)
+    return cache.get(name)
+
+
+def select_row(doc_view: DocumentView, node: Node) -> None:
+    """Make `node` the tree's current row without leaving the Graph tab (DocumentView's
+    select_node switches to the Tree tab, which would hide the graph just clicked)."""
+    tree, model = doc_view.tree, doc_view.model
+    index = model.index_of(node)
+    if not index.isValid():
+        return
+    parent = index.parent()
+    while parent.isValid():
+        tree.expand(parent)
+        parent = parent.parent()
+    tree.setCurrentIndex(index)
+    tree.scrollTo(index)
+
+
+def stopper(view: Any) -> Callable[..., None]:
+    """A slot for `destroyed` that stops the page's server without touching the (already
+    destroyed) widget's Qt side."""
+    holder = {"view": view}
+
+    def stop(*_args: object) -> None:
+        server = getattr(holder.pop("view", None), "server", None)
+        if server is not None:
+            server.stop()
+    return stop
