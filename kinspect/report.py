@@ -54,6 +54,11 @@ def human_info(doc: Document) -> str:
         lines += [f"  {v.name} {v.dtype} {format_shape(v.shape)}" for v in doc.variables[:50]]
         if len(doc.variables) > 50:
             lines.append(f"  … {len(doc.variables) - 50} more")
+    pairing = doc.extra.get("pairing")
+    if isinstance(pairing, dict):  # weights + architecture (formats/pairing.py)
+        counts = ", ".join(f"{n} {status}" for status, n in pairing["counts"].items())
+        lines += ["", f"Weights matched by name to {pairing['architecture']}: {counts}"]
+        lines += [f"  {r['layer']:<24}{r['status']:<16}{r['detail']}" for r in pairing["layers"]]
     if doc.warnings:
         lines.append("")
         lines += [f"warning: {w}" for w in doc.warnings]

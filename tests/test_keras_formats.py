@@ -181,6 +181,9 @@ def test_cli_info_with_arch():
     assert data["params"]["total"] == 11_451
     assert [la["class_name"] for la in data["layers"]] == ["LSTM", "Dense"]
     assert data["pairing"]["counts"]["matched"] == 2
+    human = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
+                    "--arch", str(corpus("keras_arch/battery_status_0d11d/model.json")))
+    assert "2 matched, 0 missing, 0 shape mismatch, 0 unused" in human.stdout
     bad = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
                   "--arch", str(ROOT / "no-such.json"))
     assert bad.returncode == 2 and bad.stderr.startswith("kinspect: ")
