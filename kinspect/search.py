@@ -150,6 +150,7 @@ class SearchIndex:
     node twice, flat and by name scope). Matching is `str.find` over one joined string."""
 
     MANY = 2000
+    FLAT_LIMIT = 20_000  # graphs up to this size show hits in the flat "Graph nodes" list
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -197,15 +198,15 @@ class SearchIndex:
         return out
 
     def node(self, position: int) -> Node | None:
-        """The tree row of an entry. A graph node is looked up in the "By name scope" branch
-        first (each level there is small, so showing it is cheap), else in the flat branch."""
+        """The tree row of an entry. In a big graph a node is looked up in the "By name scope"
+        branch first (only the levels on its path get built), else in the flat branch."""
         entry = self._entries[position]
         if isinstance(entry, Node):
             return entry
-        gn = self.doc.nodes[entry]
-        row = scope_row(self.doc, gn)
-        if row is not None:
-            return row
+        if len(self.doc.nodes) > self.FLAT_LIMIT:
+            row = scope_row(self.doc, self.doc.nodes[entry])
+            if row is not None:
+                return row
         branch = flat_branch(self.doc)
         if branch is None or entry >= len(branch.children):
             return None

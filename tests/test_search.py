@@ -21,15 +21,21 @@ def test_graph_search_matches_names_and_ops_case_insensitively():
     assert index.find("") == [] and index.find("no-such-node") == []
 
 
-def test_graph_hits_resolve_to_name_scope_rows_without_building_the_flat_branch():
+def test_graph_hits_resolve_to_flat_rows_or_in_big_graphs_to_name_scope_rows(monkeypatch):
     doc = graph_document(5_000)
     index = SearchIndex(doc)
     (position,) = index.find("relu_4002")
     node = index.node(position)
     assert node.name == "block_4/unit_0/relu_4002" and node.type == "Relu"
-    assert node.ref is doc.nodes[4002]
+    assert node.ref is doc.nodes[4002] and node.parent.name == "Graph nodes"
+
+    big = graph_document(5_000)
+    monkeypatch.setattr(SearchIndex, "FLAT_LIMIT", 1_000)
+    index = SearchIndex(big)
+    node = index.node(index.find("relu_4002")[0])
+    assert node.ref is big.nodes[4002]
     assert [p.name for p in node.path()][1:-1] == ["By name scope", "block_4/", "unit_0/"]
-    flat = doc.root.children[0]
+    flat = big.root.children[0]
     assert flat.name == "Graph nodes" and flat._children is None  # still lazy
 
 
