@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -58,6 +59,11 @@ class DocumentView(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
+        # Ctrl+C on the tree copies the selected row's name (the context menu has the rest).
+        copy = QAction("Copy name", self.tree, shortcut=QKeySequence.StandardKey.Copy,
+                       shortcutContext=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        copy.triggered.connect(self.copy_name)
+        self.tree.addAction(copy)
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
@@ -177,6 +183,11 @@ class DocumentView(QWidget):
     def current_node(self) -> Node | None:
         index = self.tree.currentIndex()
         return self.model.node(index) if index.isValid() else None
+
+    def copy_name(self) -> None:
+        node = self.current_node()
+        if node is not None:
+            QGuiApplication.clipboard().setText(node.name)
 
     def _context_menu(self, pos) -> None:  # noqa: ANN001 - QPoint
         index = self.tree.indexAt(pos)

@@ -226,3 +226,14 @@ def test_closing_a_document_while_its_values_are_read(qtbot):
     qtbot.waitUntil(lambda: bool(ended), timeout=5_000)
     qtbot.wait(50)  # a late slot on the deleted view would raise here (pytest-qt reports it)
     assert window.tabs.count() == 0
+
+
+def test_ctrl_c_on_the_tree_copies_the_selected_name(qtbot):
+    from PySide6.QtCore import Qt as QtKeys
+
+    doc = broken_document()
+    view = _view(qtbot, doc)
+    view.select_node(doc.root.find("dense/kernel:0"))
+    view.tree.setFocus()
+    qtbot.keyClick(view.tree, QtKeys.Key.Key_C, QtKeys.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "dense/kernel:0"
