@@ -397,6 +397,27 @@ def test_graph_formats_never_import_tensorflow() -> None:
     assert proc.stdout.strip() == "[]"
 
 
+ALL_GRAPH_FILES = [
+    "frozen_pb/tf2onnx_regression/frozen.pb", "frozen_pb/tf2onnx_fc_layers/frozen.pb",
+    "frozen_pb/tf2onnx_gru/frozen.pb", "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
+    *SAVEDMODELS, "tf1_checkpoint/tf2onnx_regression_checkpoint",
+    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123", "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2",
+    "tflite/tfserving_half_plus_two/00000123/model.tflite",
+    "tflite/tf2onnx_regression/model.tflite", "tflite/tf2onnx_regression/test_api_model.tflite",
+    "onnx/deepak_churn_ann/model.onnx"]
+
+
+@pytest.mark.parametrize("rel", ALL_GRAPH_FILES)
+def test_json_and_whole_tree(rel: str) -> None:
+    """`info --json` serialises, and every branch of the tree builds without an error row."""
+    doc = open_document(corpus(rel))
+    data = json.loads(json.dumps(doc.to_json()))
+    assert data["format"] == doc.format and len(data["nodes"]) == len(doc.nodes)
+    for row in doc.root.walk():
+        assert row.kind != Kind.ERROR, (row.name, row.error)
+        _ = row.attrs, row.tensor
+
+
 def test_cli_info_json_on_graph_and_checkpoint_prefix() -> None:
     frozen = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
     proc = run_cli("info", "--json", str(frozen))

@@ -174,6 +174,7 @@ def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
     doc = Document(path=path, format=fmt, root=root, nodes=nodes, signatures=sigs)
     doc.extra["placeholders"] = [n.name for n in nodes if n.op in ("Placeholder",
                                                                     "PlaceholderV2")]
+    doc.extra["functions"] = [f.signature.name for f in mg.graph_def.library.function]
     if info.tensorflow_version:
         doc.producer["tensorflow_version"] = info.tensorflow_version
     if info.tensorflow_git_version:
