@@ -103,9 +103,10 @@ def exporter(target: str) -> Exporter:
 
 def exporters_for(source: Any) -> list[Exporter]:
     """Exporters that accept SOURCE: a Document (its .format) or a path."""
-    fmt = getattr(source, "format", None)
-    if fmt is None:
+    if isinstance(source, (str, os.PathLike)):  # (a str has a .format method too)
         fmt = source_format(os.fspath(source))
+    else:
+        fmt = source.format
     return [e for e in EXPORTERS if fmt in e.accepts]
 
 
