@@ -111,7 +111,11 @@ class MainWindow(QMainWindow):
                                    triggered=self.find, enabled=False)
         self.attach_action = QAction("Attach &architecture…", self,
                                      triggered=self.choose_architecture, enabled=False)
+        self.open_folder_action = QAction("Open &Folder…", self,
+                                          shortcut=QKeySequence("Ctrl+Shift+O"),
+                                          triggered=self.choose_folder)
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.open_folder_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
@@ -152,6 +156,12 @@ class MainWindow(QMainWindow):
     # -- opening
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model", "", OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def choose_folder(self) -> None:
+        """A SavedModel, an estimator model dir or a checkpoint folder is a folder."""
+        path = QFileDialog.getExistingDirectory(self, "Open SavedModel or checkpoint folder")
         if path:
             self.open_path(path)
 

@@ -40,7 +40,7 @@ def test_menu_shortcuts(window):
     assert window.save_as_action.shortcut() == QKeySequence("Ctrl+Shift+S")
     assert window.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
     titles = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert titles[:2] == ["&Open…", "Open &Recent"]
+    assert titles[:3] == ["&Open…", "Open &Folder…", "Open &Recent"]
     assert {"Save &As…", "&Close"} <= set(titles) and titles[-1] == "&Quit"
     assert not window.save_as_action.isEnabled()  # nothing open yet
 
@@ -87,6 +87,21 @@ def test_save_as_calls_the_hook_for_the_current_document(qtbot, window, monkeypa
     assert window.save_as_action.isEnabled()
     window.save_as_action.trigger()
     assert calls == [(window, view)]
+
+
+def test_open_folder_opens_a_savedmodel(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
+        window.open_folder_action.trigger()
+    doc = blocker.args[0].document
+    assert doc.format == "tf-savedmodel"
+    # PROVENANCE: serving_default maps x:0 -> y:0
+    sig = doc.signatures["serving_default"]
+    assert [s.name for s in sig.inputs.values()] == ["x:0"]
+    assert [s.name for s in sig.outputs.values()] == ["y:0"]
 
 
 def test_dropping_files_and_folders_opens_them(qtbot, window, tmp_path):
