@@ -138,6 +138,26 @@ def keras_savedmodels(out: str) -> dict:
             "k2_name": k2.name, "k3_dir": k3_dir}
 
 
+def two_meta_graphs(out: str) -> dict:
+    """A TF1 SavedModel with two meta graphs (tags `train` first, then `serve`)."""
+    path = os.path.join(out, "two_meta_graphs")
+    builder = tf.compat.v1.saved_model.Builder(path)
+    g = tf.Graph()
+    with g.as_default(), tf.compat.v1.Session(graph=g) as sess:
+        x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
+        w = tf.compat.v1.get_variable("w", initializer=tf.ones([3, 2]))
+        y = tf.identity(tf.matmul(x, w), name="y")
+        sess.run(tf.compat.v1.global_variables_initializer())
+        sig = tf.compat.v1.saved_model.predict_signature_def({"x": x}, {"y": y})
+        builder.add_meta_graph_and_variables(sess, ["train"], {"train_sig": sig})
+        builder.add_meta_graph(["serve"], {"serving_default": sig})
+    builder.save()
+    saved = saved_model_utils.read_saved_model(path)
+    return {"dir": path, "tags": [list(m.meta_info_def.tags) for m in saved.meta_graphs],
+            "serve_nodes": len(next(m for m in saved.meta_graphs
+                                    if "serve" in m.meta_info_def.tags).graph_def.node)}
+
+
 def cli_signatures(model_dir: str) -> dict[str, str]:
     """Each signature exactly as `saved_model_cli show --all` prints it."""
     saved = saved_model_utils.read_saved_model(model_dir)
@@ -165,6 +185,7 @@ def main(out: str, corpus: str) -> None:
     truth["signatures"] = {"several": cli_signatures(several)}
     truth["variables"] = {"several": checkpoint_values(os.path.join(several, "variables",
                                                                    "variables"))}
+    truth["two_meta_graphs"] = two_meta_graphs(out)
     truth["keras"] = keras_savedmodels(out)
     for key in ("k2_dir", "k3_dir"):
         truth["signatures"][key] = cli_signatures(truth["keras"][key])

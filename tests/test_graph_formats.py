@@ -275,6 +275,19 @@ def test_generated_keras_savedmodels(truth: dict[str, Any]) -> None:
     assert k3.signatures["serving_default"].inputs["x"].name == "serving_default_x:0"
 
 
+def test_savedmodel_with_two_meta_graphs_opens_serve(truth: dict[str, Any]) -> None:
+    expected = truth["two_meta_graphs"]
+    doc = open_document(expected["dir"])
+    assert doc.extra["tags"] == expected["tags"]
+    assert len(doc.nodes) == expected["serve_nodes"]
+    assert list(doc.signatures) == ["serving_default"]
+    assert doc.root.attrs["tags"] == ["serve"]
+    rows = branch(doc, "Meta graphs").children
+    assert [r.attrs["tags"] for r in rows] == expected["tags"]
+    assert [v.name for v in doc.variables] == ["w"]
+    np.testing.assert_array_equal(doc.variables[0].read(), np.ones((3, 2), np.float32))
+
+
 # ---- checkpoints --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("given", ["", "/model", "/model.index", "/model.meta",
@@ -286,6 +299,27 @@ def test_tf1_checkpoint_every_way_in(given: str, truth: dict[str, Any]) -> None:
     assert set(doc.extra["placeholders"]) == {"X", "Y"}  # PROVENANCE: placeholders X, Y
     assert_variables(doc, truth["variables"]["tf1_checkpoint/tf2onnx_regression_checkpoint/model"])
     assert doc.producer["tensorflow_version"] == "1.11.0"
+
+
+def test_checkpoint_file_lists_every_checkpoint(tmp_path: Path, truth: dict[str, Any]) -> None:
+    """A `checkpoint` file naming two checkpoints, one by an absolute path from another
+    machine (as copied model dirs have): both are listed and the latest is opened."""
+    src = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")
+    for step in (1, 2):
+        for suffix in (".index", ".data-00000-of-00001", ".meta"):
+            (tmp_path / f"model.ckpt-{step}{suffix}").symlink_to(src / f"model{suffix}")
+    (tmp_path / "checkpoint").write_text(
+        'model_checkpoint_path: "/home/someone/run/model.ckpt-2"\n'
+        'all_model_checkpoint_paths: "model.ckpt-1"\n'
+        'all_model_checkpoint_paths: "/home/someone/run/model.ckpt-2"\n')
+    doc = open_document(tmp_path)
+    assert doc.extra["checkpoints"] == [str(tmp_path / "model.ckpt-1"),
+                                        str(tmp_path / "model.ckpt-2")]
+    assert doc.extra["checkpoint"] == str(tmp_path / "model.ckpt-2")
+    rows = branch(doc, "Checkpoints").children
+    assert [(r.name, r.type) for r in rows] == [("model.ckpt-1", "checkpoint"),
+                                                ("model.ckpt-2", "opened")]
+    assert_variables(doc, truth["variables"]["tf1_checkpoint/tf2onnx_regression_checkpoint/model"])
 
 
 def test_v1_checkpoint_without_signatures(truth: dict[str, Any]) -> None:
