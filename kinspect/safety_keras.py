@@ -176,9 +176,10 @@ def _named_functions(value: Any, where: str, findings: list[Finding], depth: int
         return
     if isinstance(value, str):
         if value.lower() not in BUILTIN_FUNCTION_NAMES:
+            what = "a Python lambda" if value == "<lambda>" else f"'{value}'"
             findings.append(Finding(
                 "custom-object", where,
-                f"custom loss or metric '{value}'; loading the compiled model needs that "
+                f"custom loss or metric {what}; loading the compiled model needs that "
                 "Python function", runs_code=True))
     elif isinstance(value, list):
         for i, item in enumerate(value):
@@ -186,3 +187,9 @@ def _named_functions(value: Any, where: str, findings: list[Finding], depth: int
     elif isinstance(value, dict) and "class_name" not in value:
         for key, item in value.items():
             _named_functions(item, f"{where}/{key}", findings, depth + 1)
+    elif isinstance(value, dict) and isinstance(value.get("config"), dict):
+        # tf.keras wraps function metrics/losses: MeanMetricWrapper {"fn": "<name>"}.
+        fn = value["config"].get("fn")
+        if isinstance(fn, str):
+            _named_functions(fn, f"{where}/{value['config'].get('name', fn)}", findings,
+                             depth + 1)

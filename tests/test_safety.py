@@ -216,3 +216,32 @@ def test_known_class_list_covers_installed_keras():
         missing = {name for name, obj in vars(module).items() if inspect.isclass(obj)
                    and issubclass(obj, layer_base) and name not in keras_classes()}
         assert not missing, f"rerun resources/make_keras_classes.py: {sorted(missing)}"
+
+
+def test_lambda_loss_and_metric_in_keras2_training_config(tmp_path):
+    """tf.keras stores a lambda loss by name and a lambda metric in a MeanMetricWrapper."""
+    tf_keras = pytest.importorskip("tf_keras")
+    model = tf_keras.Sequential([tf_keras.Input((3,)), tf_keras.layers.Dense(1)])
+    model.compile(loss=lambda y, p: p - y, metrics=[lambda y, p: p, "accuracy"])
+    path = tmp_path / "lambda_compile.h5"
+    model.save(path)
+    report = scan(path)
+    assert [f.where for f in report.findings] == [
+        "training_config/loss", "training_config/metrics[0][0]/<lambda>"]
+    assert all(f.kind == "custom-object" and "lambda" in f.detail for f in report.findings)
+
+
+def test_lambda_hidden_in_bidirectional(tmp_path):
+    """ModelScan bypass: a Lambda where Bidirectional expects its RNN (config from tf_keras)."""
+    tf_keras = pytest.importorskip("tf_keras")
+    model = tf_keras.Sequential([tf_keras.Input((5, 3)),
+                                 tf_keras.layers.Bidirectional(tf_keras.layers.LSTM(2))])
+    config = json.loads(model.to_json())
+    lam = tf_keras.layers.serialize(tf_keras.layers.Lambda(lambda t: t, name="hidden"))
+    (bidi,) = [la for la in config["config"]["layers"] if la["class_name"] == "Bidirectional"]
+    bidi["config"]["layer"] = lam
+    path = tmp_path / "bidi.json"
+    path.write_text(json.dumps(config))
+    report = scan(path)
+    assert [(f.kind, f.where.rsplit("/", 2)[-2:]) for f in report.findings] == [
+        ("lambda-layer", [f"{bidi['config']['name']}.layer", "hidden"])]
