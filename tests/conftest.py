@@ -19,6 +19,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 # Window settings (recent files, geometry) go to a throwaway folder, never the user's.
 os.environ.setdefault("KINSPECT_CONFIG_DIR", tempfile.mkdtemp(prefix="kinspect-test-config-"))
+# The single-instance socket lives in XDG_RUNTIME_DIR: a private one keeps a `kinspect FILE` run
+# by a test from handing its file to a kinspect window the developer has open.
+os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="kinspect-test-run-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
