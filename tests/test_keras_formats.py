@@ -83,7 +83,8 @@ def test_corpus_architectures(rel, version, classes, list_style):
     assert doc.format == fmt and doc.root.type == "Sequential"
     assert doc.producer["keras_version"] == version
     assert [la.class_name for la in doc.layers] == classes
-    assert doc.summary is None  # no weights: no counts rather than a false 0
+    assert any("inferred from the config" in w for w in doc.warnings)
+    assert all(not w.has_values for la in doc.layers for w in la.weights)
     assert any("list-style" in w for w in doc.warnings) == list_style
     assert any("Keras 3" in w for w in doc.warnings)
 
@@ -332,6 +333,7 @@ def test_built_keras3_json_reads_nested_and_wrappers(built):
     assert [c.name for c in doc.layer("inner").layers] == ["input_layer", "inner_dense", "ibn"]
     assert [c.name for c in doc.layer("bi").layers] == ["forward_lstm", "backward_lstm"]
     assert not any("Keras 3 model_from_json" in w for w in doc.warnings)
+    assert doc.summary is None  # functional: not inferred; no count rather than a false 0
 
 
 @pytest.mark.slow
@@ -395,3 +397,24 @@ def test_keras1_weights_layout(tmp_path):
     assert doc.format == "keras-weights-h5"
     assert (doc.summary.total, doc.summary.trainable, doc.summary.non_trainable) == (27, 21, 6)
     assert any("Keras 1" in w for w in doc.warnings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", [c[0] for c in CORPUS_ARCH], ids=[c[0].split("/")[1]
+                                                                  for c in CORPUS_ARCH])
+def test_architecture_counts_inferred_as_tf_keras_builds_them(rel):
+    """Counts and output shapes inferred from a config equal what tf_keras builds from it."""
+    tf_keras = pytest.importorskip("tf_keras")
+    path = corpus(rel)
+    text = path.read_text()
+    if rel.endswith(".yaml"):
+        data = safe_yaml.load(text)
+        model = tf_keras.Sequential.from_config(data["config"])
+    else:
+        model = tf_keras.models.model_from_json(text)
+    doc = open_document(path)
+    assert doc.summary.total == model.count_params()
+    assert doc.summary.trainable == sum(math.prod(v.shape) for v in model.trainable_weights)
+    assert [la.params for la in doc.layers] == [la.count_params() for la in model.layers]
+    assert [tuple(la.output_shape) for la in doc.layers] == \
+        [tuple(la.output_shape) for la in model.layers]

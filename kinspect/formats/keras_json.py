@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import FormatError
 from ..model import Document
 from ..progress import NO_PROGRESS, Progress
-from . import keras_config, keras_model
+from . import keras_config, keras_model, keras_shapes
 from .probe import Probe
 
 ID = "keras-json"
@@ -67,16 +67,19 @@ def document_from_arch(path: str, format_id: str, data: Any, writer: str) -> Doc
     config = unwrap(data)
     model = keras_config.model_from_config(config)
     producer = {k: str(config[k]) for k in ("keras_version", "backend") if k in config}
-    warnings = ["architecture only: no weights stored, so no parameter counts (pair it with "
+    inferred = keras_shapes.infer_sequential(model)
+    warnings = ["architecture only: no weights stored; weight shapes and parameter counts "
+                "inferred from the config" if inferred else
+                "architecture only: no weights stored, so no parameter counts (pair it with "
                 "a weights file to get them)"]
     warnings += arch_version_warnings(config, writer)
     doc = keras_model.build_document(path, format_id, model, producer=producer,
                                      warnings=warnings)
-    # Counting parameters would need shape inference over the config: say "unknown", not 0.
-    doc.summary = None
-    for key in ("total params", "trainable params", "non-trainable params"):
-        doc.root.attrs.pop(key, None)
-    doc.root.params = None
+    if not inferred:  # a count we cannot stand behind is "unknown", not 0
+        doc.summary = None
+        for key in ("total params", "trainable params", "non-trainable params"):
+            doc.root.attrs.pop(key, None)
+        doc.root.params = None
     return doc
 
 
