@@ -418,3 +418,24 @@ def test_architecture_counts_inferred_as_tf_keras_builds_them(rel):
     assert [la.params for la in doc.layers] == [la.count_params() for la in model.layers]
     assert [tuple(la.output_shape) for la in doc.layers] == \
         [tuple(la.output_shape) for la in model.layers]
+
+
+def test_malformed_keras_inputs_give_one_line_errors(tmp_path):
+    odd = tmp_path / "odd.keras"
+    with zipfile.ZipFile(odd, "w") as z:
+        z.writestr("config.json", json.dumps({"class_name": "Sequential",
+                                              "config": {"layers": "x"}}))
+        z.writestr("metadata.json", '"not a mapping"')
+    doc = open_document(odd)  # shown, with what is missing said
+    assert "zip holds no model.weights.h5" in doc.warnings
+    broken = tmp_path / "broken.keras"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("config.json", "[1, 2]")
+        z.writestr("metadata.json", "{}")
+    with pytest.raises(FormatError, match="class_name"):
+        open_document(broken)
+    with pytest.raises(FormatError, match="not a Keras weights file"):
+        open_pair(odd, corpus("keras_arch/battery_status_0d11d/model.json"))
+    res = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
+                  "--arch", str(broken))
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and str(broken) in res.stderr

@@ -63,7 +63,8 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
         raise FormatError(f"not a valid zip: {exc}") from exc
     with z:
         config = _json_entry(z, CONFIG)
-        metadata = _json_entry(z, METADATA) or {}
+        metadata = _json_entry(z, METADATA)
+        metadata = metadata if isinstance(metadata, dict) else {}
         if not isinstance(config, dict) or "class_name" not in config:
             raise FormatError("config.json holds no Keras object ('class_name' missing)")
         model = keras_config.model_from_config(config)

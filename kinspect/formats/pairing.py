@@ -55,7 +55,9 @@ def load_arch(arch_path: str) -> tuple[dict[str, Any], dict[str, str]]:
 
         with zipfile.ZipFile(arch_path) as z:
             config = keras_zip._json_entry(z, keras_zip.CONFIG)  # noqa: SLF001 - same package
-            metadata = keras_zip._json_entry(z, keras_zip.METADATA) or {}  # noqa: SLF001
+            metadata = keras_zip._json_entry(z, keras_zip.METADATA)  # noqa: SLF001
+        if not isinstance(metadata, dict):
+            metadata = {}
         return config, {k: str(v) for k, v in metadata.items() if k == "keras_version"}
     if reader.ID == "keras-h5":
         with h5py.File(arch_path, "r") as f:
@@ -76,7 +78,8 @@ def open_pair(weights_path: str | os.PathLike[str], arch_path: str | os.PathLike
     except FormatError as exc:
         exc.path = exc.path or arch_path
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            RuntimeError) as exc:
         raise FormatError(f"cannot read the architecture: {type(exc).__name__}: {exc}",
                           arch_path) from exc
     try:
@@ -84,7 +87,7 @@ def open_pair(weights_path: str | os.PathLike[str], arch_path: str | os.PathLike
     except FormatError as exc:
         exc.path = exc.path or weights_path
         raise
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # h5py: RuntimeError for corrupt metadata
         raise FormatError(f"not a Keras weights file: {exc}", weights_path) from exc
     if stored.layout == "keras2":
         report = _match_keras2(model, stored.by_layer)
