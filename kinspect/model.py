@@ -44,6 +44,9 @@ class TensorInfo:
     dtype: str
     loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     trainable: bool = True
+    # Optional: reads `values[index]` without reading the rest (h5py hyperslabs), so a view can
+    # sample a 1 GB tensor or show one slice of it in bounded memory.
+    slicer: Callable[[tuple[Any, ...]], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int | None:
@@ -71,6 +74,12 @@ class TensorInfo:
         if self.loader is None:
             raise ValueError(f"{self.name}: no stored values")
         return np.asarray(self.loader())
+
+    def read_part(self, index: tuple[Any, ...]) -> np.ndarray:
+        """`values[index]`, through the slicer when there is one (else reads everything)."""
+        if self.slicer is not None:
+            return np.asarray(self.slicer(index))
+        return self.read()[index]
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "shape": list(self.shape) if self.shape is not None else None,

@@ -41,16 +41,55 @@ def sample(values: np.ndarray, limit: int = SAMPLE_LIMIT) -> np.ndarray:
     return flat[::step]
 
 
+def sample_index(shape: tuple[int, ...], limit: int = SAMPLE_LIMIT) -> tuple[slice, ...]:
+    """Per-axis strides whose selection holds at most `limit` elements, spread over every axis,
+    for readers that can read a strided part of a tensor (an HDF5 hyperslab) without the rest."""
+    steps = [1] * len(shape)
+    while np.prod([-(-d // s) for d, s in zip(shape, steps, strict=True)], dtype=float) > limit:
+        # double the stride of the axis that still keeps the most elements
+        axis = max(range(len(shape)), key=lambda i: -(-shape[i] // steps[i]))
+        steps[axis] *= 2
+    return tuple(slice(None, None, s) for s in steps)
+
+
+TABLE_ROWS = TABLE_COLS = 2000
+
+
+def table_index(shape: tuple[int, ...], leading: tuple[int, ...] = (),
+                rows: int = TABLE_ROWS, cols: int = TABLE_COLS) -> tuple[int | slice, ...]:
+    """The part of a big tensor a values table shows: one 2-D slice (leading axes fixed, 0 by
+    default), cut to the first `rows` x `cols`."""
+    if not shape:
+        return ()
+    if len(shape) == 1:
+        return (slice(0, rows),)
+    extra = len(shape) - 2
+    fixed = tuple(leading[:extra]) + (0,) * max(0, extra - len(leading))
+    return fixed + (slice(0, rows), slice(0, cols))
+
+
+def table_truncated(shape: tuple[int, ...]) -> bool:
+    """Whether `table_index` cuts the slice of a tensor of this shape."""
+    if not shape:
+        return False
+    if len(shape) == 1:
+        return shape[0] > TABLE_ROWS
+    return shape[-2] > TABLE_ROWS or shape[-1] > TABLE_COLS
+
+
 def is_numeric(values: np.ndarray) -> bool:
     return values.dtype.kind in "biuf"
 
 
-def compute(values: np.ndarray, limit: int = SAMPLE_LIMIT, bins: int = BINS) -> TensorStats:
-    """min / max / mean / std and a histogram over finite values (of a sample when big)."""
+def compute(values: np.ndarray, limit: int = SAMPLE_LIMIT, bins: int = BINS,
+            size: int | None = None) -> TensorStats:
+    """min / max / mean / std and a histogram over finite values (of a sample when big).
+    `size` is the whole tensor's size when `values` is already a sample of it."""
     values = np.asarray(values)
     part = sample(values, limit)
-    stats = TensorStats(size=int(values.size), count=int(part.size),
-                        sampled=part.size < values.size, numeric=is_numeric(values))
+    total = int(values.size) if size is None else int(size)
+    stats = TensorStats(size=total, count=int(part.size),
+                        sampled=part.size < total, numeric=is_numeric(values))
     if not stats.numeric or part.size == 0:
         return stats
     data = part.astype(np.float64)

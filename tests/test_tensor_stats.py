@@ -55,3 +55,23 @@ def test_slices_for_the_values_table():
     assert tensor_stats.slice_2d(np.float32(3.5)).shape == (1, 1)
     assert tensor_stats.format_value(np.float32(0.1234567)) == "0.123457"
     assert tensor_stats.format_value(b"abc") == "abc"
+
+
+def test_sample_index_bounds_the_sample_over_every_axis():
+    index = tensor_stats.sample_index((16000, 16000), limit=1_000_000)
+    picked = np.empty((16000, 16000), dtype=np.bool_)[index]
+    assert picked.size <= 1_000_000 and picked.shape[0] > 1 and picked.shape[1] > 1
+    small = tensor_stats.sample_index((3, 4), limit=1_000_000)
+    assert small == (slice(None, None, 1), slice(None, None, 1))
+    vector = tensor_stats.sample_index((5_000_000,), limit=1_000_000)
+    assert np.empty(5_000_000)[vector].size <= 1_000_000
+
+
+def test_table_index_is_one_bounded_slice():
+    cube = np.arange(2 * 3000 * 10).reshape(2, 3000, 10)
+    index = tensor_stats.table_index(cube.shape, (1,))
+    assert np.array_equal(cube[index], cube[1, :2000, :])
+    assert tensor_stats.table_truncated(cube.shape)
+    assert not tensor_stats.table_truncated((2000, 2000))
+    assert tensor_stats.table_index(()) == ()
+    assert tensor_stats.table_index((5000,)) == (slice(0, 2000),)

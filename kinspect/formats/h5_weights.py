@@ -53,10 +53,21 @@ def dataset_loader(path: str, dataset: str) -> Callable[[], np.ndarray]:
     return load
 
 
+def dataset_slicer(path: str, dataset: str) -> Callable[[tuple[Any, ...]], np.ndarray]:
+    """Reads `dataset[index]` only (an HDF5 hyperslab): the window samples big weights this way."""
+
+    def read(index: tuple[Any, ...]) -> np.ndarray:
+        with h5py.File(path, "r") as f:
+            return np.asarray(f[dataset][index])
+
+    return read
+
+
 def tensor_info(file_path: str, dataset: h5py.Dataset, name: str) -> TensorInfo:
     return TensorInfo(name=name, shape=tuple(int(d) for d in dataset.shape),
                       dtype=dtype_name(dataset.dtype),
-                      loader=dataset_loader(file_path, dataset.name))
+                      loader=dataset_loader(file_path, dataset.name),
+                      slicer=dataset_slicer(file_path, dataset.name))
 
 
 def dtype_name(dtype: np.dtype) -> str:

@@ -110,6 +110,39 @@ def test_big_tensor_is_read_on_a_worker_and_sampled(qtbot, tmp_path):
     assert (tv.table_model.rowCount(), tv.table_model.columnCount()) == (4000, 4000)
 
 
+def test_a_tensor_over_64_mib_is_sampled_and_sliced_from_the_file(qtbot, tmp_path):
+    """81 MB (3 x 2600 x 2600 float32) through the HDF5 reader's slicer: never read whole."""
+    from kinspect.formats import h5_weights
+
+    path = tmp_path / "big3d.h5"
+    rng = np.random.default_rng(7)
+    with h5py.File(path, "w") as f:
+        data = f.create_dataset("w", shape=(3, 2600, 2600), dtype="float32")
+        for i in range(3):
+            data[i] = rng.normal(i, 1.0, size=(2600, 2600)).astype(np.float32)
+    with h5py.File(path, "r") as f:
+        tensor = h5_weights.tensor_info(str(path), f["w"], "w")
+        full = f["w"][()]
+    calls = []
+    tensor.loader = lambda: calls.append("whole") or full  # must not be used
+    root = Node(Kind.MODEL, "m", "Model")
+    weight = root.add(Node(Kind.WEIGHT, "w", "weight", tensor=tensor))
+    view = _view(qtbot, Document(str(path), "keras-weights-h5", root))
+    _select_and_wait(qtbot, view, weight)
+    tv = view.details.tensor_view
+    assert calls == [] and tv.values is None
+    assert tv.stats.sampled and tv.stats.size == full.size and tv.stats.count <= 1_000_000
+    as64 = full.astype(np.float64)
+    assert tv.stats.mean == pytest.approx(as64.mean(), abs=0.01)
+    assert tv.stats.std == pytest.approx(as64.std(), rel=0.01)
+    assert "first 2,000 x 2,000" in tv.status.text()
+    model = tv.table_model
+    assert (model.rowCount(), model.columnCount()) == (2000, 2000)
+    assert float(model.data(model.index(1999, 3))) == pytest.approx(full[0, 1999, 3], rel=1e-5)
+    tv.spins[0].setValue(2)
+    assert float(model.data(model.index(10, 20))) == pytest.approx(full[2, 10, 20], rel=1e-5)
+
+
 def test_a_late_result_for_a_previous_selection_is_ignored(qtbot):
     slow = TensorInfo("slow", (3,), "float32",
                       loader=lambda: (time.sleep(0.4), np.ones(3, np.float32))[1])
