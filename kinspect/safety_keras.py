@@ -48,10 +48,12 @@ def keras_classes() -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def scan_model_config(config: Any, where: str = "model_config") -> list[Finding]:
-    """Findings in a model config (any vintage), naming each layer by its path."""
+def scan_model_config(config: Any, where: str = "model_config",
+                      is_layer: bool = True) -> list[Finding]:
+    """Findings in a model config (any vintage), naming each layer by its path.
+    `is_layer`: the config's root is a layer or model (not e.g. a metric)."""
     findings: list[Finding] = []
-    _walk(config, where, findings, 0, layer_slot=True)
+    _walk(config, where, findings, 0, layer_slot=is_layer)
     return findings
 
 

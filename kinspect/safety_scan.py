@@ -126,10 +126,17 @@ def _scan_config_object(config: Any, where: str) -> list[Finding]:
     """A model config, or a `.keras`-style {config, compile_config} wrapper."""
     findings = scan_model_config(config, where)
     if isinstance(config, dict):
-        for key in ("compile_config", "training_config"):
-            if isinstance(config.get(key), dict):
-                findings += [f for f in scan_training_config(config[key], f"{where}/{key}")
-                             if f.kind == "custom-object" and "loss or metric" in f.detail]
+        findings += _compile_functions(config, where)
+    return findings
+
+
+def _compile_functions(config: dict[str, Any], where: str) -> list[Finding]:
+    """Losses and metrics named by a string Keras does not know (the rest is in the walk)."""
+    findings: list[Finding] = []
+    for key in ("compile_config", "training_config"):
+        if isinstance(config.get(key), dict):
+            findings += [f for f in scan_training_config(config[key], f"{where}/{key}")
+                         if f.kind == "custom-object" and "loss or metric" in f.detail]
     return findings
 
 
@@ -195,6 +202,8 @@ def _scan_saved_model(path: str) -> list[Finding]:
 
 
 def _scan_keras_metadata(path: str) -> list[Finding]:
+    """Keras 2 SavedModel metadata: one JSON per saved object (model, layers, metrics). The
+    same layer appears in its parent's config and in its own node: reported once."""
     try:
         meta = _parse(path, "SavedMetadata")
     except FormatError:  # e.g. TensorFlow.NET writes invalid UTF-8 here: check the raw bytes
@@ -204,15 +213,20 @@ def _scan_keras_metadata(path: str) -> list[Finding]:
             return [Finding("lambda-layer", "keras_metadata.pb",
                             "Lambda layer in an unparseable Keras metadata file", runs_code=True)]
         return []
-    findings: list[Finding] = []
+    found: dict[tuple[str, str, str], Finding] = {}
     for node in meta.nodes:
         try:
             data = json.loads(node.metadata)
         except (ValueError, RecursionError):
             continue
         where = f"keras_metadata.pb/{node.node_path or node.node_id}"
-        findings += [f for f in _scan_config_object(data, where)]
-    return findings
+        is_layer = not node.identifier.endswith("_metric")
+        findings = scan_model_config(data, where, is_layer)
+        if isinstance(data, dict):
+            findings += _compile_functions(data, where)
+        for f in findings:
+            found.setdefault((f.kind, f.where.rsplit("/", 1)[-1], f.detail), f)
+    return list(found.values())
 
 
 def _scan_dir(path: str) -> tuple[str | None, list[Finding]]:

@@ -245,3 +245,27 @@ def test_lambda_hidden_in_bidirectional(tmp_path):
     report = scan(path)
     assert [(f.kind, f.where.rsplit("/", 2)[-2:]) for f in report.findings] == [
         ("lambda-layer", [f"{bidi['config']['name']}.layer", "hidden"])]
+
+
+def test_keras2_savedmodel_lambda_once_and_no_saver_alarm(tmp_path):
+    """A tf.keras SavedModel: the Lambda is found in keras_metadata.pb (reported once though
+    several metadata nodes repeat it); its standard saver functions raise no alarm."""
+    tf_keras = pytest.importorskip("tf_keras")
+    model = tf_keras.Sequential([tf_keras.Input((3,)), tf_keras.layers.Dense(2),
+                                 tf_keras.layers.Lambda(lambda t: t * 2, name="dbl")])
+    model.compile(loss="mse", optimizer="adam", metrics=["mae"])
+    path = tmp_path / "tfkeras_savedmodel"
+    model.save(path, save_format="tf")
+    report = scan(path)
+    assert report.format == "tf-savedmodel"
+    assert [(f.kind, f.where.rsplit("/", 1)[-1]) for f in report.findings] == [
+        ("lambda-layer", "dbl")]
+
+
+def test_keras3_export_is_clean(tmp_path):
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = tmp_path / "exported"
+    model.export(str(path))
+    report = scan(path)
+    assert report.format == "tf-savedmodel" and report.findings == []
