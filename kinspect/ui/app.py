@@ -44,11 +44,14 @@ def run_app(path: str | None, screenshot: str | None = None, view: str = "tree")
     if not screenshot and single_instance.send_to_running(path):
         return 0
     app = make_app()
+    instance = None if screenshot else single_instance.claim(path)
+    if instance is None and not screenshot:
+        return 0  # another kinspect started meanwhile and took the file
     window = MainWindow()
     window.show()
     if screenshot:
         return _screenshot(app, window, path or "", screenshot, view)
-    instance = single_instance.serve(window)  # noqa: F841 (kept alive while the app runs)
+    single_instance.attach(instance, window)  # type: ignore[arg-type]
     if path:
         window.open_path(os.path.abspath(path))
     return app.exec()

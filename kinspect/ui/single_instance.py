@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QDir, QEvent, QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 CONNECT_MS = 500
@@ -116,6 +116,9 @@ class InstanceServer(QObject):
         except (UnicodeDecodeError, ValueError):
             socket.write(b"error\n")
             return
+        if self.window is None:  # not attached yet: let the sender open its own window
+            socket.write(b"busy\n")
+            return
         socket.write(b"ok\n")
         socket.flush()
         self._bring_to_front()
@@ -149,14 +152,47 @@ class FileOpenFilter(QObject):
         return super().eventFilter(watched, event)
 
 
+def _lock_path(name: str) -> str:
+    folder = os.path.dirname(name) if os.path.isabs(name) else QDir.tempPath()
+    return os.path.join(folder, os.path.basename(name) + ".lock")
+
+
+def claim(path: str | None, name: str | None = None) -> InstanceServer | None:
+    """Become the running instance, or hand `path` to the one that is. Returns a listening
+    server (give it the window with `attach`), or None when another instance took the file.
+
+    Several processes start at once when the user opens many files together; a lock file
+    makes "is one running? else listen" one step, so exactly one of them listens."""
+    name = name or server_name()
+    lock = QLockFile(_lock_path(name))
+    lock.setStaleLockTime(15_000)
+    locked = lock.tryLock(10_000)  # go on without it rather than never open the file
+    try:
+        if send_to_running(path, name):
+            return None
+        server = InstanceServer(None, name)
+        if server.listen():
+            return server
+        return None if send_to_running(path, name) else server
+    finally:
+        if locked:
+            lock.unlock()
+
+
+def attach(server: InstanceServer, window: object) -> InstanceServer:
+    """Route what later processes send (and macOS file-open events) to `window`."""
+    server.window = window
+    app = QCoreApplication.instance()
+    if app is not None and server.file_open_filter is None:
+        server.file_open_filter = FileOpenFilter(window)
+        app.installEventFilter(server.file_open_filter)
+    return server
+
+
 def serve(window: object) -> InstanceServer | None:
     """Make `window` the running instance and take macOS file-open events; returns the server
     (keep a reference), or None if another live instance already listens."""
     server = InstanceServer(window)
     if not server.listen():
         return None
-    app = QCoreApplication.instance()
-    if app is not None:
-        server.file_open_filter = FileOpenFilter(window)
-        app.installEventFilter(server.file_open_filter)
-    return server
+    return attach(server, window)

@@ -149,3 +149,22 @@ def test_end_to_end_two_kinspect_processes(qtbot, runtime_dir: Path) -> None:
     finally:
         first.terminate()
         first.communicate(timeout=30)
+
+
+def test_files_opened_together_end_in_one_window(qtbot, runtime_dir: Path) -> None:
+    """Opening three files at once starts three processes at the same moment: exactly one
+    becomes the window, the other two hand their file over and exit 0."""
+    files = [corpus(H5), corpus("keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5"),
+             corpus("tflite/tfserving_half_plus_two/00000123/model.tflite")]
+    procs = [_start(str(f)) for f in files]
+    try:
+        qtbot.waitUntil(lambda: sum(p.poll() is not None for p in procs) >= 2, timeout=90_000)
+        qtbot.wait(1500)  # the remaining one must stay up: it is the window
+        done = [p for p in procs if p.poll() is not None]
+        assert len(done) == 2
+        assert [p.returncode for p in done] == [0, 0], [p.communicate()[1] for p in done]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.communicate(timeout=30)
