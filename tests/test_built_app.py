@@ -115,3 +115,24 @@ def test_install_desktop_points_at_the_bundle(tmp_path: Path) -> None:
                            capture_output=True, text=True, env=dict(os.environ, **env),
                            check=False)
     assert query.stdout.strip() == "kinspect.desktop"
+
+
+def test_second_launch_hands_the_file_to_the_first(tmp_path: Path) -> None:
+    """Double-click while the app runs: the second process exits 0, the first keeps going."""
+    import time
+
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path), QT_QPA_PLATFORM="offscreen")
+    first = subprocess.Popen([str(APP)], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "kinspect.sock").exists() and time.monotonic() < deadline:
+            assert first.poll() is None, first.communicate()[1]
+            time.sleep(0.2)
+        second = subprocess.run([str(APP), str(corpus(H5))], env=env, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert second.returncode == 0, second.stderr
+        assert first.poll() is None
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
