@@ -92,6 +92,7 @@ def launcher() -> list[str]:
 
 def _exec_quote(arg: str) -> str:
     """Quote one Exec argument by the Desktop Entry spec (then escape `\\` for the string)."""
+    arg = arg.replace("%", "%%")  # a literal percent sign; %f stays the field code
     if not re.search(r"[\s\"'\\><~|&;$*?#()`]", arg):
         return arg
     inner = re.sub(r'(["`$\\])', r"\\\1", arg)

@@ -180,10 +180,12 @@ def test_exec_line_quotes_paths_with_spaces(tmp_path: Path) -> None:
     template = (RES / "kinspect.desktop").read_text()
     entry = desktop.desktop_entry(template, ["/opt/my apps/kinspect"])
     assert 'Exec="/opt/my apps/kinspect" %f' in entry.splitlines()
+    odd = desktop.desktop_entry(template, ['/opt/100% "x"/kinspect'])
+    assert 'Exec="/opt/100%% \\\\"x\\\\"/kinspect" %f' in odd.splitlines()
     module_entry = desktop.desktop_entry(template, ["/usr/bin/python3", "-m", "kinspect"])
     assert "Exec=/usr/bin/python3 -m kinspect %f" in module_entry.splitlines()
     assert "TryExec=" not in module_entry
-    for i, text in enumerate((entry, module_entry)):
+    for i, text in enumerate((entry, module_entry, odd)):
         path = tmp_path / f"e{i}.desktop"
         path.write_text(text)
         done = subprocess.run([_tool("desktop-file-validate"), str(path)], capture_output=True,
