@@ -81,12 +81,32 @@ def value_text(value: Any) -> str:
         return str(value)
 
 
+def pretty_json(value: Any, indent: int = 0) -> str:
+    """JSON with one key per line, but short lists of scalars kept on one line (`[2, 2]`):
+    configs are full of shapes and strides that json.dumps(indent=2) spreads over lines."""
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(str(k))}: {pretty_json(v, indent + 2)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, (list, tuple)):
+        flat = json.dumps(list(value), default=str)
+        if len(flat) <= 72 and not any(isinstance(v, (dict, list, tuple)) and v
+                                       for v in value):
+            return flat
+        items = [inner + pretty_json(v, indent + 2) for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, default=str)
+
+
 def long_text(node: Node) -> str:
     """A config or structured value pretty-printed for the lower text view."""
     for key in ("config", "value"):
         value = node.attrs.get(key)
         if isinstance(value, (dict, list)):
-            return json.dumps(value, indent=2, default=str)
+            return pretty_json(value)
     ref = node.ref
     if isinstance(ref, GraphNode):
         data = {"name": ref.name, "op": ref.op, "inputs": ref.inputs, "outputs": ref.outputs}
@@ -94,7 +114,7 @@ def long_text(node: Node) -> str:
             data["device"] = ref.device
         if ref.attrs:
             data["attrs"] = ref.attrs
-        return json.dumps(data, indent=2, default=str)
+        return pretty_json(data)
     return ""
 
 

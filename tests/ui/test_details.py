@@ -174,6 +174,8 @@ def test_layer_config_is_pretty_printed(qtbot):
     assert view.details.lower.currentWidget() is view.details.text
     assert json.loads(text) == conv.ref.config
     assert "\n  " in text  # indented, one key per line
+    strides = conv.ref.config["strides"]
+    assert f'"strides": {json.dumps(strides)}' in text  # short lists stay on one line
     assert dict(view.details.node_rows)["type"] == "Conv2D"
 
 
