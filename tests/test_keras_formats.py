@@ -375,7 +375,9 @@ def test_keras_zip_entry_read_in_place_or_spooled(tmp_path):
     for path in (src, deflated):
         doc = open_document(path)
         assert doc.summary.total == 10_786
-        assert (doc.layer("dense_3").weights[0].read() == expected).all()
+        weight = doc.layer("dense_3").weights[0]
+        assert (weight.read() == expected).all()
+        assert (weight.read_part((slice(1, 3),)) == expected[1:3]).all()  # hyperslab
 
 
 def test_keras1_weights_layout(tmp_path):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import h5py
+import numpy as np
 
 from ..model import Layer, TensorInfo
 from . import h5_weights
@@ -47,17 +49,19 @@ def is_store(members: frozenset[str] | set[str]) -> bool:
     return ("vars" in members or "layers" in members) and "model_weights" not in members
 
 
-def read_store(file_path: str, root: h5py.Group, loader_path: Callable[[str], Any] | None = None
+def read_store(file_path: str, root: h5py.Group,
+               open_h5: Callable[[], AbstractContextManager[h5py.File]] | None = None
                ) -> tuple[VarGroup, VarGroup | None]:
-    """(model object, optimizer object or None) from the root of a store."""
-    model = _read(file_path, root, "", "", 0, loader_path)
+    """(model object, optimizer object or None) from the root of a store. `open_h5` reopens the
+    store for reading values when it is not a plain file (the entry of a `.keras` zip)."""
+    model = _read(file_path, root, "", "", 0, open_h5)
     optimizer = next((c for c in model.children if c.key == "optimizer"), None)
     model.children = [c for c in model.children if c.key != "optimizer"]
     return model, optimizer
 
 
 def _read(file_path: str, group: h5py.Group, key: str, path: str, depth: int,
-          loader_path: Callable[[str], Any] | None) -> VarGroup:
+          open_h5: Callable[[], AbstractContextManager[h5py.File]] | None) -> VarGroup:
     vars_group = group.get("vars")
     name = key
     weights: list[TensorInfo] = []
@@ -67,8 +71,8 @@ def _read(file_path: str, group: h5py.Group, key: str, path: str, depth: int,
             dataset = vars_group[var_key]
             if isinstance(dataset, h5py.Dataset):
                 info = h5_weights.tensor_info(file_path, dataset, dataset.name.lstrip("/"))
-                if loader_path is not None:
-                    info.loader = loader_path(dataset.name)
+                if open_h5 is not None:
+                    info.loader, info.slicer = _readers(open_h5, dataset.name)
                 weights.append(info)
     node = VarGroup(key=key, name=name, path=path, weights=weights)
     if depth >= MAX_DEPTH:
@@ -81,15 +85,28 @@ def _read(file_path: str, group: h5py.Group, key: str, path: str, depth: int,
             continue
         sub_path = f"{path}/{sub_key}" if path else sub_key
         if "vars" in sub or sub_key in ("optimizer",):
-            node.children.append(_read(file_path, sub, sub_key, sub_path, depth + 1, loader_path))
+            node.children.append(_read(file_path, sub, sub_key, sub_path, depth + 1, open_h5))
         else:  # a container (a list attribute such as `layers`): its items are objects
             for item_key in sub.keys():
                 item = sub.get(item_key)
                 if isinstance(item, h5py.Group):
                     node.children.append(_read(file_path, item, item_key,
                                                f"{sub_path}/{item_key}", depth + 1,
-                                               loader_path))
+                                               open_h5))
     return node
+
+
+def _readers(open_h5: Callable[[], AbstractContextManager[h5py.File]], dataset: str
+             ) -> tuple[Callable[[], np.ndarray], Callable[[tuple[Any, ...]], np.ndarray]]:
+    def load() -> np.ndarray:
+        with open_h5() as f:
+            return np.asarray(f[dataset][()])
+
+    def part(index: tuple[Any, ...]) -> np.ndarray:
+        with open_h5() as f:
+            return np.asarray(f[dataset][index])
+
+    return load, part
 
 
 def _number(key: str) -> tuple[int, str]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import h5py
-import numpy as np
 
 from ..errors import FormatError
 from ..model import Document, Layer
@@ -46,13 +46,11 @@ def _json_entry(z: zipfile.ZipFile, name: str) -> Any:
         raise FormatError(f"{name} in the zip is not valid JSON: {exc}") from exc
 
 
-def _loader_for(path: str) -> Callable[[str], Callable[[], np.ndarray]]:
-    def make(dataset: str) -> Callable[[], np.ndarray]:
-        def load() -> np.ndarray:
-            with zip_entry.open_entry(path, WEIGHTS) as entry, h5py.File(entry, "r") as f:
-                return np.asarray(f[dataset][()])
-        return load
-    return make
+@contextmanager
+def _open_weights(path: str) -> Iterator[h5py.File]:
+    """model.weights.h5 of a `.keras` zip, opened in place (see zip_entry)."""
+    with zip_entry.open_entry(path, WEIGHTS) as entry, h5py.File(entry, "r") as f:
+        yield f
 
 
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
@@ -71,8 +69,9 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
         store = optimizer = None
         progress.step(0.3, "reading model.weights.h5")
         if WEIGHTS in z.namelist():
-            with zip_entry.open_entry(path, WEIGHTS) as entry, h5py.File(entry, "r") as f:
-                store, optimizer = keras3_vars.read_store(path, f, _loader_for(path))
+            with _open_weights(path) as f:
+                store, optimizer = keras3_vars.read_store(path, f,
+                                                          lambda: _open_weights(path))
         assets = sorted(n for n in z.namelist() if n.startswith("assets/"))
         other = sorted(set(z.namelist()) - {CONFIG, METADATA, WEIGHTS} - set(assets))
     warnings = zip_warnings(config, metadata, store is not None)
