@@ -38,6 +38,14 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
+            self._run()
+        except RuntimeError as exc:
+            # The signals object is gone (the application is quitting): nobody to tell.
+            if "deleted" not in str(exc):
+                raise
+
+    def _run(self) -> None:
+        try:
             result = self._work(self.progress)
         except Cancelled:
             self.signals.cancelled.emit()
