@@ -63,6 +63,12 @@ def test_several_documents_in_tabs_and_recent_files_persist(qtbot, window):
     with qtbot.waitSignal(later.document_opened, timeout=20_000):
         later.recent_menu.actions()[1].trigger()
     assert later.current_view().document.path == str(second)
+    later._fill_recent()
+    clear = next(a for a in later.recent_menu.actions() if a.text() == "Clear Recent")
+    clear.trigger()
+    assert settings.recent_files() == []
+    later._fill_recent()
+    assert not later.recent_menu.isEnabled()
     window.close_tab(0)
     assert window.tabs.count() == 2
 
