@@ -441,3 +441,17 @@ def test_malformed_keras_inputs_give_one_line_errors(tmp_path):
     res = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
                   "--arch", str(broken))
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and str(broken) in res.stderr
+
+
+def test_top_level_model_weights_are_shown_and_counted(tmp_path):
+    """tf.keras 2.10+ keeps the model's own variables in `top_level_model_weights`."""
+    path = tmp_path / "top.h5"
+    path.write_bytes(corpus("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5")
+                     .read_bytes())
+    with h5py.File(path, "a") as f:
+        group = f["top_level_model_weights"]
+        group.attrs["weight_names"] = [b"scale:0"]
+        group["scale:0"] = [1.0, 2.0, 3.0]
+    doc = open_document(path)
+    assert doc.summary.total == 849 + 3
+    assert [n.name for n in doc.root.find("Model weights").children] == ["scale:0"]

@@ -150,6 +150,8 @@ def build_document(path: str, format_id: str, model: Layer, *,
     layers = Node(Kind.GROUP, "Layers", f"{len(model.layers)} layers", params=summary.total,
                   children=[layer_node(la) for la in model.layers])
     root.add(layers)
+    if model.weights:  # the model's own variables (top_level_model_weights, Keras 3 `vars`)
+        root.add(weights_group("Model weights", model.weights))
     if training_config is not None:
         root.add(config_node("Training config", training_config))
     if optimizer_weights:
