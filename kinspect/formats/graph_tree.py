@@ -8,9 +8,11 @@ children are made when a view first asks for them. Branches: "Graph nodes" (flat
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,20 @@ def output_count(spec: list[int | str], node_def: Any) -> int | None:
     return total
 
 
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while making many small objects that form no cycles:
+    with it running, 200,000 nodes trigger repeated full collections of a growing heap
+    (measured: making the node list took ~1.4x as long)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def graph_nodes(node_defs: Sequence[Any],
                 op_table: dict[str, list[int | str]] | None = None) -> list[GraphNode]:
     """GraphNodes with inputs as stored (control inputs `^name`) and outputs `name:i`.
@@ -70,7 +86,11 @@ def graph_nodes(node_defs: Sequence[Any],
     definitions are consulted only for the few ops whose output count is not one. The device
     is filled in when a row is first shown.
     """
-    table = op_outputs() if op_table is None else op_table
+    with no_gc():
+        return _graph_nodes(node_defs, op_outputs() if op_table is None else op_table)
+
+
+def _graph_nodes(node_defs: Sequence[Any], table: dict[str, list[int | str]]) -> list[GraphNode]:
     used: dict[str, int] = {}
     special: dict[int, int] = {}
     out: list[GraphNode] = []
@@ -273,7 +293,8 @@ def nodes_branch(title: str, nodes: list[GraphNode], node_defs: Sequence[Any] | 
     """A flat group of node rows (built when expanded) plus a sibling grouped by name scope."""
     def rows() -> list[Node]:
         defs = node_defs if node_defs is not None else [None] * len(nodes)
-        return [GraphRow(gn, nd) for gn, nd in zip(nodes, defs, strict=False)]
+        with no_gc():
+            return [GraphRow(gn, nd) for gn, nd in zip(nodes, defs, strict=False)]
 
     return Node(Kind.GROUP, title, f"{len(nodes):,} nodes", attrs={"count": len(nodes)},
                 children_factory=rows)
