@@ -98,7 +98,7 @@ def _graph_nodes(node_defs: Sequence[Any], table: dict[str, list[int | str]]) ->
     for pos, nd in enumerate(node_defs):
         name = nd.name
         op = nd.op
-        inputs = list(nd.input)
+        inputs = nd.input[:]  # a plain list; faster than list() on upb containers
         for inp in inputs:
             if ":" in inp:
                 base, _sep, idx = inp.rpartition(":")
