@@ -172,6 +172,9 @@ def test_pair_report_mismatches():
     assert rows["dense_1"]["stored"][0] == [30, 16]
     assert rows["dense_3"]["status"] == "unused"
     assert doc.summary.total == 0
+    branch = doc.root.find("Weights match")
+    assert branch.type == "2 missing, 2 shape mismatch, 3 unused"
+    assert "stored (30, 16)" in branch.find("dense_1").error
 
 
 def test_cli_info_with_arch():

@@ -17,7 +17,7 @@ from typing import Any
 import h5py
 
 from ..errors import FormatError, InvalidRequest
-from ..model import Document, Layer, TensorInfo
+from ..model import Document, Kind, Layer, Node, TensorInfo
 from . import (
     detect,
     h5_weights,
@@ -109,7 +109,23 @@ def open_pair(weights_path: str | os.PathLike[str], arch_path: str | os.PathLike
         warnings=warnings)
     doc.extra["pairing"] = {"architecture": arch_path, "weights": weights_path,
                             "counts": counts, "layers": report}
+    doc.root.set_children(doc.root.children[:1] + [_report_node(report, counts)] +
+                          doc.root.children[1:])
     return doc
+
+
+def _report_node(report: list[dict[str, Any]], counts: dict[str, int]) -> Node:
+    """The match report as a tree branch; rows that did not match are error rows."""
+    rows = []
+    for row in report:
+        attrs = {k: row[k] for k in ("status", "detail", "stored", "expected")}
+        if row["status"] == "matched":
+            rows.append(Node(Kind.ATTRIBUTE, row["layer"], "matched", attrs=attrs))
+        else:
+            rows.append(Node(Kind.ERROR, row["layer"], row["status"], attrs=attrs,
+                             error=f"{row['status']}: {row['detail']}"))
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    return Node(Kind.GROUP, "Weights match", summary or "nothing to match", children=rows)
 
 
 # ------------------------------------------------------------------ Keras 2 layout
