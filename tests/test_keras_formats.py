@@ -85,6 +85,7 @@ def test_corpus_architectures(rel, version, classes, list_style):
     assert [la.class_name for la in doc.layers] == classes
     assert any("inferred from the config" in w for w in doc.warnings)
     assert all(not w.has_values for la in doc.layers for w in la.weights)
+    assert doc.to_json()["weights_inferred"] is True
     assert any("list-style" in w for w in doc.warnings) == list_style
     assert any("Keras 3" in w for w in doc.warnings)
 

@@ -75,6 +75,8 @@ def document_from_arch(path: str, format_id: str, data: Any, writer: str) -> Doc
     warnings += arch_version_warnings(config, writer)
     doc = keras_model.build_document(path, format_id, model, producer=producer,
                                      warnings=warnings)
+    # Placeholder weights (shape and dtype, no values) when inferred: say so to exporters.
+    doc.extra["weights_inferred"] = inferred
     if not inferred:  # a count we cannot stand behind is "unknown", not 0
         doc.summary = None
         for key in ("total params", "trainable params", "non-trainable params"):
