@@ -147,6 +147,26 @@ def test_every_node_outputs_as_tensorflow_builds_them(rel: str, truth: dict[str,
     assert {n.name: n.outputs for n in doc.nodes} == expected
 
 
+def test_function_only_graph_without_nul_bytes(tmp_path: Path) -> None:
+    """A small GraphDef holding only a function library (its head decodes as text)."""
+    g = tf_protos.GraphDef()
+    g.versions.producer = 1000
+    fn = g.library.function.add()
+    fn.signature.name = "my_fn"
+    fn.signature.input_arg.add(name="x", type=1)
+    fn.signature.output_arg.add(name="y", type=1)
+    fn.node_def.add(name="Identity", op="Identity", input=["x"])
+    fn.ret["y"] = "Identity:output:0"
+    path = tmp_path / "functions.pb"
+    path.write_bytes(g.SerializeToString())
+    assert b"\x00" not in path.read_bytes()
+    doc = open_document(path)
+    assert doc.format == "tf-graphdef" and doc.extra["functions"] == ["my_fn"]
+    (row,) = branch(doc, "Functions").children
+    assert row.attrs["inputs"] == ["x: float32"] and row.attrs["returns"] == {"y":
+                                                                             "Identity:output:0"}
+
+
 def test_name_scope_branch_groups_nodes() -> None:
     doc = open_document(corpus("frozen_pb/tf2onnx_gru/frozen.pb"))
     scopes = branch(doc, "By name scope")

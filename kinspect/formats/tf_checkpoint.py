@@ -42,7 +42,7 @@ def match(probe: Probe) -> bool:
     if probe.suffix == ".index" or _DATA.search(path):
         return tf_bundle.is_table(prefix_of(path) + ".index")
     # A V1 checkpoint is one table file, often without a suffix (`export`, `model.ckpt`).
-    return probe.text_head() is None and probe.size < (1 << 34) and tf_bundle.is_table(path)
+    return tf_bundle.is_table(path)
 
 
 def prefix_of(path: str) -> str:

@@ -28,10 +28,20 @@ _TEXT_START = re.compile(r"\A(?:\s|#[^\n]*\n)*(node|library|versions|versions_?)
 def match(probe: Probe) -> bool:
     if probe.is_dir or not probe.exists:
         return False
-    text = probe.text_head()
-    if text is not None:
-        return bool(_TEXT_START.match(text))
-    return looks_like_binary_graph(probe.head)
+    text = probe.text_head()  # a small binary file may decode as text too: not conclusive
+    if text is not None and _TEXT_START.match(text):
+        return True
+    if looks_like_binary_graph(probe.head):
+        return True
+    # A graph of functions only (no top-level nodes) starts with its library (field 2) or its
+    # versions (field 4); accepted for a .pb name when the whole file parses as such.
+    if probe.suffix == ".pb" and probe.head[:1] in (b"\x12", b"\x22"):
+        try:
+            graph = parse(probe.path)
+        except FormatError:
+            return False
+        return bool(len(graph.library.function)) and graph.versions.producer > 0
+    return False
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
