@@ -68,6 +68,7 @@ SAVER_OPS = {
     "MergeV2Checkpoints": "moves and merges checkpoint files",
 }
 
+RISKY_OPS = frozenset(PYTHON_OPS) | frozenset(FILE_OPS) | frozenset(SAVER_OPS) | {"PrintV2"}
 SAVER_SCOPE = re.compile(r"^(?:[^/]+/)*save(?:_\d+)?/")
 
 
@@ -101,6 +102,8 @@ def _attr_s(attrs: Any, key: str) -> str:
 
 def called_functions(attrs: Any) -> Iterable[str]:
     """Names of library functions a node's attributes refer to (f, then_branch, body…)."""
+    if not attrs:
+        return
     for value in attrs.values():
         if value.HasField("func"):
             yield value.func.name
@@ -122,29 +125,44 @@ def scan_graph(graph_def: Any, where: str = "graph",
     reached from any signature's tensors (what serving runs); also when their file name comes
     from the saver's own `filename_tensor` (TensorFlow.NET leaves SaveV2 dangling).
     """
-    nodes = {node.name: node for node in graph_def.node}
     functions = {f.signature.name: f for f in graph_def.library.function}
+    saver_node_names = list(saver_node_names)
+    signature_tensors = list(signature_tensors)
+    graph_nodes = list(graph_def.node)
+    # Index and closures only when there is something to close over (keeps a plain 200,000-node
+    # GraphDef to one pass over its nodes).
+    nodes = {node.name: node for node in graph_nodes} \
+        if saver_node_names or signature_tensors or filename_tensor else {}
     served = _backward_closure(nodes, signature_tensors)
-    saver_nodes = (_backward_closure(nodes, saver_node_names)
-                   | {n for n in nodes if SAVER_SCOPE.match(n)}) - served
-    saver_functions = _functions_reached(
-        (nodes[n] for n in saver_nodes), functions)
-    other_roots = [node for name, node in nodes.items() if name not in saver_nodes]
-    other_functions = _functions_reached(other_roots, functions) | \
-        _function_closure(set(object_graph_functions) & functions.keys(), functions)
-    saver_only = saver_functions - other_functions
+    saver_closure = _backward_closure(nodes, saver_node_names) - served
+
+    def in_saver(name: str) -> bool:
+        return name not in served and (name in saver_closure or bool(SAVER_SCOPE.match(name)))
+
+    saver_only: set[str] = set()
+    if functions:
+        saver_nodes = {node.name: node for node in graph_nodes if in_saver(node.name)}
+        saver_direct = _refs(saver_nodes.values(), functions)
+        if saver_direct:  # else nothing is exempt: skip reading every node's attributes
+            other_direct = _refs((n for n in graph_nodes if n.name not in saver_nodes),
+                                 functions) | (set(object_graph_functions) & functions.keys())
+            saver_only = _function_closure(saver_direct, functions) - \
+                _function_closure(other_direct, functions)
     findings: list[Finding] = []
     filename = _input_name(filename_tensor) if filename_tensor else ""
-    for name, node in nodes.items():
-        if node.op in SAVER_OPS and name not in served and (
-                name in saver_nodes or _writes_to(nodes, node, filename)):
+    for node in graph_nodes:
+        op = node.op
+        if op in SAVER_OPS and (in_saver(node.name) or (
+                node.name not in served and _writes_to(nodes, node, filename))):
             continue
-        finding = op_finding(node.op, node.attr, f"{where}/{name}")
+        if op not in RISKY_OPS:
+            continue
+        finding = op_finding(op, node.attr, f"{where}/{node.name}")
         if finding is not None:
             findings.append(finding)
     for fname, function in functions.items():
         for node in function.node_def:
-            if fname in saver_only and node.op in SAVER_OPS:
+            if fname in saver_only and node.op in SAVER_OPS or node.op not in RISKY_OPS:
                 continue
             finding = op_finding(node.op, node.attr, f"function {fname}/{node.name}")
             if finding is not None:
@@ -176,13 +194,14 @@ def _backward_closure(nodes: dict[str, Any], roots: Iterable[str]) -> set[str]:
     return seen
 
 
-def _functions_reached(graph_nodes: Iterable[Any], functions: dict[str, Any]) -> set[str]:
-    direct: set[str] = set()
+def _refs(graph_nodes: Iterable[Any], functions: dict[str, Any]) -> set[str]:
+    """Library functions the nodes call, by op name or through func attributes."""
+    out: set[str] = set()
     for node in graph_nodes:
         if node.op in functions:
-            direct.add(node.op)
-        direct.update(n for n in called_functions(node.attr) if n in functions)
-    return _function_closure(direct, functions)
+            out.add(node.op)
+        out.update(n for n in called_functions(node.attr) if n in functions)
+    return out
 
 
 def _function_closure(start: set[str], functions: dict[str, Any]) -> set[str]:

@@ -30,7 +30,7 @@ def scan_path(path: str) -> ScanReport:
     fmt = _format_id(path)
     report = ScanReport(path=path, format=fmt)
     try:
-        label, report.findings = _findings(probe)
+        label, report.findings = _findings(probe, fmt)
     except KinspectError as exc:
         if exc.path is None:
             exc.path = path
@@ -57,7 +57,7 @@ def _format_id(path: str) -> str:
         return "?"
 
 
-def _findings(probe: Probe) -> tuple[str | None, list[Finding]]:
+def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
     """(what the scan recognised the content as, or None; findings)."""
     if probe.is_dir:
         return _scan_dir(probe.path)
@@ -85,6 +85,8 @@ def _findings(probe: Probe) -> tuple[str | None, list[Finding]]:
         return "tf-savedmodel", _scan_saved_model(probe.path)
     if probe.suffix == ".meta":
         return "tf-metagraph", _scan_proto(probe.path, "MetaGraphDef")
+    if fmt == "tf-graphdef" or probe.suffix == ".pb":  # binary, though its head may decode
+        return fmt, _scan_proto(probe.path, "GraphDef")
     text = probe.text_head()
     if text is not None:
         return _scan_text(probe)
