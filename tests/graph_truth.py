@@ -158,6 +158,37 @@ def two_meta_graphs(out: str) -> dict:
                                     if "serve" in m.meta_info_def.tags).graph_def.node)}
 
 
+def tensor_protos() -> list[dict]:
+    """TensorProtos as TensorFlow writes them (tensor_content, a broadcast scalar, typed
+    fields), with the values `tf.make_ndarray` reads back."""
+    import numpy as np
+
+    cases = [
+        tf.make_tensor_proto(np.arange(6, dtype=np.float32).reshape(2, 3)),
+        tf.make_tensor_proto(1.5, dtype=tf.float32, shape=[3]),
+        tf.make_tensor_proto(np.array([[1, -2], [3, 4]], dtype=np.int64)),
+        tf.make_tensor_proto(np.array([True, False, True])),
+        tf.make_tensor_proto([b"ab", b"", b"xyz"]),
+        tf.make_tensor_proto(np.array([0.5, -2.0, 65504.0], dtype=np.float16)),
+        tf.make_tensor_proto(tf.constant([1.5, -2.0], dtype=tf.bfloat16)),
+        tf.make_tensor_proto(np.array([1 + 2j, -3j], dtype=np.complex64)),
+        tf.make_tensor_proto(np.array([7, 255], dtype=np.uint8)),
+        tf.make_tensor_proto(np.array(-5, dtype=np.int8)),
+        tf.make_tensor_proto(np.zeros((0, 4), dtype=np.float64)),
+    ]
+    out = []
+    for proto in cases:
+        value = tf.make_ndarray(proto)
+        if value.dtype == object:
+            value = np.array([v.decode() for v in value.ravel()], dtype=object)
+        elif value.dtype.kind == "c":
+            value = np.stack([value.real, value.imag], axis=-1)
+        out.append({"hex": proto.SerializeToString().hex(), "value": value.astype(
+            object if value.dtype == object else np.float64).tolist(),
+            "shape": list(tf.make_ndarray(proto).shape)})
+    return out
+
+
 def cli_signatures(model_dir: str) -> dict[str, str]:
     """Each signature exactly as `saved_model_cli show --all` prints it."""
     saved = saved_model_utils.read_saved_model(model_dir)
@@ -185,6 +216,7 @@ def main(out: str, corpus: str) -> None:
     truth["signatures"] = {"several": cli_signatures(several)}
     truth["variables"] = {"several": checkpoint_values(os.path.join(several, "variables",
                                                                    "variables"))}
+    truth["tensor_protos"] = tensor_protos()
     truth["two_meta_graphs"] = two_meta_graphs(out)
     truth["keras"] = keras_savedmodels(out)
     for key in ("k2_dir", "k3_dir"):

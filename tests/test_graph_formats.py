@@ -175,6 +175,23 @@ def test_name_scope_branch_groups_nodes() -> None:
     assert {n.name for n in leaves} == {n.name for n in doc.nodes if n.name.startswith("model/")}
 
 
+def test_tensor_values_as_tensorflow_reads_them(truth: dict[str, Any]) -> None:
+    from kinspect.formats import tf_tensor
+
+    for case in truth["tensor_protos"]:
+        proto = tf_protos.TensorProto.FromString(bytes.fromhex(case["hex"]))
+        value = tf_tensor.tensor_to_numpy(proto)
+        assert list(value.shape) == case["shape"]
+        if value.dtype == object:
+            value = np.array([v.decode() for v in value.ravel()], dtype=object)
+            assert value.tolist() == case["value"]
+            continue
+        if value.dtype.kind == "c":
+            value = np.stack([value.real, value.imag], axis=-1)
+        expected = np.asarray(case["value"], dtype=np.float64).reshape(value.shape)
+        np.testing.assert_array_equal(value.astype(np.float64), expected)
+
+
 # ---- SavedModels ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rel", list(SAVEDMODELS))

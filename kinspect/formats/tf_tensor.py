@@ -76,6 +76,9 @@ def tensor_to_numpy(proto: Any) -> np.ndarray:
     count = int(np.prod(shape)) if shape else 1
     if dt in _NUMPY and proto.tensor_content:
         return np.frombuffer(proto.tensor_content, dtype=_NUMPY[dt]).reshape(shape).copy()
+    if dt == 14 and proto.tensor_content:  # bfloat16, shown as float32
+        bits = np.frombuffer(proto.tensor_content, dtype=np.uint16)
+        return _bfloat16_to_float32(bits).reshape(shape)
     field = _VAL_FIELD.get(dt)
     if field is None:
         raise ValueError(f"cannot show values of dtype {tf_protos.dtype_name(proto.dtype)}")
