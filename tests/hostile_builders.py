@@ -26,7 +26,7 @@ import h5py
 class Hostile:
     path: Path
     marker: Path
-    prove: Callable[[], object]
+    prove: Callable[[], object] | None  # None: no way to run it here (see the builder)
     expect: set[str] = field(default_factory=set)  # finding kinds or op names scan must report
 
 
@@ -253,6 +253,29 @@ def graphdef_write_file(tmp: Path) -> Hostile:
     return Hostile(path, marker, prove, {"WriteFile", "MatchingFiles"})
 
 
+def tflite_flex_write_file(tmp: Path) -> Hostile:
+    """A `.tflite` running TensorFlow's WriteFile through the Flex delegate (SELECT_TF_OPS)."""
+    import tensorflow as tf
+
+    marker = tmp / "MARKER_tflite"
+
+    class Module(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def f(self, x):
+            tf.io.write_file(str(marker), tf.strings.as_string(x[0]))
+            return x * 2.0
+
+    module = Module()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.f.get_concrete_function()], module)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS,
+                                           tf.lite.OpsSet.SELECT_TF_OPS]
+    path = tmp / "flex.tflite"
+    path.write_bytes(converter.convert())
+    # No proof by running it: the tf.lite.Interpreter of this TensorFlow has no Flex delegate.
+    return Hostile(path, marker, None, {"WriteFile"})
+
+
 def zip_bomb_keras(tmp: Path) -> Path:
     """A `.keras` whose model.weights.h5 inflates 1000x to 64 MiB (never inflated by us)."""
     path = tmp / "bomb.keras"
@@ -281,6 +304,7 @@ BUILDERS: dict[str, Callable[[Path], Hostile]] = {
     "keras3": keras3_lambda_keras,
     "savedmodel": savedmodel_write_file,
     "graphdef": graphdef_write_file,
+    "tflite": tflite_flex_write_file,
 }
 
 

@@ -269,3 +269,9 @@ def test_keras3_export_is_clean(tmp_path):
     model.export(str(path))
     report = scan(path)
     assert report.format == "tf-savedmodel" and report.findings == []
+
+
+def test_tflite_flex_op(hostile):
+    report = scan(hostile["tflite"].path)
+    assert [(f.kind, f.where) for f in report.findings] == [("file-op", "custom op FlexWriteFile")]
+    assert report.format == "tflite"
