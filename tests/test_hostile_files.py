@@ -24,6 +24,7 @@ import pytest
 from kinspect import cli
 from kinspect.errors import FormatError
 from kinspect.formats import open_document
+from kinspect.safety import scan
 from tests.conftest import corpus, run_cli
 from tests.hostile_builders import garbage_savedmodel, zip_bomb_keras
 
@@ -211,6 +212,12 @@ def test_wrong_extension_opens_by_content(tmp_path):
     doc = open_document(misnamed)
     assert doc.format == "tf-graphdef"
     assert len(doc.nodes) == 8  # PROVENANCE #45: GraphDef with 8 nodes
+    # PROVENANCE #29: a Keras 3 zip, Sequential of 8 layers (InputLayer included), named .h5.
+    zipped = _write(tmp_path, "final_model.h5",
+                    corpus("keras3/flownet_ann_2mdtln/final_model.keras").read_bytes())
+    doc = open_document(zipped)
+    assert doc.format == "keras" and doc.summary.total == 10_786
+    assert scan(zipped).findings == []
 
 
 @pytest.mark.parametrize(("name", "args"), [

@@ -81,3 +81,20 @@ def test_bad_file_gives_one_line_dialog(qtbot, window, tmp_path):
     window.error_dialog.close()
     QApplication.processEvents()
     _open(qtbot, window, corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("zip_bomb", "zip bomb"), ("json_deep", "model.json: "), ("savedmodel_garbage", "SavedModel"),
+    ("yaml_alias_bomb", "alias"), ("pickle", "pickle"),
+])
+def test_broken_files_each_one_dialog(qtbot, window, tmp_path, name, words):
+    from tests.test_hostile_files import BAD
+
+    path = BAD[name][0](tmp_path)
+    with qtbot.waitSignal(window.open_failed, timeout=30_000) as blocker:
+        window.open_path(str(path))
+    (message,) = blocker.args
+    assert message.startswith(f"{path}: ") and "\n" not in message and words in message
+    qtbot.waitUntil(lambda: window.error_dialog is not None, timeout=5_000)
+    assert window.error_dialog.text() == message
+    window.error_dialog.close()
