@@ -48,22 +48,32 @@ _profile: QWebEngineProfile | None = None
 _interceptor: LocalOnly | None = None
 
 
-def _allow_root() -> None:
-    """Chromium aborts the whole process when run as root with its sandbox on ("Running as root
-    without --no-sandbox is not supported"), which is common in containers. The flags are read
-    when the first profile is made, so add --no-sandbox then, for root only. What runs in the
-    page is Netron's own bundled code, and requests off this computer are blocked."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--no-sandbox" not in flags.split():
-            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
+def chromium_flags() -> None:
+    """Add the flags the embedded Chromium needs, before the first profile starts it (that is
+    when QtWebEngine reads QTWEBENGINE_CHROMIUM_FLAGS):
+
+    - `--disable-gpu`: with GPU compositing, the GL driver (Mesa's llvmpipe here, radeonsi on AMD)
+      loads a shared libLLVM into our process, and a later `import tensorflow` (Convert, Freeze)
+      then crashes in the static initialisers of TensorFlow's own LLVM (measured here: SIGSEGV in
+      `_GLOBAL__sub_I_DebugInfoMetadata.cpp`). Netron draws SVG, software compositing is enough.
+      KINSPECT_WEBENGINE_GPU=1 keeps the GPU.
+    - `--no-sandbox` for root only: Chromium aborts the whole process otherwise ("Running as root
+      without --no-sandbox is not supported"), common in containers. What runs in the page is
+      Netron's bundled code, and requests off this computer are blocked.
+    """
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    if not os.environ.get("KINSPECT_WEBENGINE_GPU") and "--disable-gpu" not in flags:
+        flags.append("--disable-gpu")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
+        flags.append("--no-sandbox")
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
 
 
 def profile() -> QWebEngineProfile:
     """One off-the-record profile for all Graph pages, owned by the application."""
     global _profile, _interceptor
     if _profile is None:
-        _allow_root()
+        chromium_flags()
         app = QApplication.instance()
         _profile = QWebEngineProfile(app)  # no storage name: off the record
         _interceptor = LocalOnly(_profile)

@@ -227,3 +227,87 @@ def test_cli_screenshot_shows_the_drawn_graph(tmp_path):
         1 for y in range(0, image.height(), step) for x in range(0, image.width(), step)
         if QColor(image.pixel(x, y)).getRgb()[:3] == (51, 85, 136))
     assert layer_blue > 200
+
+
+OLD_DATE = '<meta name="date" content="2020-01-02 03:04:05">'
+
+
+def _serve_old_page(monkeypatch) -> None:
+    """Serve Netron's index.html as if the bundled page were years old."""
+    import re
+
+    from kinspect.ui import netron_server
+
+    write = netron_server._Handler._write
+
+    def old_write(self, status_code, content_type, content):
+        if content and self.path.split("?")[0] in ("/", "/index.html"):
+            content = re.sub(rb'<meta name="date" content="[^"]*">', OLD_DATE.encode(), content)
+        write(self, status_code, content_type, content)
+    monkeypatch.setattr(netron_server._Handler, "_write", old_write)
+
+
+def _page_text(qtbot, path) -> tuple[DocumentView, NetronView]:
+    view = DocumentView(open_document(path))
+    qtbot.addWidget(view)
+    view.show()
+    page = view.show_page("Graph")
+    qtbot.waitUntil(lambda: page.web is not None, timeout=5_000)
+    return view, page
+
+
+@pytest.mark.parametrize("old", [True, False])
+def test_netron_blocks_without_our_script_and_draws_with_it(qtbot, monkeypatch, old):
+    """Control: without the bootstrap script Netron stops at "Please update" (old page) or at
+    the cookie consent screen; with it, the same page draws the graph."""
+    if old:
+        _serve_old_page(monkeypatch)
+    _view, page = open_graph(qtbot, corpus(FC))
+    assert page.is_drawn and drawn_names(qtbot, page)
+
+    monkeypatch.setattr(netron_js, "BOOTSTRAP", "")
+    # A fresh profile: the consent cookie our script set for 127.0.0.1 must not carry over.
+    monkeypatch.setattr(netron_web, "_profile", None)
+    monkeypatch.setattr(netron_web, "_interceptor", None)
+    _view, blocked = _page_text(qtbot, corpus(FC))
+    expected = "Please update" if old else "uses cookies"
+    qtbot.waitUntil(lambda: expected in (js(qtbot, blocked, "document.body.innerText") or ""),
+                    timeout=DRAW_MS)
+    assert not blocked.is_drawn
+
+
+AFTER_NETRON = r"""
+import sys
+from PySide6.QtCore import QTimer
+from kinspect.formats import open_document
+from kinspect.ui.app import make_app
+from kinspect.ui.document_view import DocumentView
+
+app = make_app()
+view = DocumentView(open_document(sys.argv[1]))
+view.show()
+page = view.show_page("Graph")
+
+def drawn():
+    assert page.is_drawn, "Netron did not draw"
+    import tensorflow as tf  # what Convert / Freeze do later in the same process
+    print("sum", float(tf.reduce_sum(tf.constant([1.5, 2.5]))))
+    app.quit()
+
+page.when_drawn(drawn, timeout=60)
+QTimer.singleShot(120_000, app.quit)
+app.exec()
+"""
+
+
+def test_tensorflow_still_imports_after_netron_has_drawn(tmp_path):
+    """GPU compositing loaded Mesa's libLLVM, and `import tensorflow` then crashed the app."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-c", AFTER_NETRON, str(corpus(FC))],
+                            capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "sum 4.0" in result.stdout
