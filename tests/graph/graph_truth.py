@@ -1,6 +1,6 @@
-"""Ground truth for tests/test_graph_formats.py, computed by TensorFlow itself in a subprocess.
+"""Ground truth for the tests in tests/graph/, computed by TensorFlow itself in a subprocess.
 
-Run as `python tests/graph_truth.py OUTDIR CORPUS`: builds the generated fixtures (a graph with
+Run as `python tests/graph/graph_truth.py OUTDIR CORPUS`: builds the generated fixtures (a graph with
 multi-output ops and control inputs, as .pb and .pbtxt; a SavedModel with several signatures)
 and writes OUTDIR/truth.json with what TensorFlow says about them and about the corpus files:
 op outputs and inputs, `saved_model_cli show --all` signature text, `tf.train.list_variables`
