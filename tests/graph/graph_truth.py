@@ -1,7 +1,7 @@
 """Ground truth for the tests in tests/graph/, computed by TensorFlow itself in a subprocess.
 
-Run as `python tests/graph/graph_truth.py OUTDIR CORPUS`: builds the generated fixtures (a graph with
-multi-output ops and control inputs, as .pb and .pbtxt; a SavedModel with several signatures)
+Run as `python tests/graph/graph_truth.py OUTDIR CORPUS`: builds the generated fixtures (a graph
+with multi-output ops and control inputs, as .pb and .pbtxt; SavedModels with several signatures)
 and writes OUTDIR/truth.json with what TensorFlow says about them and about the corpus files:
 op outputs and inputs, `saved_model_cli show --all` signature text, `tf.train.list_variables`
 and `tf.train.load_variable` values. Kept out of the test process so that importing TensorFlow
