@@ -345,6 +345,8 @@ def netron_source(doc: Document) -> tuple[str, bytes | None]:
         if metas:
             return os.path.join(path, metas[0]), None
         return os.path.join(path, "model"), None
+    if not os.path.exists(path) and os.path.isfile(path + ".meta"):
+        return path + ".meta", None  # a TF1 checkpoint prefix: its meta graph
     suffix = os.path.splitext(path)[1].lower()
     if is_keras(doc) and suffix not in (".h5", ".hdf5", ".keras", ".json"):
         names = [la.name for la in doc.layers]

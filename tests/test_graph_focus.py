@@ -102,6 +102,11 @@ def test_netron_source_for_folders_and_yaml():
     saved = corpus("savedmodel/tfserving_half_plus_two_cpu")
     assert graph_focus.netron_source(open_document(saved)) == (
         str(saved / "00000123" / "saved_model.pb"), None)  # TF Serving version folder
+    folder = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")
+    for opened in (folder, folder / "model"):  # the folder, or the checkpoint prefix
+        doc = open_document(opened)
+        assert len(doc.nodes) == 128  # PROVENANCE: model.meta holds 128 nodes
+        assert graph_focus.netron_source(doc) == (str(folder / "model.meta"), None)
     path, data = graph_focus.netron_source(
         open_document(corpus("keras_arch/meganad_mnist_server/model.yaml")))
     assert path.endswith(".json")
