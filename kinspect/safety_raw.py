@@ -15,15 +15,8 @@ from typing import Any
 
 from .errors import FormatError
 from .formats.probe import is_pickle_bytes
+from .formats.zip_guard import check_zip_bomb, read_entry
 from .safety import Finding
-
-# Zip bomb limits for `.keras` archives: checked on declared sizes before reading anything.
-# Python's zipfile never inflates more than an entry's declared size, so these bound memory.
-MAX_ZIP_ENTRIES = 10_000
-MAX_ZIP_TOTAL = 8 << 30  # 8 GiB declared, uncompressed
-MAX_ZIP_RATIO = 200  # uncompressed / compressed, for entries over ZIP_RATIO_MIN
-ZIP_RATIO_MIN = 16 << 20
-MAX_JSON_ENTRY = 64 << 20  # config.json / metadata.json
 
 # YAML: largest tree an alias-laden document may expand to (nodes), and deepest nesting.
 MAX_YAML_EXPANDED = 1_000_000
@@ -59,23 +52,6 @@ def pickle_finding(data: bytes, where: str) -> Finding:
         shown = ", ".join(names[:8]) + ("…" if len(names) > 8 else "")
         detail += f"; it imports {shown}"
     return Finding("pickle", where, detail, runs_code=True)
-
-
-def check_zip_bomb(infos: list[zipfile.ZipInfo]) -> str | None:
-    """Why this archive must not be inflated, or None. Uses declared sizes only."""
-    if len(infos) > MAX_ZIP_ENTRIES:
-        return f"zip holds {len(infos):,} entries (limit {MAX_ZIP_ENTRIES:,}): zip bomb?"
-    total = sum(i.file_size for i in infos)
-    if total > MAX_ZIP_TOTAL:
-        return f"zip entries declare {total:,} bytes uncompressed: zip bomb?"
-    for info in infos:
-        ratio = info.file_size / max(1, info.compress_size)
-        if info.file_size > ZIP_RATIO_MIN and ratio > MAX_ZIP_RATIO:
-            return (f"zip entry '{info.filename}' inflates {ratio:,.0f}x to "
-                    f"{info.file_size:,} bytes: zip bomb")
-        if info.filename.endswith(".json") and info.file_size > MAX_JSON_ENTRY:
-            return f"zip entry '{info.filename}' is {info.file_size:,} bytes of JSON: too large"
-    return None
 
 
 def npy_is_object(head: bytes) -> bool:
@@ -123,16 +99,15 @@ def scan_zip(path: str) -> tuple[list[Finding], bytes | None]:
                 name = info.filename
                 if is_pickle_bytes(head) or name.endswith((".pkl", ".pickle")):
                     with z.open(info) as entry:
-                        findings.append(pickle_finding(entry.read(PICKLE_SCAN_BYTES),
-                                                       f"zip entry {name}"))
+                        data = entry.read(PICKLE_SCAN_BYTES)
+                    findings.append(pickle_finding(data, f"zip entry {name}"))
                 elif npy_is_object(head):
                     findings.append(Finding(
                         "pickle", f"zip entry {name}",
                         "numpy object array: its data is a pickle; loading it with "
                         "allow_pickle=True can run any code", runs_code=True))
                 elif name == "config.json":
-                    with z.open(info) as entry:
-                        config = entry.read()
+                    config = read_entry(z, info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise FormatError(f"broken zip archive: {exc}", path) from exc
     return findings, config

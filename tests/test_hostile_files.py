@@ -269,3 +269,37 @@ def test_pickle_of_any_protocol_named_h5(tmp_path, protocol):
     assert "pickle" in err.value.one_line()
     code, out, _ = _cli("scan", "--json", str(path))
     assert code == 1 and json.loads(out)["findings"][0]["kind"] == "pickle"
+
+
+def test_zip_entry_lying_about_its_size(tmp_path):
+    """A `.keras` whose config.json declares 200 bytes but inflates to 64 MiB: zipfile stops
+    at the declared size (the CRC then fails), so memory stays bounded."""
+    import struct
+
+    path = tmp_path / "liar.keras"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr("config.json", b'{"class_name": "Sequential", "config": {"layers": []}}'
+                   + b" " * (64 << 20))
+    data = bytearray(path.read_bytes())
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(sig, start)) >= 0:
+            name_at = start + (30 if sig == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + 11] == b"config.json":
+                struct.pack_into("<I", data, start + offset, 200)
+            start += 4
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as z:
+        assert z.getinfo("config.json").file_size == 200
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError) as err:
+            open_document(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.path == str(path) and "\n" not in err.value.one_line()
+    assert peak < 16 << 20
+    with pytest.raises(FormatError):
+        scan(path)

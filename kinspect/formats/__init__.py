@@ -120,7 +120,7 @@ def reject_hostile(probe: Probe) -> None:
         raise FormatError("Python pickle, not a model file kinspect reads (unpickling could "
                           "run any code; see `kinspect scan`)", probe.path)
     if probe.head.startswith(b"PK"):
-        from ..safety_raw import check_zip_bomb
+        from .zip_guard import check_zip_bomb
 
         try:
             with zipfile.ZipFile(probe.path) as z:

@@ -20,7 +20,7 @@ import h5py
 from ..errors import FormatError
 from ..model import Document, Layer
 from ..progress import NO_PROGRESS, Progress
-from . import keras3_vars, keras_config, keras_model, zip_entry
+from . import keras3_vars, keras_config, keras_model, zip_entry, zip_guard
 from .probe import Probe
 
 ID = "keras"
@@ -41,7 +41,7 @@ def _json_entry(z: zipfile.ZipFile, name: str) -> Any:
     if z.getinfo(name).file_size > MAX_JSON:
         raise FormatError(f"{name} in the zip is larger than {MAX_JSON >> 20} MiB")
     try:
-        return json.loads(z.read(name).decode("utf-8"))
+        return json.loads(zip_guard.read_entry(z, name, MAX_JSON).decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{name} in the zip is not valid JSON: {exc}") from exc
 
