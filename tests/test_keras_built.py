@@ -133,3 +133,29 @@ def test_tf_keras_weights_layout_and_pair(built):
     bi = next(la for la in full.layers if la.class_name == "Bidirectional")
     assert [c.name.split("_")[0] for c in bi.layers] == ["forward", "backward"]
     assert [c.params for c in bi.layers] == [(6 * 12 + 3 * 12 + 12)] * 2
+
+
+@pytest.mark.slow
+def test_functional_architecture_counts_inferred(tmp_path):
+    """A functional to_json (Keras 3 and tf_keras) gets the counts Keras gives the model."""
+    import keras
+
+    from .keras_builders import functional
+
+    flavours = [keras]
+    try:
+        import tf_keras
+
+        flavours.append(tf_keras)
+    except ImportError:
+        pass
+    for k in flavours:
+        model = functional(k)
+        path = tmp_path / f"{k.__name__}.json"
+        path.write_text(model.to_json())
+        doc = open_document(path)
+        assert doc.extra["weights_inferred"] is True, k.__name__
+        assert _ours(doc) == _keras_counts(model), k.__name__
+        assert [tuple(la.output_shape) for la in doc.layers if la.class_name != "InputLayer"] \
+            == [tuple(la.output.shape) for la in model.layers
+                if type(la).__name__ != "InputLayer"]

@@ -67,7 +67,7 @@ def document_from_arch(path: str, format_id: str, data: Any, writer: str) -> Doc
     config = unwrap(data)
     model = keras_config.model_from_config(config)
     producer = {k: str(config[k]) for k in ("keras_version", "backend") if k in config}
-    inferred = keras_shapes.infer_sequential(model)
+    inferred = keras_shapes.infer(model)
     warnings = ["architecture only: no weights stored; weight shapes and parameter counts "
                 "inferred from the config" if inferred else
                 "architecture only: no weights stored, so no parameter counts (pair it with "

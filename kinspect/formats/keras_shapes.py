@@ -1,8 +1,10 @@
-"""Weight shapes of an architecture-only Sequential model, inferred from its config, so that a
-`model.json` / `model.yaml` shows the parameter counts `model.summary()` would print.
+"""Weight shapes of an architecture-only model (Sequential, or functional made of single-input
+layers and merges), inferred from its config, so that a `model.json` / `model.yaml` shows the
+parameter counts `model.summary()` would print.
 
-Only layers whose shape rules are known here are handled; one unknown layer (or a functional
-model) makes the whole inference give up, because a wrong count is worse than none. Written
+Only layers whose shape rules are known here are handled; one unknown layer (a nested model, a
+wrapper, a shared layer) makes the whole inference give up, because a wrong count is worse
+than none. Written
 here rather than borrowed: Keras itself is what we must not import while opening a file.
 """
 
@@ -42,6 +44,66 @@ def infer_sequential(model: Layer) -> bool:
         layer.weights = weights
         layer.output_shape = list(out)
     return True
+
+
+def infer(model: Layer) -> bool:
+    """Sequential or functional; False (nothing changed) when beyond these rules."""
+    return infer_sequential(model) or infer_functional(model)
+
+
+def infer_functional(model: Layer) -> bool:
+    """Functional graphs of single-input layers and merges, in config (topological) order."""
+    if model.class_name not in ("Model", "Functional") or not model.layers:
+        return False
+    try:
+        planned = _plan_graph(model.layers)
+    except (Unknown, TypeError, ValueError, KeyError, IndexError):
+        return False
+    for layer, (weights, out) in zip(model.layers, planned, strict=True):
+        layer.weights = weights
+        layer.output_shape = list(out)
+    return True
+
+
+def _plan_graph(layers: list[Layer]) -> list[tuple[list[TensorInfo], Shape]]:
+    shapes: dict[str, Shape] = {}
+    out: list[tuple[list[TensorInfo], Shape]] = []
+    for layer in layers:
+        cfg = layer.config if isinstance(layer.config, dict) else {}
+        if layer.class_name == "InputLayer":
+            declared = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+            if declared is None:
+                raise Unknown(f"{layer.name}: no input shape")
+            weights, shape = [], tuple(declared)
+        else:
+            inputs = [shapes[name] for name in layer.inbound]  # KeyError: unknown input
+            if layer.class_name in MERGE:
+                weights, shape = [], _merge(layer.class_name, cfg, inputs)
+            elif len(inputs) == 1:  # a shared layer (several calls) is beyond these rules
+                weights, shape = _layer(layer, cfg, inputs[0])
+            else:
+                raise Unknown(f"{layer.name}: {len(inputs)} inputs")
+        for w in weights:
+            w.trainable = layer.trainable and w.trainable
+        shapes[layer.name] = shape
+        out.append((weights, shape))
+    return out
+
+
+MERGE = {"Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
+
+
+def _merge(cls: str, cfg: dict[str, Any], inputs: list[Shape]) -> Shape:
+    if len(inputs) < 2:
+        raise Unknown(f"{cls} with {len(inputs)} input")
+    if cls != "Concatenate":
+        return inputs[0]
+    axis = int(cfg.get("axis", -1))
+    sizes = [s[axis] for s in inputs]
+    joined = None if any(d is None for d in sizes) else sum(sizes)  # type: ignore[arg-type]
+    shape = list(inputs[0])
+    shape[axis] = joined
+    return tuple(shape)
 
 
 def _plan(layers: list[Layer]) -> list[tuple[list[TensorInfo], Shape]]:
