@@ -122,9 +122,13 @@ def read_bundle(prefix: str) -> tuple[Any, list[TensorInfo], bytes | None]:
     object_graph: bytes | None = None
     entry_cls = tf_protos.BundleEntryProto
     entries: list[tuple[str, Any]] = []
+    slices: dict[str, list[Any]] = {}
     for key, value in read_table(prefix + ".index"):
         if key == b"":
             header = tf_protos.BundleHeaderProto.FromString(value)
+            continue
+        if key[:1] == b"\x00":  # one slice of a partitioned variable, listed with the variable
+            slices.setdefault(_slice_key_name(key), []).append(entry_cls.FromString(value))
             continue
         entries.append((key.decode("utf-8", "replace"), entry_cls.FromString(value)))
     if header is None:
@@ -135,21 +139,67 @@ def read_bundle(prefix: str) -> tuple[Any, list[TensorInfo], bytes | None]:
             continue
         tensors.append(TensorInfo(
             name, tf_tensor.shape_of(entry.shape), tf_protos.dtype_name(entry.dtype),
-            loader=_entry_loader(prefix, header, entry)))
+            loader=_entry_loader(prefix, header, entry, slices.get(name, []))))
     return header, tensors, object_graph
+
+
+def _slice_key_name(key: bytes) -> str:
+    """The variable name in a slice key (tensor_slice_util's EncodeTensorNameSlice): a 0x00
+    (OrderedCode number 0), then the name as an OrderedCode string: 0x00 is escaped as 00 FF,
+    0xFF as FF 00, and 00 01 ends it; the slice extents follow."""
+    out = bytearray()
+    pos = 1
+    while pos + 1 < len(key):
+        b, nxt = key[pos], key[pos + 1]
+        if b == 0x00:
+            if nxt == 0x01:
+                break
+            out.append(0x00)
+            pos += 2
+        elif b == 0xFF:
+            out.append(0xFF)
+            pos += 2
+        else:
+            out.append(b)
+            pos += 1
+    return out.decode("utf-8", "replace")
+
+
+def _extents(spec: Any, rank: int) -> tuple[tuple[int, int], ...]:
+    """(start, length) per dimension, (-1, -1) for a full one: the order slice keys sort in."""
+    dims = [(e.start, e.length) if e.HasField("length") else (-1, -1) for e in spec.extent]
+    return tuple(dims + [(-1, -1)] * (rank - len(dims)))
 
 
 def shard_path(prefix: str, shard: int, num_shards: int) -> str:
     return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
 
 
-def _entry_loader(prefix: str, header: Any, entry: Any) -> Any:
+def _entry_loader(prefix: str, header: Any, entry: Any, parts: list[Any]) -> Any:
+    if entry.slices:
+        return tf_tensor.as_format_errors(lambda: _read_partitioned(prefix, header, entry, parts))
     return tf_tensor.as_format_errors(lambda: _read_entry(prefix, header, entry))
 
 
+def _read_partitioned(prefix: str, header: Any, entry: Any, parts: list[Any]) -> np.ndarray:
+    """A partitioned variable put together from its slices (each stored like a variable)."""
+    shape = tuple(d.size for d in entry.shape.dim)
+    specs = sorted(entry.slices, key=lambda spec: _extents(spec, len(shape)))
+    if len(specs) != len(parts):
+        raise FormatError(f"partitioned variable has {len(specs)} slices in its entry but "
+                          f"{len(parts)} stored")
+    out: np.ndarray | None = None
+    for spec, part in zip(specs, parts, strict=True):
+        values = _read_entry(prefix, header, part)
+        if out is None:
+            out = np.zeros(shape, dtype=values.dtype)
+        index = tuple(slice(None) if start < 0 else slice(start, start + length)
+                      for start, length in _extents(spec, len(shape)))
+        out[index] = values
+    return out if out is not None else np.zeros(shape)
+
+
 def _read_entry(prefix: str, header: Any, entry: Any) -> np.ndarray:
-    if entry.slices:
-        raise FormatError("partitioned (sliced) checkpoint variables are not shown yet")
     path = shard_path(prefix, entry.shard_id, max(header.num_shards, 1))
     with open(path, "rb") as f:
         f.seek(entry.offset)

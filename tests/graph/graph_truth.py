@@ -189,6 +189,22 @@ def tensor_protos() -> list[dict]:
     return out
 
 
+def partitioned_checkpoint(out: str) -> str:
+    """A TF1 checkpoint with a variable split in 3 slices (as estimators write embeddings)."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.compat.v1.get_variable(
+            "emb", shape=[10, 3], partitioner=tf.compat.v1.fixed_size_partitioner(3),
+            initializer=tf.compat.v1.random_normal_initializer(seed=1))
+        tf.compat.v1.get_variable("dense/bias", shape=[3],
+                                  initializer=tf.compat.v1.ones_initializer())
+        saver = tf.compat.v1.train.Saver()
+        with tf.compat.v1.Session(graph=g) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            return saver.save(sess, os.path.join(out, "partitioned", "model.ckpt"),
+                              global_step=5)
+
+
 def cli_signatures(model_dir: str) -> dict[str, str]:
     """Each signature exactly as `saved_model_cli show --all` prints it."""
     saved = saved_model_utils.read_saved_model(model_dir)
@@ -217,6 +233,8 @@ def main(out: str, corpus: str) -> None:
     truth["variables"] = {"several": checkpoint_values(os.path.join(several, "variables",
                                                                    "variables"))}
     truth["tensor_protos"] = tensor_protos()
+    truth["partitioned"] = partitioned_checkpoint(out)
+    truth["variables"]["partitioned"] = checkpoint_values(truth["partitioned"])
     truth["two_meta_graphs"] = two_meta_graphs(out)
     truth["keras"] = keras_savedmodels(out)
     for key in ("k2_dir", "k3_dir"):

@@ -81,3 +81,11 @@ def test_estimator_dir_with_graph_pbtxt(tmp_path: Path, truth: dict[str, Any]) -
     assert doc.format == "tf-checkpoint"
     assert {n.name for n in doc.nodes} == set(truth["multi"])
     assert len(doc.variables) == 10
+
+
+def test_partitioned_variable_put_together(truth: dict[str, Any]) -> None:
+    doc = open_document(Path(truth["partitioned"]).parent)
+    assert doc.extra["checkpoint"] == truth["partitioned"]
+    assert_variables(doc, truth["variables"]["partitioned"])
+    emb = next(v for v in doc.variables if v.name == "emb")
+    assert emb.shape == (10, 3)
