@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kinspect.formats import open_document
+from kinspect.formats import open_document, tf_protos
 from tests.conftest import corpus
 from tests.graph.helpers import SAVEDMODELS, assert_variables, branch, cli_text
 
@@ -135,3 +135,18 @@ def test_savedmodel_with_two_meta_graphs_opens_serve(truth: dict[str, Any]) -> N
     assert [r.attrs["tags"] for r in rows] == expected["tags"]
     assert [v.name for v in doc.variables] == ["w"]
     np.testing.assert_array_equal(doc.variables[0].read(), np.ones((3, 2), np.float32))
+
+
+def test_text_savedmodel(tmp_path: Path, truth: dict[str, Any]) -> None:
+    """A SavedModel written as saved_model.pbtxt (protobuf text) opens like the binary one."""
+    from google.protobuf import text_format
+
+    src = corpus("savedmodel/tfserving_half_plus_two_cpu/00000123")
+    saved = tf_protos.SavedModel.FromString((src / "saved_model.pb").read_bytes())
+    (tmp_path / "saved_model.pbtxt").write_text(text_format.MessageToString(saved))
+    (tmp_path / "variables").symlink_to(src / "variables")
+    doc = open_document(tmp_path)
+    assert doc.format == "tf-savedmodel"
+    expected = truth["signatures"]["savedmodel/tfserving_half_plus_two_cpu/00000123"]
+    assert {k: cli_text(s) for k, s in doc.signatures.items()} == expected
+    assert [v.name for v in doc.variables] == ["a", "a2", "b", "c", "c2"]
