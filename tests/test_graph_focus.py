@@ -50,7 +50,18 @@ def test_focus_graphdef_holds_the_neighbours_as_tensorflow_reads_them(tf):
                  if any(i.lstrip("^").split(":")[0] == center for i in n.input)}
     model = graph_focus.focus(open_document(path), center, hops=1)
     assert model.filename.endswith(".pb")
-    assert set(model.names) == {center} | producers | consumers
+    near = {center} | producers | consumers
+    # ... plus the constants those nodes read (directly or through an Identity `/read`).
+    weights = set()
+    for name in near:
+        for ref in by_name[name].input:
+            producer = by_name[ref.lstrip("^").split(":")[0]]
+            if producer.op == "Const":
+                weights.add(producer.name)
+            elif producer.op == "Identity" and all(
+                    by_name[i.split(":")[0]].op == "Const" for i in producer.input):
+                weights |= {producer.name, *(i.split(":")[0] for i in producer.input)}
+    assert weights and set(model.names) == near | weights
     written = tf.compat.v1.GraphDef.FromString(model.data)
     assert [n.name for n in written.node] == model.names
     for node in written.node:
@@ -62,9 +73,10 @@ def test_neighbourhood_of_any_node_in_a_200k_node_graph(tmp_path):
     doc = open_document(chain_graph(tmp_path / "big.pb", 100_000))
     assert graph_focus.node_count(doc) == 200_001 > graph_focus.BIG_GRAPH
     model = graph_focus.focus(doc, "add_54321", hops=2)
-    # add_k = AddV2(add_{k-1}, c_k): two hops up and two hops down, by construction.
-    assert set(model.names) == {"add_54321", "add_54320", "c_54321", "add_54319", "c_54320",
-                                "add_54322", "add_54323"}
+    # add_k = AddV2(add_{k-1}, c_k): two hops up and two hops down, by construction, each add
+    # with the constant it reads.
+    assert set(model.names) == {f"{kind}_{k}" for kind in ("add", "c")
+                                for k in range(54319, 54324)}
     assert len(graph_focus.index_for(doc).ancestors(["add_99999"])) == graph_focus.MAX_FOCUS_NODES
 
 
