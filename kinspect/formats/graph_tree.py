@@ -106,6 +106,16 @@ class GraphRow(Node):
             attrs["error"] = f"{type(exc).__name__}: {exc}"
         GraphRow._ATTRS.__set__(self, attrs)
         GraphRow._TENSOR.__set__(self, tensor)
+        if tensor is None:
+            shapes = _output_shapes(nd)
+            if shapes:  # `_output_shapes` recorded by the writer: the first output's shape
+                self.shape_text = shapes[0]
+
+    @property
+    def shape(self) -> str:
+        if self._lazy:
+            self._fill()
+        return Node.shape.fget(self)  # type: ignore[attr-defined]
 
     @property  # type: ignore[override]
     def attrs(self) -> dict[str, Any]:
