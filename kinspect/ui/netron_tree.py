@@ -48,7 +48,15 @@ def stopper(view: Any) -> Callable[..., None]:
     holder = {"view": view}
 
     def stop(*_args: object) -> None:
-        server = getattr(holder.pop("view", None), "server", None)
+        view = holder.pop("view", None)
+        if view is not None:
+            stop_servers(view)
+    return stop
+
+
+def stop_servers(view: Any) -> None:
+    """Stop the page's server and the ones started for "Open in browser"."""
+    servers = [getattr(view, "server", None), *getattr(view, "browser_servers", [])]
+    for server in servers:
         if server is not None:
             server.stop()
-    return stop

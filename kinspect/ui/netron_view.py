@@ -73,6 +73,7 @@ class NetronView(QWidget):
         self.focus_mode = self.node_total > graph_focus.BIG_GRAPH
         self.webengine_error = webengine_error()
         self.server: NetronServer | None = None
+        self.browser_servers: list[NetronServer] = []  # focus views opened in a browser
         self.web = None
         self._loading = False  # Netron is loading or laying out a model
         self._queued: tuple[str, str] | None = None
@@ -163,10 +164,9 @@ class NetronView(QWidget):
         self._poll.start()
 
     def stop(self) -> None:
-        """Stop the server (also done when the page is destroyed with its document)."""
+        """Stop the servers (also done when the page is destroyed with its document)."""
         self._poll.stop()
-        if self.server is not None:
-            self.server.stop()
+        netron_tree.stop_servers(self)
 
     def _initial_model(self) -> tuple[str, bytes | None]:
         if not self.focus_mode:
@@ -368,10 +368,19 @@ class NetronView(QWidget):
         self.stack.setCurrentWidget(self.message)
 
     def open_in_browser(self) -> None:
+        """Show what this tab shows (whole graph or current focus) in the default browser."""
         if self.server is None:
             path, data = self._initial_model()
             self.server = NetronServer(path, data)
-        QDesktopServices.openUrl(QUrl(self.server.url))
+            self.current_model = os.path.basename(path)
+        server = self.server
+        if self.current_model != server.content.base:
+            # Netron's page opens the server's own file first: serve the current model alone.
+            with server.content.lock:
+                data = server.content.extra.get(self.current_model)
+            server = NetronServer(os.path.join(self._folder(), self.current_model), data)
+            self.browser_servers.append(server)
+        QDesktopServices.openUrl(QUrl(server.url))
 
 
 def graph_page(doc_view: DocumentView) -> QWidget:

@@ -100,7 +100,7 @@ def test_keras_graph_renders_and_selection_flows_both_ways(qtbot, mnist_layers):
     assert view.pages.currentWidget() is page  # the graph stays in view
 
 
-def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot):
+def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot, monkeypatch):
     view, page = open_graph(qtbot, corpus(FC))
     assert not page.focus_mode  # 24 nodes: the whole graph
     whole = set(drawn_names(qtbot, page))
@@ -118,6 +118,17 @@ def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot):
     other = next(name for name in focus if name != center)
     click(qtbot, page, other)
     assert view.current_node().name == other and view.current_node().kind == "node"
+
+    # "Open in browser" shows the same focus graph, served from this computer.
+    opened: list[str] = []
+    monkeypatch.setattr("kinspect.ui.netron_view.QDesktopServices.openUrl",
+                        lambda url: opened.append(url.toString()))
+    qtbot.mouseClick(page.browser_button, Qt.MouseButton.LeftButton)
+    index = urllib.request.urlopen(opened[0], timeout=5).read().decode()
+    assert f'<meta name="file" content="/data/{page.current_model}">' in index
+    served = urllib.request.urlopen(f"{opened[0]}data/{page.current_model}", timeout=5).read()
+    from kinspect.formats import tf_protos
+    assert {n.name for n in tf_protos.GraphDef.FromString(served).node} == page.focus_names
 
 
 def test_ancestors_of_picked_outputs(qtbot):
