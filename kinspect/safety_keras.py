@@ -36,6 +36,7 @@ auc precision recall r2_score mean_io_u iou f1_score fbeta_score sparse_categori
 
 WRAPPER_KEYS = ("layer", "forward_layer", "backward_layer")
 CODE_CLASSES = ("__lambda__", "__python_function__", "__function__")
+ACTIVATION_KEYS = ("activation", "recurrent_activation")
 COMPILE_FUNCTION_KEYS = ("loss", "metrics", "weighted_metrics")
 
 
@@ -46,6 +47,15 @@ def keras_classes() -> frozenset[str]:
     path = Path(__file__).resolve().parent / "data" / "keras_classes.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@cache
+def keras_functions() -> frozenset[str]:
+    """Activation, loss and metric names Keras resolves itself (kinspect/data, generated)."""
+    path = Path(__file__).resolve().parent / "data" / "keras_functions.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    names = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    return frozenset(names | BUILTIN_FUNCTION_NAMES)
 
 
 def scan_model_config(config: Any, where: str = "model_config",
@@ -104,6 +114,14 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int,
                               "its Python code (custom_objects)", runs_code=True)
         if finding is not None:
             findings.append(finding)
+        if layer_slot and isinstance(config, dict):
+            for key in ACTIVATION_KEYS:
+                act = config.get(key)
+                if isinstance(act, str) and act and act.lower() not in keras_functions():
+                    findings.append(Finding(
+                        "custom-object", f"{here}.{key}",
+                        f"activation '{act}' is not part of Keras; loading needs that Python "
+                        "function (custom_objects)", runs_code=True))
     for key, item in value.items():
         if not isinstance(item, (dict, list)):
             continue
@@ -177,7 +195,7 @@ def _named_functions(value: Any, where: str, findings: list[Finding], depth: int
     if depth > 20:
         return
     if isinstance(value, str):
-        if value.lower() not in BUILTIN_FUNCTION_NAMES:
+        if value.lower() not in keras_functions():
             what = "a Python lambda" if value == "<lambda>" else f"'{value}'"
             findings.append(Finding(
                 "custom-object", where,

@@ -275,3 +275,36 @@ def test_tflite_flex_op(hostile):
     report = scan(hostile["tflite"].path)
     assert [(f.kind, f.where) for f in report.findings] == [("file-op", "custom op FlexWriteFile")]
     assert report.format == "tflite"
+
+
+def test_custom_activation_by_name_in_keras2_h5(tmp_path):
+    tf_keras = pytest.importorskip("tf_keras")
+
+    def my_activation(x):
+        return x * 0.5
+
+    model = tf_keras.Sequential([tf_keras.Input((3,)),
+                                 tf_keras.layers.Dense(2, activation=my_activation, name="d"),
+                                 tf_keras.layers.Dense(1, activation="sigmoid")])
+    path = tmp_path / "custom_activation.h5"
+    model.save(path)
+    report = scan(path)
+    # tf_keras 2.21 stores it as {"module": "builtins", "class_name": "function",
+    # "config": "my_activation"} (a local function).
+    assert [(f.kind, f.where.rsplit("/", 2)[-2:]) for f in report.findings] == [
+        ("custom-object", ["d.activation", "function"])]
+    assert ".my_activation'" in report.findings[0].detail
+
+
+def test_known_function_list_covers_installed_activations():
+    import inspect
+
+    keras = pytest.importorskip("keras")
+    tf_keras = pytest.importorskip("tf_keras")
+    from kinspect.safety_keras import keras_functions
+
+    for module in (keras.activations, tf_keras.activations):
+        missing = {name for name, obj in vars(module).items()
+                   if inspect.isfunction(obj) and not name.startswith("_")
+                   and name not in keras_functions()}
+        assert not missing, f"rerun resources/make_keras_classes.py: {sorted(missing)}"
