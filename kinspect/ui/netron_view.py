@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -93,7 +94,7 @@ class NetronView(QWidget):
         self.focus_box.setToolTip("Draw only the neighbourhood of the selected node "
                                   f"(default above {graph_focus.BIG_GRAPH:,} nodes)")
         self.focus_box.setChecked(self.focus_mode)
-        self.focus_box.toggled.connect(self.set_focus_mode)
+        self.focus_box.toggled.connect(self._focus_toggled)
         self.hops = QSpinBox(minimum=1, maximum=20, value=2, suffix=" hops")
         self.hops.setToolTip("How many edges up and down the focus view reaches")
         self.hops.valueChanged.connect(lambda _v: self.focus_mode and self.refocus(force=True))
@@ -180,6 +181,19 @@ class NetronView(QWidget):
         return os.path.dirname(source)
 
     # -- whole graph / focus view
+    def _focus_toggled(self, on: bool) -> None:
+        if not on and self.node_total > graph_focus.BIG_GRAPH and self.web is not None:
+            answer = QMessageBox.question(
+                self, "Draw the whole graph?",
+                f"Netron lays out all {self.node_total:,} nodes at once: this can take minutes "
+                "(17 s for 2,200 nodes here) and much memory. Draw the whole graph?")
+            if answer != QMessageBox.StandardButton.Yes:
+                self.focus_box.blockSignals(True)
+                self.focus_box.setChecked(True)
+                self.focus_box.blockSignals(False)
+                return
+        self.set_focus_mode(on)
+
     def set_focus_mode(self, on: bool) -> None:
         if on == self.focus_mode and self.web is not None:
             return

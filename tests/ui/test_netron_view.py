@@ -322,3 +322,21 @@ def test_tensorflow_still_imports_after_netron_has_drawn(tmp_path):
                             capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sum 4.0" in result.stdout
+
+
+def test_switching_a_big_graph_to_the_whole_view_asks_first(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(graph_focus, "BIG_GRAPH", 10)  # the 24-node graph counts as big
+    view, page = open_graph(qtbot, corpus(FC))
+    assert page.focus_mode and "Focus view" in page.info.text()
+    focus = set(drawn_names(qtbot, page))
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: answers.pop(0))
+    page.focus_box.click()  # No: stays in the focus view
+    assert page.focus_mode and page.focus_box.isChecked() and page.is_drawn
+    page.focus_box.click()  # Yes: the whole graph
+    assert not page.focus_mode
+    qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+    whole = set(drawn_names(qtbot, page))
+    assert focus < whole and whole <= {n.name for n in view.document.nodes}
