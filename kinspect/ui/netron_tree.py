@@ -1,8 +1,10 @@
-"""Small helpers of the Graph page: the tree row of a node Netron reports, selecting it without
-leaving the Graph tab, and stopping the server when the page is destroyed."""
+"""Small helpers of the Graph page: whether QtWebEngine can run, the tree row of a node Netron
+reports, selecting it without leaving the Graph tab, stopping the servers with the page."""
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,18 @@ from ..model import Document, Kind, Node
 
 if TYPE_CHECKING:
     from .document_view import DocumentView
+
+
+def webengine_error() -> str | None:
+    """Why the embedded view cannot run here (None: it can). QtWebEngine is an optional part of
+    some PySide6 builds; KINSPECT_NO_WEBENGINE=1 forces the "Open in browser" fallback."""
+    if os.environ.get("KINSPECT_NO_WEBENGINE"):
+        return "disabled by KINSPECT_NO_WEBENGINE"
+    try:
+        importlib.import_module("PySide6.QtWebEngineWidgets")
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        return str(exc)
+    return None
 
 
 def tree_row(doc: Document, name: str, cache: dict[str, Node]) -> Node | None:

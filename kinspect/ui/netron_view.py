@@ -39,22 +39,6 @@ from .workers import start as start_task
 if TYPE_CHECKING:
     from .document_view import DocumentView
 
-try:  # QtWebEngine is an optional part of some PySide6 builds
-    from .netron_web import NetronPage, make_web_view
-    _IMPORT_ERROR: str | None = None
-except ImportError as exc:  # pragma: no cover - depends on the installation
-    NetronPage = None  # type: ignore[assignment,misc]
-    _IMPORT_ERROR = str(exc)
-
-
-def webengine_error() -> str | None:
-    """Why the embedded view cannot run here (None: it can). KINSPECT_NO_WEBENGINE=1 forces
-    the "Open in browser" fallback, as on an installation without QtWebEngine."""
-    if os.environ.get("KINSPECT_NO_WEBENGINE"):
-        return "disabled by KINSPECT_NO_WEBENGINE"
-    return _IMPORT_ERROR
-
-
 POLL_MS = 150
 SETTLE_MS = 600
 
@@ -72,7 +56,7 @@ class NetronView(QWidget):
         self.reason = graph_focus.why_not_drawable(self.document)
         self.node_total = graph_focus.node_count(self.document)
         self.focus_mode = self.node_total > graph_focus.BIG_GRAPH
-        self.webengine_error = webengine_error()
+        self.webengine_error = netron_tree.webengine_error()
         self.server: NetronServer | None = None
         self.browser_servers: list[NetronServer] = []  # focus views opened in a browser
         self.web = None
@@ -155,6 +139,8 @@ class NetronView(QWidget):
         path, data = self._initial_model()
         self.server = NetronServer(path, data)
         self.current_model = os.path.basename(path)
+        from .netron_web import make_web_view
+
         self.web, page = make_web_view(self)
         page.node_clicked.connect(self._netron_clicked)
         page.loadFinished.connect(self._load_finished)
