@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import ConvertError, InvalidRequest
 from ..progress import Progress
 from . import freeze
 from .keras_load import KerasModel, load_model, load_pair
@@ -19,6 +19,7 @@ from .result import ConvertReport
 from .sources import savedmodel_dir, source_format
 
 KERAS_MODEL_FORMATS = ("keras-h5", "keras")
+GRAPH_TARGETS = ("tf-graphdef", "tflite", "onnx", "tf-savedmodel")
 
 
 @dataclass
@@ -65,8 +66,17 @@ class Job:
     def savedmodel(self) -> str:
         return str(savedmodel_dir(self.src))
 
-    @property
+    @cached_property
     def has_keras_model(self) -> bool:
+        if self.is_keras_savedmodel and self.target in GRAPH_TARGETS:
+            # A Keras SavedModel tf_keras cannot read (e.g. written by TensorFlow.NET) is
+            # still a SavedModel: graph targets fall back to its signatures.
+            try:
+                _ = self.keras
+            except ConvertError as exc:
+                self.report.warnings.append(f"used as a plain SavedModel: {exc.message}")
+                return False
+            return True
         return self.format in KERAS_MODEL_FORMATS or self.is_keras_savedmodel or (
             self.format == "keras-weights-h5" and self.options.arch is not None)
 
@@ -115,7 +125,8 @@ class Job:
         else:
             raise InvalidRequest(f"cannot make a TensorFlow graph from {self.format}", self.src)
         self.report.warnings += frozen.warnings
-        self.report.output_aliases = frozen.output_aliases
+        if frozen.output_aliases:
+            self.report.output_aliases = frozen.output_aliases
         return frozen
 
     def reference(self, arrays: list[Any]) -> list[Any]:

@@ -7,6 +7,7 @@ safety scan, atomic rename); the ratio shows what that costs.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import time
@@ -64,7 +65,8 @@ def _plain(target: str, src: Path, dst: Path):
 
     def run():
         if target == "sm-pb":
-            fn = tf.saved_model.load(str(src)).signatures["serving_default"]
+            loaded = tf.saved_model.load(str(src))  # keep it alive: it owns the variables
+            fn = loaded.signatures["serving_default"]
             frozen = convert_variables_to_constants_v2(fn)
             tf.io.write_graph(frozen.graph.as_graph_def(), str(dst.parent), dst.name,
                               as_text=False)
@@ -107,7 +109,10 @@ def test_bench_convert(model_h5, tmp_path):
 
     hp2 = CORPUS / "savedmodel" / "tfserving_half_plus_two_tf2_cpu" / "00000123"
     results = {}
+    only = os.environ.get("KINSPECT_BENCH_CASES", "")  # e.g. "tflite,onnx" to rerun a few
     for target, suffix in CASES:
+        if only and target not in only.split(","):
+            continue
         src = hp2 if target == "sm-pb" else model_h5
         kin_target = "tf-graphdef" if target == "sm-pb" else target
         ours_out, plain_out = tmp_path / f"ours{suffix}", tmp_path / f"plain{suffix}"
