@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -35,6 +36,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "benchmarks" in item.path.parts:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """The window switches automatic gc off (kinspect.ui.gc_guard) and collects from a GUI
+    timer; tests that never spin the event loop collect here, on the main thread, instead."""
+    yield
+    if not gc.isenabled():
+        gc.collect()
 
 
 def corpus(rel: str) -> Path:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..formats import open_document
 from ..model import Document
-from . import settings
+from . import gc_guard, settings
 from .document_view import DocumentView
 from .workers import Task, start
 
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
+        gc_guard.install()
         self.setWindowTitle("kinspect")
         self.resize(1280, 800)
         self.tabs = QTabWidget()
