@@ -141,9 +141,17 @@ def from_keras(model: Any) -> tuple[Frozen, Any]:
 
     concrete = tf.function(call).get_concrete_function(*specs)
     frozen = convert_variables_to_constants_v2(concrete)
-    graph_def = frozen.graph.as_graph_def()
+    graph_def = _outputs_only(frozen.graph.as_graph_def(), frozen)
     return Frozen(graph_def, [t.name for t in frozen.inputs],
                   [t.name for t in frozen.outputs]), concrete
+
+
+def _outputs_only(graph_def: Any, frozen: Any) -> Any:
+    """Drop what the outputs do not need (the function's trailing NoOp), keeping inputs."""
+    import tensorflow as tf
+
+    keep = [node_name(t.name) for t in list(frozen.outputs) + list(frozen.inputs)]
+    return tf.compat.v1.graph_util.extract_sub_graph(graph_def, keep)
 
 
 def keras_input_specs(model: Any) -> list[Any]:
@@ -185,7 +193,8 @@ def from_savedmodel(path: str, signature: str | None) -> Frozen:
     keys = sorted(fn.structured_outputs) if isinstance(fn.structured_outputs, dict) else []
     aliases = dict(zip(keys, outs, strict=False)) if len(keys) == len(outs) else {}
     warnings = [] if signature else [f"froze signature '{key}' (of {', '.join(sorted(sigs))})"]
-    return Frozen(frozen.graph.as_graph_def(), [t.name for t in frozen.inputs], outs,
+    return Frozen(_outputs_only(frozen.graph.as_graph_def(), frozen),
+                  [t.name for t in frozen.inputs], outs,
                   aliases, warnings)
 
 
