@@ -101,7 +101,13 @@ class SummaryPage(QWidget):
                 for r in range(self.table.rowCount())]
 
     def _reveal(self, row: int, _column: int) -> None:
-        """Select the double-clicked layer in the tree."""
+        """Select the double-clicked layer in the tree; for an op, list its nodes (Find, Filter)."""
+        if not self.layers:
+            op = self.table.item(row, 0).text()
+            self.view.open_search()
+            self.view.search_bar.search(op)
+            self.view.search_bar.filter_button.setChecked(True)
+            return
         if row >= len(self.layers):
             return
         layer = self.layers[row]

@@ -52,3 +52,18 @@ def test_graph_summary_counts_ops(qtbot):
     for node in graph.node:
         ops[node.op] = ops.get(node.op, 0) + 1
     assert {op: int(c) for op, c in rows} == ops
+
+
+def test_double_clicking_an_op_lists_its_nodes(qtbot):
+    path = corpus("frozen_pb/tf2onnx_fc_layers/frozen.pb")
+    view, page = _summary(qtbot, path)
+    view.show()
+    rows = page.rows()
+    row = next(i for i, (op, _count) in enumerate(rows) if op == "MatMul")
+    page._reveal(row, 0)
+    bar = view.search_bar
+    assert bar.isVisible() and bar.filter_button.isChecked()
+    matmuls = [n.name for n in view.document.nodes if n.op == "MatMul"]
+    model = view.match_list.model()
+    listed = [model.data(model.index(r, 0)).split()[0] for r in range(model.rowCount())]
+    assert set(matmuls) <= set(listed) and len(matmuls) == int(rows[row][1])
