@@ -64,3 +64,17 @@ def test_screenshot_of_bad_file_exits_2(tmp_path):
     assert result.returncode == 2
     assert f"{junk}: file is empty" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_output_cut_short_by_a_closed_pipe_is_quiet():
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    proc = subprocess.run(
+        f"{sys.executable} -m kinspect.cli info --json "
+        f"{corpus('frozen_pb/tf2onnx_gru/frozen.pb')} | head -c 10",
+        shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.stdout == '{\n "path":'
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
