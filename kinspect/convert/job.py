@@ -103,11 +103,32 @@ class Job:
         return km
 
     @cached_property
+    def layer_outputs(self) -> list[str]:
+        """`outputs` when every one names a layer of the Keras model, else []."""
+        names = [freeze.node_name(o) for o in self.options.outputs or []]
+        if not names or not self.has_keras_model:
+            return []
+        layers = {layer.name for layer in self.keras.model.layers}
+        return names if all(n in layers for n in names) else []
+
+    @cached_property
+    def submodel(self) -> Any:
+        """The Keras model cut at `layer_outputs`: same inputs, those layers' outputs."""
+        model = self.keras.model
+        lib = __import__(self.keras.lib)
+        outs = [model.get_layer(n).output for n in self.layer_outputs]
+        ins = model.inputs
+        return lib.Model(ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs)
+
+    @cached_property
     def frozen(self) -> freeze.Frozen:
         """The source as a frozen GraphDef, pruned to --outputs when given."""
         self.progress.step(0.3, "freezing the graph")
         outputs = self.options.outputs
-        if self.has_keras_model:
+        if self.has_keras_model and self.layer_outputs:
+            # Keras layer names (picked in the window): freeze the sub-model ending there.
+            frozen, _ = freeze.from_keras(self.submodel)
+        elif self.has_keras_model:
             frozen, _ = freeze.from_keras(self.keras.model)
             if outputs:
                 frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs),
@@ -133,6 +154,8 @@ class Job:
         """The source's own outputs on ARRAYS (run as the source, not as our result)."""
         from . import verify
 
+        if self.has_keras_model and self.layer_outputs:
+            return verify.run_keras(self.submodel, arrays)
         if self.has_keras_model:
             outs = verify.run_keras(self.keras.model, arrays)
             if self.options.outputs:  # pruned to inner nodes: run the unpruned frozen graph
