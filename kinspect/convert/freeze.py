@@ -7,7 +7,6 @@ and verification share, like tf2onnx's single loader. TensorFlow is imported her
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,8 +107,8 @@ def _check_outputs(graph_def: Any, outputs: list[str] | None, what: str) -> list
     if outputs:
         return [tensor_name(o) for o in outputs]
     found = output_candidates(graph_def)
-    raise InvalidRequest(f"{what}: --outputs is required; likely outputs: "
-                         f"{', '.join(found) or '(none found)'}")
+    raise InvalidRequest("--outputs is required; likely outputs: "
+                         f"{', '.join(found) or '(none found)'}", what)
 
 
 def from_graphdef(path: str, outputs: list[str] | None) -> Frozen:
@@ -209,7 +208,7 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
     with open(meta_path, "rb") as f:
         meta.ParseFromString(f.read())
     warnings = _fix_version(meta)
-    outs = _check_outputs(meta.graph_def, outputs, os.path.basename(meta_path))
+    outs = _check_outputs(meta.graph_def, outputs, meta_path)
     graph = tf.Graph()
     with graph.as_default():
         try:
