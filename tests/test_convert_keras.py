@@ -214,3 +214,14 @@ def test_exporters_for_lists_targets_by_source():
               if e.id == "keras-h5")
     assert h5.dialog_filter == "Keras HDF5 (*.h5 *.hdf5)"
     assert {o.name for o in h5.options} >= {"verify", "trust_code", "force"}
+
+
+def test_exporters_for_an_open_document():
+    """File > Save As passes the open Document; a .keras offers every Keras and graph target,
+    a tflite file (view only) none."""
+    from kinspect.formats import open_document
+
+    doc = open_document(corpus("keras3/flownet_ann_2mdtln/final_model.keras"))
+    assert {"keras-h5", "keras", "tf-graphdef", "onnx"} <= {e.id for e in exporters_for(doc)}
+    lite = open_document(corpus("tflite/tf2onnx_regression/model.tflite"))
+    assert exporters_for(lite) == []
