@@ -332,3 +332,6 @@ def dropped_paths(urls: list) -> list[str]:  # noqa: ANN001 - list[QUrl]
             if os.path.exists(path) and path not in out:
                 out.append(path)
     return out
+
+
+from . import save_as as _save_as  # noqa: E402, F401 - sets save_as_hook (File > Save As)

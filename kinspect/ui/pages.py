@@ -23,4 +23,5 @@ PAGES: list[tuple[str, str, str]] = [
     ("Summary", "kinspect.ui.summary_page", "create"),
     ("Graph", "kinspect.ui.netron_view", "graph_page"),
     ("Safety", "kinspect.ui.safety_page", "create"),
+    ("Outputs", "kinspect.ui.outputs_page", "create"),
 ]

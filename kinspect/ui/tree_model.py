@@ -19,6 +19,9 @@ Index = QModelIndex | QPersistentModelIndex
 # answers are computed once.
 ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 NO_FLAGS = Qt.ItemFlag.NoItemFlags
+# Graph nodes and layers get a check box (pick as an output) once the Outputs page sets `picks`.
+PICK_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsUserCheckable
+PICKABLE = (Kind.GRAPH_NODE, Kind.LAYER)
 # Even with cheap answers QTreeView lays out every row of an expanded branch (11 s for 200,000
 # graph nodes here), so a branch with more children is shown as groups of CHUNK rows. The groups
 # exist only in this model; the document's Nodes keep their real parents.
@@ -39,6 +42,7 @@ class DocumentTreeModel(QAbstractItemModel):
         self._chunks: dict[int, list[Node]] = {}  # id(big parent) -> its chunk rows
         self._chunk_ids: set[int] = set()
         self._display_parent: dict[int, Node] = {}  # id(child of a big parent) -> its chunk
+        self.picks: Any = None  # output_picks.Picks, set by the Outputs page
         self._error_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical)
 
@@ -144,7 +148,23 @@ class DocumentTreeModel(QAbstractItemModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == NODE_ROLE:
             return node
+        if role == Qt.ItemDataRole.CheckStateRole and self._pickable(node, column):
+            return Qt.CheckState.Checked if node.name in self.picks else Qt.CheckState.Unchecked
         return None
+
+    def _pickable(self, node: Node, column: int) -> bool:
+        return self.picks is not None and column == NAME and node.kind in PICKABLE
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """A check box click picks (or unpicks) the row as an output to freeze."""
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or \
+                not self._pickable(index.internalPointer(), index.column()):
+            return False
+        on = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) \
+            else value
+        self.picks.set_picked(index.internalPointer().name, on)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        return True
 
     @staticmethod
     def _text(node: Node, column: int) -> str:
@@ -167,7 +187,10 @@ class DocumentTreeModel(QAbstractItemModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return ROW_FLAGS if index.isValid() else NO_FLAGS
+        if not index.isValid():
+            return NO_FLAGS
+        return PICK_FLAGS if self._pickable(index.internalPointer(), index.column()) \
+            else ROW_FLAGS
 
     def index_of(self, node: Node) -> QModelIndex:
         """The index of a node (builds the lazy branches on its path)."""

@@ -1,0 +1,67 @@
+"""The outputs a user picked for freezing, shared by the tree's check boxes, the Outputs page
+and the Save As dialog (one object per document view, so a pick made anywhere shows
+everywhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal
+
+from ..model import Document
+from ..outputs import node_name
+
+
+class Picks(QObject):
+    """Ordered node (or Keras layer) names, without `:0`; `changed` after every edit."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._names: list[str] = []
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and node_name(name) in self._names
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def set_picked(self, name: str, on: bool) -> None:
+        base = node_name(name)
+        if on and base not in self._names:
+            self._names.append(base)
+        elif not on and base in self._names:
+            self._names.remove(base)
+        else:
+            return
+        self.changed.emit()
+
+    def toggle(self, name: str) -> None:
+        self.set_picked(name, name not in self)
+
+    def set_all(self, names: Iterable[str]) -> None:
+        wanted: list[str] = []
+        for name in names:
+            if node_name(name) not in wanted:
+                wanted.append(node_name(name))
+        if wanted != self._names:
+            self._names = wanted
+            self.changed.emit()
+
+
+def kept_layers(doc: Document, outputs: Iterable[str]) -> set[str]:
+    """Keras counterpart of outputs.kept_nodes: the picked layers and all they are fed by."""
+    by_name = {layer.name: layer for layer in doc.layers}
+    keep: set[str] = set()
+    stack = [node_name(o) for o in outputs if node_name(o) in by_name]
+    while stack:
+        name = stack.pop()
+        if name not in keep:
+            keep.add(name)
+            stack.extend(i for i in by_name[name].inbound if i in by_name)
+    return keep

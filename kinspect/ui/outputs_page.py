@@ -1,0 +1,191 @@
+"""The Outputs page: pick the nodes (or Keras layers) to freeze, see what a freeze keeps.
+
+Suggestions come from kinspect.outputs.candidates; picks are shared with the tree's check
+boxes (output_picks.Picks) and go straight into File > Save As (frozen graph), so nobody
+retypes a name or has to know whether `:0` belongs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..convert.registry import exporters_for
+from ..outputs import OutputCandidate, candidates, kept_nodes, tensor_name
+from .output_picks import Picks, kept_layers
+
+if TYPE_CHECKING:
+    from .document_view import DocumentView
+
+FREEZE_TARGET = "tf-graphdef"
+
+
+def copy_button(text: str, tip: str) -> QPushButton:
+    button = QPushButton("Copy")
+    button.setToolTip(f"{tip}: {text}")
+    button.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
+    return button
+
+
+class OutputsPage(QWidget):
+    def __init__(self, view: DocumentView) -> None:
+        super().__init__()
+        self.view = view
+        self.document = view.document
+        self.is_keras = not self.document.nodes and bool(self.document.layers)
+        self.picks = Picks(self)
+        view.picks = self.picks  # type: ignore[attr-defined] - shared with Save As
+        view.model.picks = self.picks
+        self.picks.changed.connect(self.refresh)
+        self.candidates: list[OutputCandidate] = candidates(self.document)
+
+        what = "layers" if self.is_keras else "graph nodes"
+        intro = QLabel(f"Pick the {what} to freeze: tick them here or in the Tree. "
+                       "The picks go to File > Save As > Frozen TensorFlow graph.")
+        intro.setWordWrap(True)
+        self.suggested = QTableWidget(0, 3)
+        self.suggested.setHorizontalHeaderLabels(["Pick", "Suggested output", "Why"])
+        self.suggested.verticalHeader().hide()
+        self.suggested.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.suggested.itemChanged.connect(self._suggestion_ticked)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Node name (freeze)", "", "Tensor name (run)",
+                                              "", ""])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for table in (self.suggested, self.table):
+            header = table.horizontalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.suggested.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.freeze_button = QPushButton("Freeze with these outputs…")
+        self.freeze_button.clicked.connect(self.freeze)
+        self.graph_button = QPushButton("Show in Graph")
+        self.graph_button.setToolTip("Draw the picked outputs and everything they depend on")
+        self.graph_button.clicked.connect(self.show_in_graph)
+        self.clear_button = QPushButton("Clear picks")
+        self.clear_button.clicked.connect(lambda: self.picks.set_all([]))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.freeze_button)
+        buttons.addWidget(self.graph_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(QLabel("<b>Suggestions</b>"))
+        layout.addWidget(self.suggested, 2)
+        layout.addWidget(QLabel("<b>Picked outputs</b>"))
+        layout.addWidget(self.table, 3)
+        layout.addWidget(self.preview)
+        layout.addLayout(buttons)
+        self._fill_suggestions()
+        self.refresh()
+
+    # -- suggestions
+    def _fill_suggestions(self) -> None:
+        self.suggested.blockSignals(True)
+        self.suggested.setRowCount(len(self.candidates))
+        for row, cand in enumerate(self.candidates):
+            tick = QTableWidgetItem()
+            tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            tick.setCheckState(Qt.CheckState.Unchecked)
+            self.suggested.setItem(row, 0, tick)
+            self.suggested.setItem(row, 1, QTableWidgetItem(cand.node))
+            self.suggested.setItem(row, 2, QTableWidgetItem(cand.reason))
+        self.suggested.blockSignals(False)
+
+    def _suggestion_ticked(self, item: QTableWidgetItem) -> None:
+        if item.column() == 0:
+            self.picks.set_picked(self.candidates[item.row()].node,
+                                  item.checkState() == Qt.CheckState.Checked)
+
+    def pick_suggestion(self, row: int, on: bool = True) -> None:
+        """Tick suggestion `row` (what a click on its check box does)."""
+        state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        self.suggested.item(row, 0).setCheckState(state)
+
+    # -- picks
+    def tensor_for(self, name: str) -> str:
+        """The tensor name a pick runs as: `node:0`; a Keras layer's frozen graph names its
+        outputs itself (shown after freezing), so a layer shows as `layer:0` too."""
+        return tensor_name(name)
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [(self.table.item(r, 0).text(), self.table.item(r, 2).text())
+                for r in range(self.table.rowCount())]
+
+    def refresh(self) -> None:
+        names = self.picks.names
+        self.table.setRowCount(len(names))
+        for row, name in enumerate(names):
+            tensor = self.tensor_for(name)
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            self.table.setCellWidget(row, 1, copy_button(name, "Copy the node name"))
+            self.table.setItem(row, 2, QTableWidgetItem(tensor))
+            self.table.setCellWidget(row, 3, copy_button(tensor, "Copy the tensor name"))
+            remove = QPushButton("Remove")
+            remove.clicked.connect(lambda _=False, n=name: self.picks.set_picked(n, False))
+            self.table.setCellWidget(row, 4, remove)
+        self.suggested.blockSignals(True)
+        for row, cand in enumerate(self.candidates):
+            on = cand.node in self.picks
+            self.suggested.item(row, 0).setCheckState(
+                Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.suggested.blockSignals(False)
+        self.preview.setText(self.preview_text())
+        self.freeze_button.setEnabled(bool(names))
+        self.graph_button.setEnabled(bool(names) and not self.is_keras)
+        self.view.tree.viewport().update()  # the tree's check boxes follow
+
+    def kept(self) -> tuple[int, int]:
+        """(kept, total): graph nodes (or Keras layers) a freeze to the picks keeps."""
+        names = self.picks.names
+        if self.is_keras:
+            return len(kept_layers(self.document, names)), len(self.document.layers)
+        return len(kept_nodes(self.document, names)), len(self.document.nodes)
+
+    def preview_text(self) -> str:
+        if not len(self.picks):
+            return "No outputs picked: a freeze keeps the model's own outputs."
+        kept, total = self.kept()
+        what = "layers" if self.is_keras else "nodes"
+        return (f"The frozen result keeps {kept:,} of {total:,} {what} "
+                f"({total - kept:,} dropped).")
+
+    # -- actions
+    def freeze(self) -> None:
+        """Open File > Save As with the frozen graph target and these outputs."""
+        from .save_as import open_save_as
+
+        window = self.window()
+        open_save_as(window, self.view, FREEZE_TARGET)
+
+    def show_in_graph(self) -> None:
+        page = self.view.page("Graph")
+        if page is not None and hasattr(page, "show_ancestors"):
+            self.view.show_page("Graph")
+            page.show_ancestors([self.tensor_for(n) for n in self.picks.names])
+
+
+def create(view: DocumentView) -> QWidget | None:
+    """Page factory: only for documents the freeze exporter accepts."""
+    if not any(e.id == FREEZE_TARGET for e in exporters_for(view.document)):
+        return None
+    if not view.document.nodes and not view.document.layers:
+        return None
+    return OutputsPage(view)

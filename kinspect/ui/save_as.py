@@ -1,0 +1,40 @@
+"""Installs File > Save As (main_window.save_as_hook): the export dialog for the current
+document, its picks from the Outputs page, and the result dialog when it is done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import main_window
+from .document_view import DocumentView
+
+
+def open_save_as(window: Any, view: DocumentView, target: str | None = None) -> Any:
+    """Show the Save As dialog (non-modal, kept on the window as `save_as_dialog` so tests can
+    fill it); the result dialog follows on success (`window.save_as_result`)."""
+    from .save_as_dialog import SaveAsDialog
+    from .save_as_result import ResultDialog
+
+    picks = list(getattr(getattr(view, "picks", None), "names", []))
+    dialog = SaveAsDialog(view.document, picks, target or ("tf-graphdef" if picks else None),
+                          window)
+
+    def done(report: Any) -> None:
+        result = ResultDialog(report, window.open_path if hasattr(window, "open_path")
+                              else None, window)
+        window.save_as_result = result
+        result.show()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(f"Saved {report.dst}")
+
+    dialog.converted.connect(done)
+    window.save_as_dialog = dialog
+    dialog.show()
+    return dialog
+
+
+def hook(window: Any, view: DocumentView) -> None:
+    open_save_as(window, view)
+
+
+main_window.save_as_hook = hook

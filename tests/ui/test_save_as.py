@@ -1,0 +1,164 @@
+"""File > Save As driven end to end with the real converter: pick, freeze, verify, open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from kinspect.convert.registry import exporters_for
+from kinspect.formats import open_document
+from kinspect.ui.main_window import MainWindow
+from kinspect.ui.save_as_dialog import SaveAsDialog
+
+from ..conftest import corpus
+
+SOUP = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
+LAMBDA = "keras_h5_full/carnd_1560800/model.h5"
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def open_view(qtbot, window, rel):
+    with qtbot.waitSignal(window.document_opened, timeout=30_000) as blocker:
+        window.open_path(str(corpus(rel)))
+    return blocker.args[0]
+
+
+def layer_index(view, name):
+    model = view.model
+    top = model.index(0, 0)
+    layers = next(model.index(r, 0, top) for r in range(model.rowCount(top))
+                  if model.data(model.index(r, 0, top)) == "Layers")
+    return next(model.index(r, 0, layers) for r in range(model.rowCount(layers))
+                if model.data(model.index(r, 0, layers)) == name)
+
+
+def run_export(qtbot, dialog, timeout=120_000):
+    with qtbot.waitSignal(dialog.converted, timeout=timeout,
+                          raising=True) as blocker:
+        dialog.export_button.click()
+    return blocker.args[0]
+
+
+def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
+    view = open_view(qtbot, window, SOUP)
+    index = layer_index(view, "dense_1")
+    assert view.model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable
+    assert view.model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert view.model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    assert view.page("Outputs").rows() == [("dense_1", "dense_1:0")]
+
+    window.save_as()
+    dialog = window.save_as_dialog
+    assert isinstance(dialog, SaveAsDialog)
+    # exactly the registry's targets, the freeze target chosen because something is picked
+    assert dialog.targets() == [e.id for e in exporters_for(str(corpus(SOUP)))]
+    assert dialog.exporter.id == "tf-graphdef"
+    assert dialog.values()["outputs"] == ["dense_1"]
+    dialog.set_option("verify", True)
+    dst = tmp_path / "cut.pb"
+    dialog.destination.setText(str(dst))
+    report = run_export(qtbot, dialog)
+
+    assert report.verified and max(report.max_abs_diff.values()) <= 1e-5
+    result = window.save_as_result
+    text = result.verification.text()
+    assert "max abs diff" in text
+    for name, diff in report.max_abs_diff.items():
+        assert name in text and f"{diff:.3g}" in text
+    shown = {w.text() for w in result.findChildren(QLabel)}
+    assert set(report.inputs + report.outputs) <= shown
+    assert report.inputs == ["dense_input:0"]
+
+    # the file, read back with kinspect's own graph reader: two Dense layers, no sigmoid head
+    frozen = open_document(str(dst))
+    ops = [n.op for n in frozen.nodes]
+    assert ops.count("MatMul") == 2 and "Sigmoid" not in ops
+    assert report.outputs[0].split(":")[0] in {n.name for n in frozen.nodes}
+
+    with qtbot.waitSignal(window.document_opened, timeout=30_000) as opened:
+        result.open_button.click()
+    assert opened.args[0].document.path == str(dst)
+    assert opened.args[0].document.format == "tf-graphdef"
+
+
+def test_overwrite_asks_and_no_keeps_the_file(qtbot, window, tmp_path):
+    view = open_view(qtbot, window, SOUP)
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("keras-json")
+    dst = tmp_path / "arch.json"
+    dst.write_text("keep me")
+    dialog.destination.setText(str(dst))
+    dialog.export_button.click()
+    box = dialog.overwrite_box
+    assert box is not None and box.isVisible()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    box.button(QMessageBox.StandardButton.No).click()
+    assert dst.read_text() == "keep me"
+    assert "kept" in dialog.status.text()
+    assert dialog.task is None
+
+    dialog.export_button.click()
+    with qtbot.waitSignal(dialog.converted, timeout=60_000):
+        dialog.overwrite_box.button(QMessageBox.StandardButton.Yes).click()
+    config = json.loads(dst.read_text())
+    assert [la["config"]["name"] for la in config["config"]["layers"]][-1] == \
+        view.document.layers[-1].name
+
+
+def test_cancel_leaves_nothing(qtbot, window, tmp_path):
+    open_view(qtbot, window, SOUP)
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("tf-graphdef")
+    out = tmp_path / "out"
+    out.mkdir()
+    dst = out / "frozen.pb"
+    dialog.destination.setText(str(dst))
+    dialog.export_button.click()
+    assert dialog.task is not None
+    with qtbot.waitSignal(dialog.task.signals.cancelled, timeout=60_000):
+        dialog.cancel_button.click()
+    assert not dst.exists()
+    assert list(out.iterdir()) == []  # no temporary left beside it either
+    assert "nothing was written" in dialog.status.text()
+    assert dialog.export_button.isEnabled()
+
+
+def test_trust_prompt_names_the_lambda_and_defaults_to_no(qtbot, window, tmp_path):
+    view = open_view(qtbot, window, LAMBDA)
+    window.save_as()
+    dialog = window.save_as_dialog
+    # without trust, architecture JSON still works and asks nothing
+    dialog.select_target("keras-json")
+    arch = tmp_path / "arch.json"
+    dialog.destination.setText(str(arch))
+    run_export(qtbot, dialog, 60_000)
+    assert dialog.trust_box is None
+    layers = json.loads(arch.read_text())["config"]["layers"]
+    assert layers[0]["class_name"] == "Lambda" and len(layers) == 12
+
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("tf-graphdef")
+    frozen = tmp_path / "frozen.pb"
+    dialog.destination.setText(str(frozen))
+    dialog.export_button.click()
+    box = dialog.trust_box
+    assert box is not None and box.isVisible()
+    assert "lambda_1" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    assert view.document.layers[0].class_name == "Lambda"
+    box.button(QMessageBox.StandardButton.No).click()
+    assert dialog.task is None and not frozen.exists()
+    assert "not trusted" in dialog.status.text() and "keras-json" in dialog.status.text()
