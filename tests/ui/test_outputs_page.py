@@ -1,0 +1,86 @@
+"""The Outputs page: suggestions, picks shared with the tree, the freeze preview against
+TensorFlow's own extract_sub_graph, and the picks going straight to the freeze exporter."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from kinspect.ui.main_window import MainWindow
+from kinspect.ui.outputs_page import OutputsPage
+
+from ..conftest import corpus
+
+GRU = "frozen_pb/tf2onnx_gru/frozen.pb"
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def open_view(qtbot, window, rel):
+    with qtbot.waitSignal(window.document_opened, timeout=30_000) as blocker:
+        window.open_path(str(corpus(rel)))
+    return blocker.args[0]
+
+
+def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_path):
+    import tensorflow as tf
+    from google.protobuf import text_format
+
+    view = open_view(qtbot, window, GRU)
+    page = view.page("Outputs")
+    assert isinstance(page, OutputsPage)
+    assert len(view.document.nodes) == 548  # PROVENANCE: GraphDef 548 nodes, output output:0
+    names = [c.node for c in page.candidates]
+    assert "output" in names
+    page.pick_suggestion(names.index("output"))
+    assert page.rows() == [("output", "output:0")]
+
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(corpus(GRU).read_bytes())
+    kept = len(tf.compat.v1.graph_util.extract_sub_graph(graph_def, ["output"]).node)
+    assert page.kept() == (kept, 548)
+    assert f"keeps {kept:,} of 548 nodes" in page.preview.text()
+
+    # the tree's check box shows the same pick, and unticking there removes it here
+    row = next(r for r in view.document.root.walk() if r.name == "output"
+               and r.kind == "node")
+    index = view.model.index_of(row)
+    assert view.model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    view.model.setData(index, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert page.rows() == [] and "No outputs picked" in page.preview.text()
+    view.model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert page.suggested.item(names.index("output"), 0).checkState() == Qt.CheckState.Checked
+
+    # Freeze… opens Save As on the frozen graph target with the pick, nothing retyped
+    page.freeze_button.click()
+    dialog = window.save_as_dialog
+    assert dialog.exporter.id == "tf-graphdef"
+    assert dialog.values()["outputs"] == ["output"]
+    dialog.suffix_box.setCurrentIndex(dialog.suffix_box.findData(".pbtxt"))
+    dst = tmp_path / "out.pbtxt"
+    dialog.destination.setText(str(dst))
+    with qtbot.waitSignal(dialog.converted, timeout=120_000) as done:
+        dialog.export_button.click()
+    assert done.args[0].outputs == ["output:0"]
+    written = text_format.Parse(dst.read_text(), tf.compat.v1.GraphDef())
+    assert len(written.node) == kept
+
+
+def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
+    view = open_view(qtbot, window, "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
+    page = view.page("Outputs")
+    assert [c.node for c in page.candidates][0] == "dense_2"  # the model's declared output
+    page.picks.set_picked("dense_1:0", True)  # a `:0` given anywhere is dropped for freezing
+    assert page.rows() == [("dense_1", "dense_1:0")]
+    # Sequential InputLayer -> dense -> dense_1 -> dense_2: dense_1 keeps 3 of 4 layers
+    assert page.kept() == (3, 4)
+    assert "keeps 3 of 4 layers" in page.preview.text()
+
+    other = open_view(qtbot, window, "keras_arch/daksh_credit_fraud/model.json")
+    assert other.page("Outputs") is None  # architecture only: nothing to freeze
