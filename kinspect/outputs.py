@@ -81,7 +81,9 @@ def candidates(doc: Document, limit: int = 20) -> list[OutputCandidate]:
         used = consumers(doc.nodes)
         sinks = [n for n in doc.nodes if n.name not in used and n.op not in NOISE_OPS
                  and not n.name.startswith(("save/", "init", "report_uninitialized"))]
-        sinks.sort(key=lambda n: (n.op not in FINAL_OPS, n.name))
+        # training leftovers (gradients of a TF1 graph) rank last: nobody serves those
+        sinks.sort(key=lambda n: (n.name.startswith("gradients") or "_grad/" in n.name,
+                                  n.op not in FINAL_OPS, n.name))
         for node in sinks:
             add(node.name, f"{node.op} that no other node consumes")
     return out[:limit]

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -68,6 +69,9 @@ class OutputsPage(QWidget):
         for table in (self.suggested, self.table):
             header = table.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            # as tall as their rows (a long list scrolls), not a screenful of empty grid
+            table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
+            table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.suggested.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -88,11 +92,12 @@ class OutputsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(QLabel("<b>Suggestions</b>"))
-        layout.addWidget(self.suggested, 2)
+        layout.addWidget(self.suggested)
         layout.addWidget(QLabel("<b>Picked outputs</b>"))
-        layout.addWidget(self.table, 3)
+        layout.addWidget(self.table)
         layout.addWidget(self.preview)
         layout.addLayout(buttons)
+        layout.addStretch(1)
         self._fill_suggestions()
         self.refresh()
 
@@ -131,6 +136,12 @@ class OutputsPage(QWidget):
 
     def refresh(self) -> None:
         names = self.picks.names
+        suggested = {c.node for c in self.candidates}
+        added = [n for n in names if n not in suggested]
+        if added:  # rows checked in the Tree join the suggestions (and stay there)
+            self.candidates += [OutputCandidate(n, self.tensor_for(n), "picked in the Tree")
+                                for n in added]
+            self._fill_suggestions()
         self.table.setRowCount(len(names))
         for row, name in enumerate(names):
             tensor = self.tensor_for(name)
@@ -164,7 +175,7 @@ class OutputsPage(QWidget):
             return "No outputs picked: a freeze keeps the model's own outputs."
         kept, total = self.kept()
         what = "layers" if self.is_keras else "nodes"
-        return (f"The frozen result keeps {kept:,} of {total:,} {what} "
+        return (f"<b>The frozen result keeps {kept:,} of {total:,} {what}</b> "
                 f"({total - kept:,} dropped).")
 
     # -- actions

@@ -143,8 +143,7 @@ class SaveAsDialog(QDialog):
             self.options_form.removeRow(0)
         self.widgets = {}
         for option in exp.options:
-            if option.name in HIDDEN or (option.name == "arch" and
-                                         self.document.format != "keras-weights-h5"):
+            if option.name in HIDDEN or not self._applies(option):
                 continue
             widget = self._widget(option)
             self.widgets[option.name] = widget
@@ -159,6 +158,15 @@ class SaveAsDialog(QDialog):
             self.suffix_box.addItem("folder", "")
         self.suffix_box.blockSignals(False)
         self.destination.setText(self.default_destination())
+
+    def _applies(self, option: Option) -> bool:
+        """An architecture file only for weights-only sources, a signature only for sources
+        that have signatures."""
+        if option.name == "arch":
+            return self.document.format == "keras-weights-h5"
+        if option.name == "signature":
+            return self.document.format == "tf-savedmodel" or bool(self.document.signatures)
+        return True
 
     def _widget(self, option: Option) -> QWidget:
         widget: QWidget

@@ -48,6 +48,7 @@ class ResultDialog(QDialog):
                 self.names.addWidget(label, row, 1)
                 self.names.addWidget(copy_button(name, f"Copy the {title.lower()} name"), row, 2)
                 row += 1
+        self.names.setColumnStretch(1, 1)
         layout.addLayout(self.names)
         self.serving: QPlainTextEdit | None = None
         if report.serving_request:
