@@ -8,8 +8,8 @@ message boxes kept on the dialog (`overwrite_box`, `trust_box`) so tests can ans
 
 from __future__ import annotations
 
-import gc
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ..convert.registry import Exporter, Option, convert, exporters_for
 from ..convert.result import ConvertReport
 from ..model import Document
-from .workers import Task, start
+from .workers import Task
 
 # Targets that copy data and never load (deserialise) the model: safe without trust.
 CODE_FREE = ("keras-json", "keras-yaml")
@@ -51,6 +51,22 @@ def needs_code(target: str, values: dict[str, Any]) -> bool:
     if target in CODE_FREE:
         return False
     return not (target == "keras-weights-h5" and not values.get("verify"))
+
+
+_threads: set[threading.Thread] = set()
+
+
+def start_thread(task: Task) -> Task:
+    """Run TASK on a new Python thread, not on the Qt pool. TensorFlow's pybind11 code keeps
+    a thread state per OS thread; a pool thread that PySide gave a fresh Python thread state
+    for a second task crashed in take_gil (Keras export after a freeze, seen here under gdb).
+    A thread per conversion costs nothing next to the conversion."""
+    thread = threading.Thread(target=task.run, name="kinspect-convert", daemon=True)
+    _threads.add(thread)
+    for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
+        signal.connect(lambda *_: _threads.discard(thread))
+    thread.start()
+    return task
 
 
 def native_chooser(parent: QWidget, caption: str, start_path: str, filters: str) -> str:
@@ -310,10 +326,6 @@ class SaveAsDialog(QDialog):
         """Convert on a worker; progress in the bar, Cancel stops it (nothing left at DST)."""
         values = dict(self.values(), force=force, trust_code=self.trusted)
         src, target = self.document.path, self.exporter.id
-        # Keras calls gc.collect() itself (e.g. when export() drops variables), on our worker:
-        # Qt wrappers still waiting in the garbage would be destroyed off the GUI thread and
-        # crash the process (seen here), so the garbage goes now, on this thread.
-        gc.collect()
         task = Task(lambda progress: convert(src, dst, target, values, progress))
         task.signals.progress.connect(self._progress)
         task.signals.finished.connect(self._finished)
@@ -325,7 +337,7 @@ class SaveAsDialog(QDialog):
         self.export_button.setEnabled(False)
         self.target_box.setEnabled(False)
         self.show_status(f"Saving {os.path.basename(dst)}…")
-        return start(task)
+        return start_thread(task)
 
     def cancel(self) -> None:
         if self.task is not None:
@@ -365,3 +377,4 @@ class SaveAsDialog(QDialog):
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)
+

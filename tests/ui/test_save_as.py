@@ -162,3 +162,21 @@ def test_trust_prompt_names_the_lambda_and_defaults_to_no(qtbot, window, tmp_pat
     box.button(QMessageBox.StandardButton.No).click()
     assert dialog.task is None and not frozen.exists()
     assert "not trusted" in dialog.status.text() and "keras-json" in dialog.status.text()
+
+
+def test_savedmodel_result_shows_serving_request(qtbot, window, tmp_path):
+    open_view(qtbot, window, SOUP)
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("tf-savedmodel")
+    dialog.set_option("version", 3)
+    dst = tmp_path / "soup"
+    dialog.destination.setText(str(dst))
+    report = run_export(qtbot, dialog)
+    assert (dst / "3" / "saved_model.pb").is_file()
+    serving = window.save_as_result.serving.toPlainText()
+    assert "http://localhost:8501/v1/models/soup:predict" in serving
+    body = json.loads(serving.split("\n\n", 1)[1])
+    assert body["signature_name"] == "serving_default"
+    assert len(body["instances"][0]) == 43  # PROVENANCE: input (None, 43)
+    assert report.inputs and report.outputs
