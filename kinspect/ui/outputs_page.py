@@ -50,6 +50,7 @@ class OutputsPage(QWidget):
         view.picks = self.picks  # type: ignore[attr-defined] - shared with Save As
         view.model.picks = self.picks
         self.picks.changed.connect(self.refresh)
+        self.follow_graph = False  # after Show in Graph, the drawing follows the picks
         self.candidates: list[OutputCandidate] = candidates(self.document)
 
         what = "layers" if self.is_keras else "graph nodes"
@@ -160,7 +161,9 @@ class OutputsPage(QWidget):
         self.suggested.blockSignals(False)
         self.preview.setText(self.preview_text())
         self.freeze_button.setEnabled(bool(names))
-        self.graph_button.setEnabled(bool(names) and not self.is_keras)
+        self.graph_button.setEnabled(bool(names))
+        if self.follow_graph and names:
+            self.show_in_graph(switch=False)
         self.view.tree.viewport().update()  # the tree's check boxes follow
 
     def kept(self) -> tuple[int, int]:
@@ -186,10 +189,13 @@ class OutputsPage(QWidget):
         window = self.window()
         open_save_as(window, self.view, FREEZE_TARGET)
 
-    def show_in_graph(self) -> None:
+    def show_in_graph(self, switch: bool = True) -> None:
+        """Draw the picks and their ancestors in the Graph page; later picks follow."""
         page = self.view.page("Graph")
         if page is not None and hasattr(page, "show_ancestors"):
-            self.view.show_page("Graph")
+            self.follow_graph = True
+            if switch:
+                self.view.show_page("Graph")
             page.show_ancestors([self.tensor_for(n) for n in self.picks.names])
 
 

@@ -205,6 +205,10 @@ class SaveAsDialog(QDialog):
             if option.name == "outputs":
                 widget.setText(", ".join(self.picks))
                 widget.setPlaceholderText("the model's own outputs (pick in the Outputs page)")
+            elif option.name == "arch":
+                pairing = self.document.extra.get("pairing") or {}
+                widget.setText(str(pairing.get("architecture") or ""))  # File > Attach
+                widget.setPlaceholderText("architecture file (.json, .yaml, .h5, .keras)")
             elif option.default is not None:
                 widget.setText(str(option.default))
         widget.setToolTip(option.help)

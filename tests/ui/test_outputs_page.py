@@ -84,3 +84,19 @@ def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
 
     other = open_view(qtbot, window, "keras_arch/daksh_credit_fraud/model.json")
     assert other.page("Outputs") is None  # architecture only: nothing to freeze
+
+
+def test_show_in_graph_draws_what_the_freeze_keeps_and_follows_picks(qtbot, window):
+    from kinspect.outputs import kept_nodes
+
+    view = open_view(qtbot, window, "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
+    page = view.page("Outputs")
+    page.picks.set_picked("pred", True)
+    page.show_in_graph()
+    graph = view.page("Graph")
+    assert view.pages.currentWidget() is graph
+    assert graph.focus_names == kept_nodes(view.document, ["pred"])
+    assert len(graph.focus_names) < len(view.document.nodes)
+    page.picks.set_picked("truediv", True)  # later picks redraw the ancestors
+    assert graph.focus_names == kept_nodes(view.document, ["pred", "truediv"])
+    qtbot.waitUntil(lambda: graph.is_drawn, timeout=60_000)
