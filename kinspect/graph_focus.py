@@ -21,19 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Document, GraphNode, Kind, Layer, Node
+from .outputs import node_name
 
 # Above this many nodes the Graph page shows the focus view by default.
 BIG_GRAPH = 1500
 # A neighbourhood never grows beyond this many nodes (hubs such as a shared Const or a
 # `keras_learning_phase` would otherwise pull in most of the graph).
 MAX_FOCUS_NODES = 250
-
-
-def node_name(ref: str) -> str:
-    """`^ctrl` -> `ctrl`, `dense/BiasAdd:0` -> `dense/BiasAdd`: the producing node of an input."""
-    name = ref[1:] if ref.startswith("^") else ref
-    head, sep, tail = name.rpartition(":")
-    return head if sep and tail.isdigit() else name
 
 
 _WEIGHTS = frozenset({"Const", "VariableV2", "Variable", "VarHandleOp"})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConvertError, FormatError, InvalidRequest
+from ..outputs import node_name, tensor_name  # noqa: F401 - used by job/targets
 
 # Ops that are never a model's output: bookkeeping, saving, training.
 _NOT_OUTPUT_OPS = frozenset({
@@ -37,17 +38,6 @@ class Frozen:
     outputs: list[str]
     output_aliases: dict[str, str] = field(default_factory=dict)  # signature key -> tensor
     warnings: list[str] = field(default_factory=list)
-
-
-def node_name(tensor: str) -> str:
-    """`dense_1/Softmax:0` and `^dense_1/Softmax` -> `dense_1/Softmax`."""
-    return tensor.lstrip("^").split(":")[0]
-
-
-def tensor_name(name: str) -> str:
-    """`dense_1/Softmax` -> `dense_1/Softmax:0`; names with an output index stay."""
-    name = name.strip()
-    return name if ":" in name else f"{name}:0"
 
 
 def read_graphdef(path: str) -> Any:

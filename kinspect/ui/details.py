@@ -21,13 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..model import GraphNode, Kind, Node, format_shape
+from ..outputs import tensor_name
 from .tensor_view import TensorView
-
-
-def tensor_name(name: str) -> str:
-    """`dense_1/Softmax` -> `dense_1/Softmax:0`; names that already carry `:N` stay as they are."""
-    _head, sep, tail = name.rpartition(":")
-    return name if sep and tail.isdigit() else f"{name}:0"
 
 
 def copy_names(node: Node) -> list[tuple[str, str]]:
