@@ -9,7 +9,6 @@ message boxes kept on the dialog (`overwrite_box`, `trust_box`) so tests can ans
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from ..convert.registry import Exporter, Option, convert, exporters_for
 from ..convert.result import ConvertReport
 from ..model import Document
-from .workers import Task
+from .workers import Task, start
 
 # Targets that copy data and never load (deserialise) the model: safe without trust.
 CODE_FREE = ("keras-json", "keras-yaml")
@@ -51,22 +50,6 @@ def needs_code(target: str, values: dict[str, Any]) -> bool:
     if target in CODE_FREE:
         return False
     return not (target == "keras-weights-h5" and not values.get("verify"))
-
-
-_threads: set[threading.Thread] = set()
-
-
-def start_thread(task: Task) -> Task:
-    """Run TASK on a new Python thread, not on the Qt pool. TensorFlow's pybind11 code keeps
-    a thread state per OS thread; a pool thread that PySide gave a fresh Python thread state
-    for a second task crashed in take_gil (Keras export after a freeze, seen here under gdb).
-    A thread per conversion costs nothing next to the conversion."""
-    thread = threading.Thread(target=task.run, name="kinspect-convert", daemon=True)
-    _threads.add(thread)
-    for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
-        signal.connect(lambda *_: _threads.discard(thread))
-    thread.start()
-    return task
 
 
 def native_chooser(parent: QWidget, caption: str, start_path: str, filters: str) -> str:
@@ -341,7 +324,7 @@ class SaveAsDialog(QDialog):
         self.export_button.setEnabled(False)
         self.target_box.setEnabled(False)
         self.show_status(f"Saving {os.path.basename(dst)}…")
-        return start_thread(task)
+        return start(task, name="kinspect-convert")
 
     def cancel(self) -> None:
         if self.task is not None:

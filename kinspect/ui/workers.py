@@ -1,16 +1,23 @@
-"""Run core work (open, read values, convert) on a pool thread; results come back as signals.
+"""Run core work (open, read values, convert) on a worker thread; results come back as signals.
 
 The core is Qt-free: it reports through `kinspect.progress.Progress`, which this module bridges
 to a Qt signal, and a Cancel button sets the same object's `cancelled` flag.
+
+Workers are plain Python threads, not QThreadPool threads: any task may import TensorFlow
+(a conversion, a checkpoint's values), and TensorFlow's pybind11 code keeps a Python thread
+state per OS thread. PySide gives a reused pool thread a fresh thread state for each task, and
+the second TensorFlow task on it crashed in take_gil (a Keras export after a freeze, seen here
+under gdb). A thread per task costs nothing next to opening or converting a model.
 """
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ..errors import Cancelled, KinspectError
 from ..progress import Progress
@@ -23,15 +30,13 @@ class TaskSignals(QObject):
     cancelled = Signal()
 
 
-class Task(QRunnable):
-    """Calls `work(progress)` on a pool thread."""
+class Task:
+    """Calls `work(progress)` on a worker thread (see `start`)."""
 
     def __init__(self, work: Callable[[Progress], Any]) -> None:
-        super().__init__()
-        self.signals = TaskSignals()
+        self.signals = TaskSignals()  # created on the GUI thread: its slots run there
         self.progress = Progress(lambda f, m: self.signals.progress.emit(f, m))
         self._work = work
-        self.setAutoDelete(False)
 
     def cancel(self) -> None:
         self.progress.cancel()
@@ -61,10 +66,10 @@ class Task(QRunnable):
 _running: set[Task] = set()
 
 
-def start(task: Task) -> Task:
-    """Start a task, keeping it alive until it reports."""
+def start(task: Task, name: str = "kinspect-worker") -> Task:
+    """Start a task on its own Python thread, keeping it alive until it reports."""
     _running.add(task)
     for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
         signal.connect(lambda *_: _running.discard(task))
-    QThreadPool.globalInstance().start(task)
+    threading.Thread(target=task.run, name=name, daemon=True).start()
     return task

@@ -3,32 +3,16 @@ model in a new tab (facts from the corpus PROVENANCE.md)."""
 
 from __future__ import annotations
 
-import pytest
-
-from kinspect.ui.main_window import MainWindow
 from kinspect.ui.tree_model import PARAMS, TYPE
 
 from ..conftest import corpus
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-def _open(qtbot, window, path):
-    with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
-        window.open_path(str(path))
-    return blocker.args[0]
+from .conftest import open_view
 
 
 def test_attach_architecture_opens_the_pair(qtbot, window):
     weights = corpus("keras_h5_weights/daksh_credit_fraud/model.h5")
     arch = corpus("keras_arch/daksh_credit_fraud/model.json")
-    view = _open(qtbot, window, weights)
+    view = open_view(qtbot, window, weights)
     assert view.document.format == "keras-weights-h5"
     assert window.attach_action.isEnabled()
     with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
@@ -47,12 +31,12 @@ def test_attach_architecture_opens_the_pair(qtbot, window):
 
 
 def test_attach_is_only_for_weights_documents(qtbot, window):
-    _open(qtbot, window, corpus("keras_h5_full/cryptoann_0xart/model.h5"))
+    open_view(qtbot, window, corpus("keras_h5_full/cryptoann_0xart/model.h5"))
     assert not window.attach_action.isEnabled()
 
 
 def test_attach_bad_architecture_shows_dialog(qtbot, window, tmp_path):
-    _open(qtbot, window, corpus("keras_h5_weights/battery_status_0d11d/model.h5"))
+    open_view(qtbot, window, corpus("keras_h5_weights/battery_status_0d11d/model.h5"))
     junk = tmp_path / "arch.json"
     junk.write_text("{\"class_name\": \"Sequential\", \"config\": ")
     with qtbot.waitSignal(window.open_failed, timeout=20_000) as blocker:

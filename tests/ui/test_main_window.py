@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from kinspect.ui.main_window import MainWindow
 from kinspect.ui.tree_model import NAME, PARAMS, SHAPE, TYPE
 
 from ..conftest import corpus
@@ -12,14 +9,6 @@ from ..conftest import corpus
 
 def _rows(model, parent):
     return [model.index(r, 0, parent) for r in range(model.rowCount(parent))]
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def test_open_shows_layers_and_weights(qtbot, window):

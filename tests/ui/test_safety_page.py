@@ -6,23 +6,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from kinspect.ui.main_window import MainWindow
-
 from ..conftest import corpus
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
+from .conftest import open_view
 
 
 def _open(qtbot, window, path):
-    with qtbot.waitSignal(window.document_opened, timeout=30_000) as blocker:
-        window.open_path(str(path))
-    view = blocker.args[0]
+    view = open_view(qtbot, window, path)
     page = view.page("Safety") or next(
         view.pages.widget(i) for i in range(view.pages.count())
         if view.pages.tabText(i).startswith("Safety"))

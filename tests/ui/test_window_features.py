@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -16,23 +15,10 @@ from kinspect.ui import settings
 from kinspect.ui.main_window import LoadingPage, MainWindow, dropped_paths
 
 from ..conftest import corpus
+from .conftest import open_view
 
 CARND = "keras_h5_full/carnd_1560800/model.h5"
 CRYPTO = "keras_h5_full/cryptoann_0xart/model.h5"
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-def _open(qtbot, window, path) -> object:
-    with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
-        window.open_path(str(path))
-    return blocker.args[0]
 
 
 def test_menu_shortcuts(window):
@@ -47,14 +33,14 @@ def test_menu_shortcuts(window):
 
 def test_several_documents_in_tabs_and_recent_files_persist(qtbot, window):
     first, second = corpus(CARND), corpus(CRYPTO)
-    _open(qtbot, window, first)
-    _open(qtbot, window, second)
+    open_view(qtbot, window, first)
+    open_view(qtbot, window, second)
     assert window.tabs.count() == 2
     assert window.current_view().document.path == str(second)
     window.tabs.setCurrentIndex(0)
     assert window.current_view().document.path == str(first)
     assert settings.recent_files() == [str(second), str(first)]
-    _open(qtbot, window, first)  # reopening moves it to the front, no duplicate
+    open_view(qtbot, window, first)  # reopening moves it to the front, no duplicate
     assert settings.recent_files() == [str(first), str(second)]
     later = MainWindow()  # a new session reads the same settings
     qtbot.addWidget(later)
@@ -89,7 +75,7 @@ def test_save_as_calls_the_hook_for_the_current_document(qtbot, window, monkeypa
     calls = []
     monkeypatch.setattr(main_window_module, "save_as_hook",
                         lambda win, view: calls.append((win, view)))
-    view = _open(qtbot, window, corpus(CRYPTO))
+    view = open_view(qtbot, window, corpus(CRYPTO))
     assert window.save_as_action.isEnabled()
     window.save_as_action.trigger()
     assert calls == [(window, view)]
@@ -127,7 +113,7 @@ def test_dropping_files_and_folders_opens_them(qtbot, window, tmp_path):
 
 
 def test_find_selects_matches_next_and_previous(qtbot, window):
-    view = _open(qtbot, window, corpus(CARND))
+    view = open_view(qtbot, window, corpus(CARND))
     window.find_action.trigger()
     bar = view.search_bar
     assert bar.isVisible() and bar.edit.hasFocus()
@@ -249,7 +235,7 @@ def test_drag_enter_accepts_only_local_urls(window):
 
 
 def test_filter_lists_only_the_matches(qtbot, window):
-    view = _open(qtbot, window, corpus(CARND))
+    view = open_view(qtbot, window, corpus(CARND))
     window.find()
     bar = view.search_bar
     # PROVENANCE: four Dense layers (dense_1..dense_4), each with a kernel and a bias
