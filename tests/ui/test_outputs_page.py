@@ -3,36 +3,25 @@ TensorFlow's own extract_sub_graph, and the picks going straight to the freeze e
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from kinspect.ui.main_window import MainWindow
 from kinspect.ui.outputs_page import OutputsPage
 
 from ..conftest import corpus
+from .conftest import open_view
 
 GRU = "frozen_pb/tf2onnx_gru/frozen.pb"
 
 
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-def open_view(qtbot, window, rel):
-    with qtbot.waitSignal(window.document_opened, timeout=30_000) as blocker:
-        window.open_path(str(corpus(rel)))
-    return blocker.args[0]
+def open_corpus(qtbot, window, rel):
+    return open_view(qtbot, window, corpus(rel))
 
 
 def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_path):
     import tensorflow as tf
     from google.protobuf import text_format
 
-    view = open_view(qtbot, window, GRU)
+    view = open_corpus(qtbot, window, GRU)
     page = view.page("Outputs")
     assert isinstance(page, OutputsPage)
     assert len(view.document.nodes) == 548  # PROVENANCE: GraphDef 548 nodes, output output:0
@@ -73,7 +62,7 @@ def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_pa
 
 
 def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
-    view = open_view(qtbot, window, "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
+    view = open_corpus(qtbot, window, "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
     page = view.page("Outputs")
     assert [c.node for c in page.candidates][0] == "dense_2"  # the model's declared output
     page.picks.set_picked("dense_1:0", True)  # a `:0` given anywhere is dropped for freezing
@@ -82,14 +71,14 @@ def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
     assert page.kept() == (3, 4)
     assert "keeps 3 of 4 layers" in page.preview.text()
 
-    other = open_view(qtbot, window, "keras_arch/daksh_credit_fraud/model.json")
+    other = open_corpus(qtbot, window, "keras_arch/daksh_credit_fraud/model.json")
     assert other.page("Outputs") is None  # architecture only: nothing to freeze
 
 
 def test_show_in_graph_draws_what_the_freeze_keeps_and_follows_picks(qtbot, window):
     from kinspect.outputs import kept_nodes
 
-    view = open_view(qtbot, window, "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
+    view = open_corpus(qtbot, window, "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
     page = view.page("Outputs")
     page.picks.set_picked("pred", True)
     page.show_in_graph()

@@ -4,33 +4,22 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from kinspect.convert.registry import exporters_for
 from kinspect.formats import open_document
-from kinspect.ui.main_window import MainWindow
 from kinspect.ui.save_as_dialog import SaveAsDialog
 
 from ..conftest import corpus
+from .conftest import open_view
 
 SOUP = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
 LAMBDA = "keras_h5_full/carnd_1560800/model.h5"
 
 
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-def open_view(qtbot, window, rel):
-    with qtbot.waitSignal(window.document_opened, timeout=30_000) as blocker:
-        window.open_path(str(corpus(rel)))
-    return blocker.args[0]
+def open_corpus(qtbot, window, rel):
+    return open_view(qtbot, window, corpus(rel))
 
 
 def layer_index(view, name):
@@ -50,7 +39,7 @@ def run_export(qtbot, dialog, timeout=120_000):
 
 
 def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
-    view = open_view(qtbot, window, SOUP)
+    view = open_corpus(qtbot, window, SOUP)
     index = layer_index(view, "dense_1")
     assert view.model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable
     assert view.model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
@@ -92,7 +81,7 @@ def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
 
 
 def test_overwrite_asks_and_no_keeps_the_file(qtbot, window, tmp_path):
-    view = open_view(qtbot, window, SOUP)
+    view = open_corpus(qtbot, window, SOUP)
     window.save_as()
     dialog = window.save_as_dialog
     dialog.select_target("keras-json")
@@ -117,7 +106,7 @@ def test_overwrite_asks_and_no_keeps_the_file(qtbot, window, tmp_path):
 
 
 def test_cancel_leaves_nothing(qtbot, window, tmp_path):
-    open_view(qtbot, window, SOUP)
+    open_corpus(qtbot, window, SOUP)
     window.save_as()
     dialog = window.save_as_dialog
     dialog.select_target("tf-graphdef")
@@ -136,7 +125,7 @@ def test_cancel_leaves_nothing(qtbot, window, tmp_path):
 
 
 def test_trust_prompt_names_the_lambda_and_defaults_to_no(qtbot, window, tmp_path):
-    view = open_view(qtbot, window, LAMBDA)
+    view = open_corpus(qtbot, window, LAMBDA)
     window.save_as()
     dialog = window.save_as_dialog
     # without trust, architecture JSON still works and asks nothing
@@ -165,7 +154,7 @@ def test_trust_prompt_names_the_lambda_and_defaults_to_no(qtbot, window, tmp_pat
 
 
 def test_savedmodel_result_shows_serving_request(qtbot, window, tmp_path):
-    open_view(qtbot, window, SOUP)
+    open_corpus(qtbot, window, SOUP)
     window.save_as()
     dialog = window.save_as_dialog
     dialog.select_target("tf-savedmodel")
