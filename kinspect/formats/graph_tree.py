@@ -9,6 +9,7 @@ itself is made by `tf_ops.graph_nodes`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -277,6 +278,16 @@ def _function_children(fn: Any) -> list[Node]:
 
 # ---- signatures and variables -----------------------------------------------------------------
 
+def root_node(path: str, label: str, **attrs: object) -> Node:
+    """The document's top row, named like the file or folder (a SavedModel's folder for its
+    saved_model.pb); the full path stays in the details."""
+    trimmed = path.rstrip(os.sep)
+    name = os.path.basename(trimmed)
+    if name in ("saved_model.pb", "saved_model.pbtxt"):
+        name = os.path.basename(os.path.dirname(trimmed)) or name
+    return Node(Kind.MODEL, name or path, label, attrs={"path": path, **attrs})
+
+
 def signatures_branch(signatures: dict[str, Signature]) -> Node | None:
     if not signatures:
         return None
@@ -289,8 +300,12 @@ def signatures_branch(signatures: dict[str, Signature]) -> Node | None:
                      tensor=TensorInfo(spec.name, spec.shape, spec.dtype),
                      attrs={"tensor name": spec.name, "dtype": spec.dtype})
                 for alias, spec in specs.items()]))
-        rows.append(Node(Kind.SIGNATURE, key, sig.method, attrs={"method": sig.method},
-                         children=children))
+        attrs: dict[str, str] = {"method": sig.method}
+        for label, specs in (("input", sig.inputs), ("output", sig.outputs)):
+            for alias, spec in specs.items():
+                attrs[f"{label} {alias}"] = \
+                    f"{spec.name}  {spec.dtype}  {format_shape(spec.shape)}"
+        rows.append(Node(Kind.SIGNATURE, key, sig.method, attrs=attrs, children=children))
     return Node(Kind.GROUP, "Signatures", str(len(rows)), children=rows)
 
 

@@ -70,8 +70,8 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
     opsets = {(o.domain or "ai.onnx"): o.version for o in model.opset_import}
     producer = {"producer_name": model.producer_name, "producer_version": model.producer_version,
                 "ir_version": model.ir_version, "opset": opsets}
-    root = Node(Kind.MODEL, path, LABEL, attrs={**producer, "graph": g.name,
-                                                "doc_string": model.doc_string})
+    root = graph_tree.root_node(path, LABEL, **producer, graph=g.name,
+                                doc_string=model.doc_string)
     sig = Signature(g.name or "graph", "onnx graph", inputs, outputs)
     doc = Document(path=path, format=ID, root=root, producer=producer, nodes=nodes,
                    signatures={sig.key: sig}, variables=variables)

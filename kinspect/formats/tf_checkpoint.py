@@ -178,7 +178,7 @@ def _graph_document(path: str, meta_path: str | None, prefix: str) -> Document:
         doc.extra["graph"] = pbtxt
         doc.extra.pop("frozen", None)
         return doc
-    doc = Document(path=path, format=ID, root=Node(Kind.MODEL, path, LABEL))
+    doc = Document(path=path, format=ID, root=graph_tree.root_node(path, LABEL))
     doc.warnings.append("no .meta graph or graph.pbtxt beside the checkpoint: variables only")
     return doc
 

@@ -13,7 +13,7 @@ from typing import Any
 from google.protobuf import message, text_format
 
 from ..errors import FormatError
-from ..model import Document, Kind, Node
+from ..model import Document, Node
 from ..progress import NO_PROGRESS, Progress
 from . import graph_tree, tf_protos, tf_tensor
 from .probe import Probe
@@ -118,7 +118,7 @@ def producer(graph: Any) -> dict[str, Any]:
 def graph_document(path: str, fmt: str, graph: Any) -> Document:
     """A Document over one GraphDef: nodes for `info`, lazy tree branches for the window."""
     nodes = graph_tree.graph_nodes(graph.node)
-    root = Node(Kind.MODEL, path, LABEL, attrs={"nodes": len(nodes)})
+    root = graph_tree.root_node(path, LABEL, nodes=len(nodes))
     for branch in graph_branches(nodes, graph):
         root.add(branch)
     frozen = not any(n.op in ("VariableV2", "Variable", "VarHandleOp") for n in nodes)

@@ -167,9 +167,9 @@ def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
     table = graph_tree.op_outputs_from_op_list(info.stripped_op_list) \
         if len(info.stripped_op_list.op) else None
     nodes = graph_tree.graph_nodes(mg.graph_def.node, table)
-    root = Node(Kind.MODEL, path, label, attrs={
-        "tags": list(info.tags), "tensorflow_version": info.tensorflow_version,
-        "tensorflow_git_version": info.tensorflow_git_version, "nodes": len(nodes)})
+    root = graph_tree.root_node(
+        path, label, tags=list(info.tags), tensorflow_version=info.tensorflow_version,
+        tensorflow_git_version=info.tensorflow_git_version, nodes=len(nodes))
     sigs = signatures(mg)
     doc = Document(path=path, format=fmt, root=root, nodes=nodes, signatures=sigs)
     doc.extra["placeholders"] = [n.name for n in nodes if n.op in ("Placeholder",

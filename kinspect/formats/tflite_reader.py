@@ -96,9 +96,9 @@ def _read(path: str, buf: bytes, model: Any, sch: Any) -> Document:
         name = op_names.get(code, f"op{code}")
         codes.append(_s(oc.CustomCode()) or name if name == "CUSTOM" else name)
     buffers = model.Buffers
-    root = Node(Kind.MODEL, path, LABEL, attrs={
-        "version": model.Version(), "description": _s(model.Description()),
-        "subgraphs": model.SubgraphsLength()})
+    root = graph_tree.root_node(path, LABEL, version=model.Version(),
+                                description=_s(model.Description()),
+                                subgraphs=model.SubgraphsLength())
     doc = Document(path=path, format=ID, root=root,
                    producer={"schema_version": model.Version(),
                              "description": _s(model.Description())})

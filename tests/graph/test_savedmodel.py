@@ -150,3 +150,19 @@ def test_text_savedmodel(tmp_path: Path, truth: dict[str, Any]) -> None:
     expected = truth["signatures"]["savedmodel/tfserving_half_plus_two_cpu/00000123"]
     assert {k: cli_text(s) for k, s in doc.signatures.items()} == expected
     assert [v.name for v in doc.variables] == ["a", "a2", "b", "c", "c2"]
+
+
+def test_root_row_named_like_the_folder_and_signature_rows_name_their_tensors():
+    from kinspect.formats import open_document
+
+    from ..conftest import corpus
+
+    folder = corpus("savedmodel/tfjs_node_times_three_float")
+    for path in (folder, folder / "saved_model.pb"):
+        doc = open_document(path)
+        assert doc.root.name == "tfjs_node_times_three_float"
+        assert doc.root.attrs["path"] == str(path)
+    signature = doc.root.find("serving_default")
+    # PROVENANCE: serving_default x (serving_default_x:0) -> output_0 (StatefulPartitionedCall:0)
+    assert signature.attrs["input x"].startswith("serving_default_x:0  float32")
+    assert signature.attrs["output output_0"].startswith("StatefulPartitionedCall:0  float32")
