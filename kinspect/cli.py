@@ -54,6 +54,11 @@ def command_parser() -> argparse.ArgumentParser:
     convert.add_argument("--arch", help="architecture file to pair with a weights-only SRC")
     convert.add_argument("--outputs", help="output node names, comma-separated, ':0' optional")
     convert.add_argument("--signature", help="SavedModel signature key to freeze")
+    convert.add_argument("--serving-version", type=int, metavar="N",
+                         help="tf-savedmodel: TF Serving version folder DST/N (default 1)")
+    convert.add_argument("--signature-name", metavar="KEY",
+                         help="tf-savedmodel: key of the serving signature "
+                         "(default serving_default)")
     convert.add_argument("--verify", action="store_true")
     convert.add_argument("--json", action="store_true")
     convert.add_argument("--force", action="store_true", help="overwrite an existing DST")

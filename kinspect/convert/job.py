@@ -33,6 +33,7 @@ class Options:
     force: bool = False
     trust_code: bool = False
     version: int = 1  # TF Serving version folder
+    signature_name: str = "serving_default"  # key of the SavedModel's serving signature
     opset: int | None = None  # ONNX opset (tf2onnx's default when None)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -83,7 +83,10 @@ EXPORTERS: tuple[Exporter, ...] = (
              KERAS + ("keras-json", "keras-yaml"), t.write_yaml, None, COMMON + (ARCH,)),
     Exporter("tf-savedmodel", "TF SavedModel (TF Serving layout)", (), KERAS,
              t.write_savedmodel, t.run_savedmodel,
-             COMMON + (ARCH, Option("version", "int", 1, "TF Serving version folder"))),
+             COMMON + (ARCH, Option("version", "int", 1, "TF Serving version folder"),
+                       Option("signature_name", "str", "serving_default",
+                              "key of the serving signature (TF Serving's default: "
+                              "serving_default)"))),
     Exporter("tf-graphdef", "Frozen TensorFlow graph", (".pb", ".pbtxt"), GRAPH,
              t.write_graphdef, t.run_graphdef, COMMON + (ARCH, OUTPUTS, SIGNATURE)),
     Exporter("tflite", "TensorFlow Lite", (".tflite",), GRAPH, t.write_tflite, t.run_tflite,

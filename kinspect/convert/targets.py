@@ -151,29 +151,59 @@ def run_graphdef(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 
 
 def write_savedmodel(job: Job, tmp: str) -> None:
-    """TF Serving layout: DST/<version>/saved_model.pb with a serving_default signature."""
+    """TF Serving layout: DST/<version>/saved_model.pb with a serving signature named
+    `signature_name` (serving_default unless asked otherwise)."""
     os.makedirs(tmp)
     version_dir = os.path.join(tmp, str(job.options.version))
+    name = job.options.signature_name or "serving_default"
     if job.has_keras_model:
         km = job.keras
-        if km.lib == "keras":
+        if km.lib == "keras" and name == "serving_default":
             km.model.export(version_dir, format="tf_saved_model", verbose=False)
+        elif km.lib == "keras":
+            _export_keras3(km.model, version_dir, name)
         else:
-            km.model.save(version_dir, save_format="tf", include_optimizer=False)
+            km.model.save(version_dir, save_format="tf", include_optimizer=False,
+                          signatures=_tf_keras_signatures(km.model, name))
     else:
+        if name != "serving_default":
+            job.report.warnings.append(
+                f"signature name '{name}' ignored: a SavedModel source is copied as it is")
+            name = "serving_default"
         shutil.copytree(job.savedmodel, version_dir)
-    _describe_savedmodel(job, version_dir)
+    _describe_savedmodel(job, version_dir, name)
 
 
-def _describe_savedmodel(job: Job, folder: str) -> None:
+def _export_keras3(model: Any, folder: str, name: str) -> None:
+    """Keras 3's own export with the endpoint named NAME (Keras adds serving_default too)."""
+    from keras.export import ExportArchive
+    from keras.src.export.export_utils import get_input_signature
+
+    archive = ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(name=name, fn=model.__call__, input_signature=get_input_signature(model))
+    archive.write_out(folder, verbose=False)
+
+
+def _tf_keras_signatures(model: Any, name: str) -> dict[str, Any] | None:
+    if name == "serving_default":
+        return None  # tf_keras writes serving_default itself
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec(t.shape, t.dtype, name=t.name.split(":")[0]) for t in model.inputs]
+    fn = tf.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
+    return {name: fn.get_concrete_function(*specs)}
+
+
+def _describe_savedmodel(job: Job, folder: str, signature_name: str) -> None:
     from tensorflow.core.protobuf import saved_model_pb2
 
     saved = saved_model_pb2.SavedModel()
     with open(os.path.join(folder, "saved_model.pb"), "rb") as f:
         saved.ParseFromString(f.read())
-    sig = saved.meta_graphs[0].signature_def.get("serving_default")
+    sig = saved.meta_graphs[0].signature_def.get(signature_name)
     if sig is None:
-        job.report.warnings.append("the result has no serving_default signature")
+        job.report.warnings.append(f"the result has no {signature_name} signature")
         return
     job.report.inputs = [sig.inputs[k].name for k in sorted(sig.inputs)]
     job.report.outputs = [sig.outputs[k].name for k in sorted(sig.outputs)]
@@ -184,10 +214,10 @@ def _describe_savedmodel(job: Job, folder: str) -> None:
         instance[key] = _zeros([1 if d is None or d < 0 else d for d in dims])
     name = os.path.basename(job.dst.rstrip(os.sep)) or "model"
     if len(instance) == 1:
-        body: dict[str, Any] = {"signature_name": "serving_default",
+        body: dict[str, Any] = {"signature_name": signature_name,
                                 "instances": [next(iter(instance.values()))]}
     else:
-        body = {"signature_name": "serving_default", "instances": [instance]}
+        body = {"signature_name": signature_name, "instances": [instance]}
     url = f"http://localhost:8501/v1/models/{name}:predict"
     job.report.serving_request = {
         "url": url, "body": body, "input_aliases": sorted(sig.inputs),
@@ -204,7 +234,7 @@ def run_savedmodel(job: Job, path: str, arrays: list[Any]) -> list[Any]:
     import tensorflow as tf
 
     fn = tf.saved_model.load(os.path.join(path, str(job.options.version))) \
-        .signatures["serving_default"]
+        .signatures[job.options.signature_name or "serving_default"]
     _, kwargs = fn.structured_input_signature
     names = [freeze.node_name(i) for i in job.frozen.inputs]
     if sorted(kwargs) != sorted(names):

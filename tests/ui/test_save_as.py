@@ -159,6 +159,7 @@ def test_savedmodel_result_shows_serving_request(qtbot, window, tmp_path):
     dialog = window.save_as_dialog
     dialog.select_target("tf-savedmodel")
     dialog.set_option("version", 3)
+    dialog.set_option("signature_name", "charity")
     dst = tmp_path / "soup"
     dialog.destination.setText(str(dst))
     report = run_export(qtbot, dialog)
@@ -166,6 +167,6 @@ def test_savedmodel_result_shows_serving_request(qtbot, window, tmp_path):
     serving = window.save_as_result.serving.toPlainText()
     assert "http://localhost:8501/v1/models/soup:predict" in serving
     body = json.loads(serving.split("\n\n", 1)[1])
-    assert body["signature_name"] == "serving_default"
+    assert body["signature_name"] == "charity"
     assert len(body["instances"][0]) == 43  # PROVENANCE: input (None, 43)
     assert report.inputs and report.outputs
