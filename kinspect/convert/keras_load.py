@@ -12,8 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from ..errors import ConvertError, FormatError, InvalidRequest
 from .trust import require_code_trust
 
@@ -30,39 +28,35 @@ class KerasModel:
     weights_report: dict[str, Any] | None = None
 
 
-class _TupleLoader(yaml.SafeLoader):
-    """Safe YAML plus `!!python/tuple` as a list: Keras 2 `to_yaml` wrote shapes that way.
-    Every other python tag still fails (no code from YAML)."""
-
-
-_TupleLoader.add_constructor("tag:yaml.org,2002:python/tuple",
-                             lambda loader, node: loader.construct_sequence(node))
-
-
 def read_config(path: str, fmt: str) -> dict[str, Any]:
-    """The architecture ({class_name, config, ...}) as stored, without deserialising it."""
+    """The architecture ({class_name, config, ...}) as stored, without deserialising it.
+    Read through the readers' own guarded functions: size limits, zip-bomb checks, the safe
+    YAML loader with bounded aliases and no python tags but `!!python/tuple`."""
+    from ..formats import h5_weights, keras_json, keras_zip, safe_yaml
+
     try:
         if fmt == "keras-h5":
             import h5py
 
             with h5py.File(path, "r") as f:
-                raw = f.attrs["model_config"]
-            return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-        if fmt == "keras":
+                config = h5_weights.json_attr(f.attrs, "model_config")
+        elif fmt == "keras":
             with zipfile.ZipFile(path) as z:
-                return json.loads(z.read("config.json"))
-        if fmt == "keras-json":
-            with open(path, encoding="utf-8") as f:
-                return json.load(f)
-        if fmt == "keras-yaml":
-            with open(path, encoding="utf-8") as f:
-                return yaml.load(f, Loader=_TupleLoader)  # noqa: S506 - safe loader subclass
-    except yaml.constructor.ConstructorError as exc:
-        raise FormatError(f"YAML holds a tag kinspect will not construct: {exc.problem}",
-                          path) from exc
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, yaml.YAMLError) as exc:
+                config = keras_zip.json_entry(z, keras_zip.CONFIG)
+        elif fmt == "keras-json":
+            config = keras_json.unwrap(json.loads(keras_json.read_text(path)))
+        elif fmt == "keras-yaml":
+            config = keras_json.unwrap(safe_yaml.load(keras_json.read_text(path)))
+        else:
+            config = None
+    except FormatError as exc:
+        exc.path = exc.path or path
+        raise
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise FormatError(f"cannot read the architecture: {exc}", path) from exc
-    raise InvalidRequest(f"{fmt} holds no Keras architecture", path)
+    if not isinstance(config, dict):
+        raise InvalidRequest(f"{fmt} holds no Keras architecture", path)
+    return config
 
 
 def producer_version(config: dict[str, Any]) -> str:

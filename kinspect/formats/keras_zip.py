@@ -35,7 +35,8 @@ def match(probe: Probe) -> bool:
     return CONFIG in names and (METADATA in names or WEIGHTS in names)
 
 
-def _json_entry(z: zipfile.ZipFile, name: str) -> Any:
+def json_entry(z: zipfile.ZipFile, name: str) -> Any:
+    """A JSON entry of the zip, size-checked and read in bounded parts (zip_guard)."""
     if name not in z.namelist():
         return None
     if z.getinfo(name).file_size > MAX_JSON:
@@ -60,8 +61,8 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
     except zipfile.BadZipFile as exc:
         raise FormatError(f"not a valid zip: {exc}") from exc
     with z:
-        config = _json_entry(z, CONFIG)
-        metadata = _json_entry(z, METADATA)
+        config = json_entry(z, CONFIG)
+        metadata = json_entry(z, METADATA)
         metadata = metadata if isinstance(metadata, dict) else {}
         if not isinstance(config, dict) or "class_name" not in config:
             raise FormatError("config.json holds no Keras object ('class_name' missing)")

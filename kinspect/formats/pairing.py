@@ -54,8 +54,8 @@ def load_arch(arch_path: str) -> tuple[dict[str, Any], dict[str, str]]:
         import zipfile
 
         with zipfile.ZipFile(arch_path) as z:
-            config = keras_zip._json_entry(z, keras_zip.CONFIG)  # noqa: SLF001 - same package
-            metadata = keras_zip._json_entry(z, keras_zip.METADATA)  # noqa: SLF001
+            config = keras_zip.json_entry(z, keras_zip.CONFIG)
+            metadata = keras_zip.json_entry(z, keras_zip.METADATA)
         if not isinstance(metadata, dict):
             metadata = {}
         return config, {k: str(v) for k, v in metadata.items() if k == "keras_version"}
