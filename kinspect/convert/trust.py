@@ -9,61 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import UnsafeContent
-
-# Ops that reach the file system or run Python when a graph executes.
-FILE_OPS = frozenset({
-    "ReadFile", "WriteFile", "MatchingFiles", "DeleteFile", "PyFunc", "PyFuncStateless",
-    "EagerPyFunc", "Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice",
-    "MergeV2Checkpoints", "WholeFileReader", "WholeFileReaderV2", "TFRecordReader",
-    "TFRecordReaderV2", "TextLineReader", "TextLineReaderV2", "TFRecordDataset",
-    "TextLineDataset", "FixedLengthRecordDataset", "PrintV2", "WriteSummary",
-    "CreateSummaryFileWriter", "DebugIdentityV2",
-})
-_KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
+from ..errors import FormatError, UnsafeContent
+from ..safety import scan
+from ..safety_graph import scan_graph
+from ..safety_keras import scan_model_config
 
 
 def scan_findings(path: str) -> tuple[bool, bool, list[str]]:
-    """(runs_code, touches_files, details) from kinspect.safety.scan when it is available."""
-    try:
-        from ..safety import scan  # type: ignore[attr-defined]
-    except ImportError:
-        return False, False, []
+    """(runs_code, touches_files, details) of `kinspect scan PATH`. A file the scanner cannot
+    read is not taken as clean: the conversion stops with the scanner's reason."""
     try:
         report = scan(path)
-    except Exception:  # noqa: BLE001 - an unreadable file fails later with its own error
-        return False, False, []
+    except FormatError as exc:
+        raise UnsafeContent(f"cannot check the file for code before loading it: "
+                            f"{exc.message}", path) from exc
     details = [f"{f.where}: {f.detail}" for f in report.findings
                if f.runs_code or f.touches_files]
     return report.runs_code, report.touches_files, details
 
 
 def config_code(config: Any) -> list[str]:
-    """Layers in a Keras config that hold code: Lambda layers and non-Keras classes."""
-    found: list[str] = []
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, dict):
-            cls = obj.get("class_name")
-            conf = obj.get("config")
-            if isinstance(cls, str) and isinstance(conf, (dict, list)):
-                name = conf.get("name", "?") if isinstance(conf, dict) else "?"
-                module = obj.get("module")
-                if cls == "Lambda":
-                    found.append(f"{name}: Lambda layer holds Python code")
-                elif "registered_name" in obj and ">" in str(obj.get("registered_name")):
-                    found.append(f"{name}: custom object {obj['registered_name']}")
-                elif isinstance(module, str) and module and \
-                        not module.startswith(_KERAS_MODULES) and module != "builtins":
-                    found.append(f"{name}: class {cls} from module {module}")
-            for value in obj.values():
-                walk(value)
-        elif isinstance(obj, list):
-            for value in obj:
-                walk(value)
-
-    walk(config)
-    return found
+    """Code in a Keras config that is not the scanned file's own (an --arch architecture)."""
+    if not config:
+        return []
+    return [f"{f.where}: {f.detail}" for f in scan_model_config(config) if f.runs_code]
 
 
 def require_code_trust(path: str, config: Any, trust: bool) -> list[str]:
@@ -79,12 +48,9 @@ def require_code_trust(path: str, config: Any, trust: bool) -> list[str]:
 
 
 def graph_file_ops(graph_def: Any) -> list[str]:
-    """Nodes of a GraphDef (and its function library) whose op touches files or runs Python."""
-    hits = [f"{n.name} ({n.op})" for n in graph_def.node if n.op in FILE_OPS]
-    for fn in graph_def.library.function:
-        hits += [f"{fn.signature.name}/{n.name} ({n.op})" for n in fn.node_def
-                 if n.op in FILE_OPS]
-    return hits
+    """What in a GraphDef (and its function library) touches files or runs Python."""
+    return [f"{f.where} ({f.detail})" for f in scan_graph(graph_def)
+            if f.touches_files or f.runs_code]
 
 
 def require_run_trust(path: str, graph_def: Any, trust: bool) -> None:
