@@ -7,7 +7,7 @@ window can suggest picks and preview the frozen result's size while the user cli
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 
 from .model import Document, GraphNode
@@ -103,15 +103,22 @@ def kept_nodes(doc: Document, outputs: Iterable[str]) -> set[str]:
     """Names of the nodes a freeze/prune to `outputs` keeps: the outputs and all they need
     (data and control inputs), as `graph_util.extract_sub_graph` computes it."""
     by_name = {node.name: node for node in doc.nodes}
-    keep: set[str] = set()
-    stack = [node_name(o) for o in outputs if node_name(o) in by_name]
+    return backward_closure(outputs, lambda name: by_name[name].inputs, by_name)
+
+
+def backward_closure(roots: Iterable[str], inputs_of: Callable[[str], Iterable[str]],
+                     known: Container[str]) -> set[str]:
+    """The nodes named by `roots` (tensor names, control inputs or node names) and every node
+    they read, data or control; names outside `known` are left out."""
+    seen: set[str] = set()
+    stack = [n for n in map(node_name, roots) if n in known]
     while stack:
         name = stack.pop()
-        if name in keep:
+        if name in seen:
             continue
-        keep.add(name)
-        stack.extend(node_name(i) for i in by_name[name].inputs if node_name(i) in by_name)
-    return keep
+        seen.add(name)
+        stack.extend(n for n in map(node_name, inputs_of(name)) if n in known and n not in seen)
+    return seen
 
 
 def unknown_outputs(doc: Document, outputs: Iterable[str]) -> list[str]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .outputs import backward_closure, node_name
 from .safety import Finding
 
 # op -> what running it does. runs_code marks ops that call back into Python.
@@ -149,7 +150,7 @@ def scan_graph(graph_def: Any, where: str = "graph",
             saver_only = _function_closure(saver_direct, functions) - \
                 _function_closure(other_direct, functions)
     findings: list[Finding] = []
-    filename = _input_name(filename_tensor) if filename_tensor else ""
+    filename = node_name(filename_tensor) if filename_tensor else ""
     for node in graph_nodes:
         op = node.op
         if op in SAVER_OPS and (in_saver(node.name) or (
@@ -177,21 +178,9 @@ def _writes_to(nodes: dict[str, Any], node: Any, filename: str) -> bool:
     return filename in _backward_closure(nodes, [node.input[0]])
 
 
-def _input_name(text: str) -> str:
-    return text.lstrip("^").split(":", 1)[0]
-
-
 def _backward_closure(nodes: dict[str, Any], roots: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = [_input_name(r) for r in roots if _input_name(r) in nodes]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        stack.extend(n for n in (_input_name(i) for i in nodes[name].input)
-                     if n in nodes and n not in seen)
-    return seen
+    return backward_closure(roots, lambda name: nodes[name].input, nodes)
+
 
 
 def _refs(graph_nodes: Iterable[Any], functions: dict[str, Any]) -> set[str]:

@@ -11,6 +11,7 @@ here rather than borrowed: Keras itself is what we must not import while opening
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..model import Layer, TensorInfo
@@ -36,14 +37,7 @@ def infer_sequential(model: Layer) -> bool:
     Returns False, changing nothing, when any layer is beyond these rules."""
     if model.class_name != "Sequential" or not model.layers:
         return False
-    try:
-        planned = _plan(model.layers)
-    except (Unknown, TypeError, ValueError, KeyError, IndexError):
-        return False
-    for layer, (weights, out) in zip(model.layers, planned, strict=True):
-        layer.weights = weights
-        layer.output_shape = list(out)
-    return True
+    return _apply(model, _plan)
 
 
 def infer(model: Layer) -> bool:
@@ -55,8 +49,13 @@ def infer_functional(model: Layer) -> bool:
     """Functional graphs of single-input layers and merges, in config (topological) order."""
     if model.class_name not in ("Model", "Functional") or not model.layers:
         return False
+    return _apply(model, _plan_graph)
+
+
+def _apply(model: Layer, plan: Callable[[list[Layer]], list]) -> bool:
+    """All layers or none: a plan that meets a layer beyond the rules changes nothing."""
     try:
-        planned = _plan_graph(model.layers)
+        planned = plan(model.layers)
     except (Unknown, TypeError, ValueError, KeyError, IndexError):
         return False
     for layer, (weights, out) in zip(model.layers, planned, strict=True):

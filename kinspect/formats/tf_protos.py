@@ -37,6 +37,7 @@ from importlib import _bootstrap  # type: ignore[attr-defined]
 from typing import Any
 
 from ..errors import FormatError
+from ..once import build_once
 
 # Message classes by the name other modules use -> (module path under tensorflow/, class name).
 _CLASSES: dict[str, tuple[str, str]] = {
@@ -97,15 +98,7 @@ def _real_tensorflow_loaded() -> bool:
 
 def module(rel: str) -> types.ModuleType:
     """A generated module by its path under tensorflow/, e.g. "core/framework/graph_pb2"."""
-    mod = _modules.get(rel)
-    if mod is not None:
-        return mod
-    with _lock:
-        mod = _modules.get(rel)
-        if mod is None:
-            mod = _load(rel)
-            _modules[rel] = mod
-    return mod
+    return build_once(_modules, rel, _lock, lambda: _load(rel))
 
 
 def _load(rel: str) -> types.ModuleType:

@@ -182,26 +182,24 @@ class MainWindow(QMainWindow):
         from ..formats.pairing import open_pair
 
         weights = view.document.path
-        task = Task(lambda progress: open_pair(weights, arch_path))
-        page = LoadingPage(weights, task)
         title = f"{os.path.basename(weights)} + {os.path.basename(arch_path)}"
-        self.tabs.setCurrentIndex(self.tabs.addTab(page, title))
-        task.signals.finished.connect(lambda doc: self._opened(page, doc))
-        task.signals.failed.connect(lambda msg, details: self._failed(page, msg, details))
-        task.signals.cancelled.connect(lambda: self._remove_page(page))
-        self.statusBar().showMessage(f"Attaching {arch_path} to {weights}…")
-        return start(task)
+        return self._load_in_tab(Task(lambda progress: open_pair(weights, arch_path)), weights,
+                                 title, f"Attaching {arch_path} to {weights}…")
 
     def open_path(self, path: str) -> Task:
         """Open on a worker; a Loading tab stands in until the document is ready."""
         task = Task(lambda progress: open_document(path, progress=progress))
+        title = os.path.basename(path.rstrip(os.sep)) or path
+        return self._load_in_tab(task, path, title, f"Loading {path}…")
+
+    def _load_in_tab(self, task: Task, path: str, title: str, status: str) -> Task:
+        """A Loading tab stands in for the document until the task yields it or fails."""
         page = LoadingPage(path, task)
-        index = self.tabs.addTab(page, os.path.basename(path.rstrip(os.sep)) or path)
-        self.tabs.setCurrentIndex(index)
+        self.tabs.setCurrentIndex(self.tabs.addTab(page, title))
         task.signals.finished.connect(lambda doc: self._opened(page, doc))
         task.signals.failed.connect(lambda msg, details: self._failed(page, msg, details))
         task.signals.cancelled.connect(lambda: self._remove_page(page))
-        self.statusBar().showMessage(f"Loading {path}…")
+        self.statusBar().showMessage(status)
         return start(task)
 
     def _shown(self, page: QWidget) -> bool:
