@@ -95,6 +95,25 @@ def tf_keras_lambda_h5(tmp: Path) -> Hostile:
     return Hostile(path, marker, prove, {"lambda-layer"})
 
 
+def rewrite_keras_zip(src: Path, dst: Path, config: bytes | Callable[[dict], dict],
+                      keep: Callable[[str], bool] = lambda name: True,
+                      extra: dict[str, bytes] | None = None) -> Path:
+    """A copy of a `.keras` zip whose config.json is `config` (bytes as they are, or a function
+    that edits the parsed config), without the entries `keep` refuses, plus `extra` entries."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            if not keep(info.filename):
+                continue
+            data = zin.read(info)
+            if info.filename == "config.json":
+                data = config if isinstance(config, bytes) else \
+                    json.dumps(config(json.loads(data))).encode()
+            zout.writestr(info, data)
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
 def keras3_lambda_keras(tmp: Path) -> Hostile:
     """Keras 3 `.keras`: Lambda in a nested Sequential, lambdas as loss and metric, a pickle."""
     import keras
@@ -108,15 +127,13 @@ def keras3_lambda_keras(tmp: Path) -> Hostile:
     clean = tmp / "clean_build.keras"
     model.save(clean)
     path = tmp / "lambda_nested.keras"
-    with zipfile.ZipFile(clean) as src, zipfile.ZipFile(path, "w") as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "config.json":
-                config = json.loads(data)
-                assert _swap_lambda_code(config, marker_lambda_code(marker)) == 1
-                data = json.dumps(config).encode()
-            dst.writestr(info, data)
-        dst.writestr("assets/evil.pkl", pickle_bytes(tmp / "MARKER_keras_pickle"))
+
+    def with_marker_lambda(config: dict) -> dict:
+        assert _swap_lambda_code(config, marker_lambda_code(marker)) == 1
+        return config
+
+    rewrite_keras_zip(clean, path, with_marker_lambda,
+                      extra={"assets/evil.pkl": pickle_bytes(tmp / "MARKER_keras_pickle")})
     os.remove(clean)
 
     def prove() -> object:

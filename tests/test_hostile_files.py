@@ -26,7 +26,7 @@ from kinspect.errors import FormatError
 from kinspect.formats import open_document
 from kinspect.safety import scan
 from tests.conftest import corpus, run_cli
-from tests.hostile_builders import garbage_savedmodel, zip_bomb_keras
+from tests.hostile_builders import garbage_savedmodel, rewrite_keras_zip, zip_bomb_keras
 
 ALL_HOSTILE = ["pickle_h5", "npz", "yaml", "tf_keras_h5", "keras3", "savedmodel", "graphdef",
                "tflite"]
@@ -109,10 +109,7 @@ def _alias_bomb() -> str:
 def _keras_with_config(tmp: Path, config: bytes) -> Path:
     src = corpus("keras3/flownet_ann_2mdtln/final_model.keras")
     path = tmp / "broken_config.keras"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info, config if info.filename == "config.json" else zin.read(info))
-    return path
+    return rewrite_keras_zip(src, path, config)
 
 
 LFS = ("version https://git-lfs.github.com/spec/v1\n"

@@ -12,7 +12,7 @@ import pytest
 from kinspect.errors import FormatError
 from kinspect.safety import scan
 from tests.conftest import corpus, run_cli
-from tests.hostile_builders import FILE_OP_FUNCTIONS, pickle_bytes
+from tests.hostile_builders import FILE_OP_FUNCTIONS, pickle_bytes, rewrite_keras_zip
 
 
 def kinds(report) -> set[str]:
@@ -81,18 +81,14 @@ def test_module_reference_in_compile_config(tmp_path, hostile):
     """The Keras 3 bypass: a loss that names a function of an arbitrary module."""
     src = hostile["keras3"].path
     path = tmp_path / "os_system.keras"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "config.json":
-                config = json.loads(data)
-                config["compile_config"]["loss"] = {
-                    "module": "os", "class_name": "function", "config": "system",
-                    "registered_name": "function"}
-                data = json.dumps(config).encode()
-            elif info.filename.endswith(".pkl"):
-                continue
-            zout.writestr(info, data)
+
+    def loss_os_system(config: dict) -> dict:
+        config["compile_config"]["loss"] = {
+            "module": "os", "class_name": "function", "config": "system",
+            "registered_name": "function"}
+        return config
+
+    rewrite_keras_zip(src, path, loss_os_system, keep=lambda name: not name.endswith(".pkl"))
     report = scan(path)
     custom = [f for f in report.findings if f.kind == "custom-object"]
     assert len(custom) == 1 and "'os.system'" in custom[0].detail

@@ -10,23 +10,13 @@ from kinspect import graph_focus
 from kinspect.formats import open_document, tf_protos
 
 from ..graph_builders import chain_graph
-
-RUNS = 5
-
-
-def _median(fn) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from .timing import median_seconds
 
 
 def test_bench_focus_200k(tmp_path):
     path = chain_graph(tmp_path / "big.pb", 100_000)
     data = path.read_bytes()
-    parse = _median(lambda: tf_protos.GraphDef.FromString(data))
+    parse = median_seconds(lambda: tf_protos.GraphDef.FromString(data))
 
     def cold() -> None:
         doc = open_document(path)
@@ -40,7 +30,7 @@ def test_bench_focus_200k(tmp_path):
 
     doc = open_document(path)
     graph_focus.focus(doc, "add_1")
-    warm = _median(lambda: graph_focus.focus(doc, "add_77777", hops=3))
+    warm = median_seconds(lambda: graph_focus.focus(doc, "add_77777", hops=3))
     print(f"\nprotobuf parse of the 200k-node GraphDef: {parse * 1000:.0f} ms")
     print(f"first focus (index + NodeDefs): {first * 1000:.0f} ms = {first / parse:.2f}x parse")
     print(f"next focus: {warm * 1000:.2f} ms = {warm / parse:.4f}x parse")

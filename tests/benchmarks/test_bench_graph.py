@@ -10,7 +10,6 @@ Ratios against the plain library call measured in the same run, medians of sever
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -20,8 +19,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+from .timing import median_seconds
+
 CACHE = Path(os.environ.get("KINSPECT_BENCH_CACHE", "/tmp/kinspect-bench-cache"))
-RUNS = 5
 
 FREEZE = """
 import os, sys
@@ -47,15 +47,6 @@ print(len(g.node))
 """
 
 
-def _median_seconds(fn, runs: int = RUNS, clock=time.perf_counter) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = clock()
-        fn()
-        times.append(clock() - t0)
-    return statistics.median(times)
-
-
 @pytest.fixture(scope="module")
 def inception_pb() -> Path:
     path = CACHE / "inception_v3_frozen.pb"
@@ -73,17 +64,17 @@ def test_bench_frozen_inception_info(inception_pb: Path) -> None:
     def fresh(args: list[str]) -> None:
         subprocess.run([sys.executable, *args], check=True, capture_output=True, cwd=ROOT)
 
-    bare = _median_seconds(lambda: fresh(["-c", BARE_PARSE, str(inception_pb)]))
-    info = _median_seconds(lambda: fresh(["-m", "kinspect.cli", "info", str(inception_pb)]))
-    info_json = _median_seconds(lambda: fresh(["-m", "kinspect.cli", "info", "--json",
+    bare = median_seconds(lambda: fresh(["-c", BARE_PARSE, str(inception_pb)]))
+    info = median_seconds(lambda: fresh(["-m", "kinspect.cli", "info", str(inception_pb)]))
+    info_json = median_seconds(lambda: fresh(["-m", "kinspect.cli", "info", "--json",
                                                str(inception_pb)]))
 
     def parse() -> None:
         with open(inception_pb, "rb") as f:
             tf_protos.GraphDef().ParseFromString(f.read())
 
-    parse_in = _median_seconds(parse)
-    open_in = _median_seconds(lambda: open_document(inception_pb))
+    parse_in = median_seconds(parse)
+    open_in = median_seconds(lambda: open_document(inception_pb))
     doc = open_document(inception_pb)
     print(f"\nfrozen InceptionV3 .pb: {size_mb:.1f} MiB, {len(doc.nodes):,} nodes")
     print(f"  fresh process: bare protobuf parse {bare:.3f} s, kinspect info {info:.3f} s "
@@ -152,19 +143,19 @@ def test_bench_200k_node_graph_tree_and_search(tmp_path_factory: pytest.TempPath
         rows = doc.root.children[0].children  # the flat "Graph nodes" list expanded
         _ = rows[-1].attrs
 
-    parse_s = _median_seconds(parse, 3)
-    ready_s = _median_seconds(ready, 3)
-    expanded_s = _median_seconds(expanded, 3)
+    parse_s = median_seconds(parse, 3)
+    ready_s = median_seconds(ready, 3)
+    expanded_s = median_seconds(expanded, 3)
     # CPU time of this process too: on a shared 2-core machine wall time mostly measures the
     # other processes; the bar is checked on the lower of the two.
-    ready_cpu = _median_seconds(ready, 3, clock=time.process_time)
+    ready_cpu = median_seconds(ready, 3, clock=time.process_time)
     doc = open_document(path)
     assert len(doc.nodes) == 200_000
     t0 = time.perf_counter()
     index = search.SearchIndex(doc)
     index_s = time.perf_counter() - t0
     queries = ["op_199999", "layer_7/", "MATMUL", "block_3", "nothing-like-this"]
-    per_query = {q: _median_seconds(lambda q=q: index.find(q)) for q in queries}
+    per_query = {q: median_seconds(lambda q=q: index.find(q)) for q in queries}
     hits = index.find("op_199999")
     assert [index.graph_node(h).name for h in hits] == ["model/block_499/layer_99/op_199999"]
     print(f"\n200,000-node GraphDef ({path.stat().st_size / 2**20:.1f} MiB): bare parse "

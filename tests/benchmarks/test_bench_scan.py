@@ -1,18 +1,17 @@
 """Safety scan benchmark (`make bench`): `kinspect.safety.scan` of a 200,000-node GraphDef with
-a 200-function library against a bare protobuf parse of the same file, medians of RUNS, one
+a 200-function library against a bare protobuf parse of the same file, medians of five runs, one
 process. The scan parses once and walks nodes, saver closure and function calls; the ratio
 shows what the walk costs on top of the parse.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 
 import pytest
 
-RUNS = 5
+from .timing import median_seconds
+
 NODES = 200_000
 FUNCTIONS = 200
 
@@ -39,15 +38,6 @@ def big_graph(tmp_path_factory) -> Path:
     return path
 
 
-def _median(fn) -> float:
-    times = []
-    for _ in range(RUNS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def test_scan_vs_bare_parse(big_graph):
     from kinspect.formats import tf_protos
     from kinspect.safety import scan
@@ -57,8 +47,8 @@ def test_scan_vs_bare_parse(big_graph):
 
     report = scan(big_graph)
     assert report.findings == []
-    base = _median(bare)
-    ours = _median(lambda: scan(big_graph))
+    base = median_seconds(bare)
+    ours = median_seconds(lambda: scan(big_graph))
     print(f"\nscan of {NODES:,} nodes: {ours:.3f} s; bare parse {base:.3f} s; "
           f"ratio {ours / base:.1f}x")
     assert ours < 3.0

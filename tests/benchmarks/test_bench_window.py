@@ -6,23 +6,13 @@ Bars (PRODUCT.md): tree ready in under 3 s, search answers in under 100 ms.
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
 
 from tests.ui.generated import graph_document
 
-RUNS = 5
-
-
-def _median(fn, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+from .timing import median_seconds
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +51,10 @@ def test_bench_window_200k_nodes(app, monkeypatch):
         app.processEvents()
         view.deleteLater()
 
-    build = _median(lambda: fresh(), 3)
-    rows = _median(rows_only, 3)
-    ready = _median(view_ready, 3)
-    expand = _median(expanded, 3)
+    build = median_seconds(lambda: fresh(), 3)
+    rows = median_seconds(rows_only, 3)
+    ready = median_seconds(view_ready, 3)
+    expand = median_seconds(expanded, 3)
 
     doc = fresh()
     view = DocumentView(doc)
@@ -75,13 +65,14 @@ def test_bench_window_200k_nodes(app, monkeypatch):
     names = [gn.name for gn in doc.nodes]
     ops = [gn.op for gn in doc.nodes]
     for query in ("softmax_1999", "relu", "block_1"):
-        ours = _median(lambda q=query: view.search_bar.index.find(q))
-        plain = _median(lambda q=query: [i for i, (n, o) in enumerate(zip(names, ops, strict=True))
-                                         if q in n.lower() or q in o.lower()])
+        ours = median_seconds(lambda q=query: view.search_bar.index.find(q))
+        plain = median_seconds(lambda q=query: [
+            i for i, (n, o) in enumerate(zip(names, ops, strict=True))
+            if q in n.lower() or q in o.lower()])
         print(f"\n  find {query!r}: {ours * 1000:.1f} ms vs plain loop {plain * 1000:.1f} ms "
               f"(ratio {ours / plain:.2f})")
         assert ours < 0.1 or ours < plain
-    select = _median(lambda: (view.search_bar.next(), app.processEvents()))
+    select = median_seconds(lambda: (view.search_bar.next(), app.processEvents()))
     print(f"\n200,000 generated nodes: document {build:.2f} s; rows built {rows:.2f} s; "
           f"view ready (branch closed) {ready - build:.2f} s over the document; flat branch "
           f"expanded {expand:.2f} s (ratio to building its rows {expand / rows:.2f}); first "
