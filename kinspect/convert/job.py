@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..errors import ConvertError, InvalidRequest
+from ..errors import ConvertError, InvalidRequest, UnsafeContent
 from ..progress import Progress
 from . import freeze
 from .keras_load import KerasModel, load_model, load_pair
 from .result import ConvertReport
-from .sources import savedmodel_dir, source_format
+from .sources import checkpoint_parts, savedmodel_dir, source_format
+from .trust import require_code_trust
 
 KERAS_MODEL_FORMATS = ("keras-h5", "keras")
 GRAPH_TARGETS = ("tf-graphdef", "tflite", "onnx", "tf-savedmodel")
@@ -135,12 +136,14 @@ class Job:
                 frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs),
                                        frozen.inputs, [freeze.tensor_name(o) for o in outputs])
         elif self.format == "tf-savedmodel":
+            self._require_load_trust(self.savedmodel)
             frozen = freeze.from_savedmodel(self.savedmodel, self.options.signature)
             if outputs:
                 frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs), frozen.inputs,
                                        [freeze.tensor_name(o) for o in outputs],
                                        warnings=frozen.warnings)
         elif self.format == "tf-checkpoint":
+            self._require_load_trust(checkpoint_parts(self.src)[0])
             frozen = freeze.from_checkpoint(self.src, outputs)
         elif self.format == "tf-graphdef":
             frozen = freeze.from_graphdef(self.src, outputs)
@@ -150,6 +153,16 @@ class Job:
         if frozen.output_aliases:
             self.report.output_aliases = frozen.output_aliases
         return frozen
+
+    def _require_load_trust(self, scanned: str) -> None:
+        """Loading a SavedModel runs its TF1 main op; restoring a checkpoint runs the meta
+        graph's restore op: refuse when the scan finds code or file ops there, unless trusted."""
+        try:
+            found = require_code_trust(scanned, None, self.options.trust_code, file_ops=True)
+        except UnsafeContent as exc:
+            exc.path = self.src  # the file the user named, not the part scanned
+            raise
+        self.report.warnings += [f"trusted file operations: {d}" for d in found]
 
     def reference(self, arrays: list[Any]) -> list[Any]:
         """The source's own outputs on ARRAYS (run as the source, not as our result)."""

@@ -95,7 +95,7 @@ def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
     if not os.path.isfile(os.path.join(path, "keras_metadata.pb")):
         raise InvalidRequest("not a Keras SavedModel (no keras_metadata.pb): only graph targets "
                              "(tf-graphdef, tflite, onnx, tf-savedmodel) apply", path)
-    require_code_trust(path, {}, trust)
+    require_code_trust(path, {}, trust, file_ops=True)  # tf_keras restores with its ops
     import tf_keras
 
     try:

@@ -35,15 +35,19 @@ def config_code(config: Any) -> list[str]:
     return [f"{f.where}: {f.detail}" for f in scan_model_config(config) if f.runs_code]
 
 
-def require_code_trust(path: str, config: Any, trust: bool) -> list[str]:
+def require_code_trust(path: str, config: Any, trust: bool,
+                       file_ops: bool = False) -> list[str]:
     """Raise UnsafeContent when loading PATH would run code and the user has not trusted it.
+    FILE_OPS: loading runs ops stored in the file (a TF1 SavedModel's main op, a checkpoint's
+    restore op, a Keras SavedModel's restore), so file-touching ops count as well as code.
     Returns the findings (warnings for the report when trusted)."""
-    runs_code, _, details = scan_findings(path)
-    details = details if runs_code else []
+    runs_code, touches, details = scan_findings(path)
+    details = details if runs_code or (file_ops and touches) else []
     details += [d for d in config_code(config) if d not in details]
     if details and not trust:
-        raise UnsafeContent("holds code (" + "; ".join(details[:3]) + "); loading it runs that "
-                            "code: pass --trust-code if you trust this file", path)
+        what = "holds code" if runs_code or not touches else "touches the file system"
+        raise UnsafeContent(f"{what} (" + "; ".join(details[:3]) + "); loading it runs "
+                            "them: pass --trust-code if you trust this file", path)
     return details
 
 
