@@ -105,6 +105,20 @@ class Job:
         return km
 
     @cached_property
+    def keras3_model(self) -> Any:
+        """The source as a Keras 3 model: a tf_keras one is rebuilt (config upgraded, weights
+        copied by layer name)."""
+        km = self.keras
+        if km.lib == "keras":
+            return km.model
+        from .upgrade import to_keras3
+
+        model = to_keras3(km.model, self.report.warnings)
+        self.report.warnings.append("rebuilt as a Keras 3 model (config upgraded, weights "
+                                    "copied by layer name)")
+        return model
+
+    @cached_property
     def layer_outputs(self) -> list[str]:
         """`outputs` when every one names a layer of the Keras model, else []."""
         names = [freeze.node_name(o) for o in self.options.outputs or []]

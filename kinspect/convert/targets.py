@@ -51,33 +51,36 @@ def run_keras_file(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 
 
 def write_keras(job: Job, tmp: str) -> None:
-    km = job.keras
-    model = km.model
-    if km.lib == "tf_keras":
-        from .upgrade import to_keras3
-
-        model = to_keras3(model, job.report.warnings)
-        job.report.warnings.append("rebuilt as a Keras 3 model (config upgraded, weights copied "
-                                   "by layer name)")
+    model = job.keras3_model
     _keras_names(job, model)
     model.save(tmp)
 
 
+def keras3_layout(dst: str) -> bool:
+    """`*.weights.h5` is Keras 3's save_weights layout (layers/, vars/), what Keras 3's
+    load_weights reads; any other name (`.h5`, `.hdf5`) gets Keras 2's (layer_names)."""
+    return dst.lower().endswith(".weights.h5")
+
+
 def write_weights(job: Job, tmp: str) -> None:
-    """Copy weights without deserialising the model when the source allows it."""
-    if job.format == "keras-h5" and not job.options.verify:
+    """The layout follows DST's name; copied without deserialising when the source has it."""
+    if keras3_layout(job.dst):
+        if job.format == "keras":  # a .keras holds exactly that file
+            with zipfile.ZipFile(job.src) as z, z.open("model.weights.h5") as f, \
+                    open(tmp, "wb") as out:
+                shutil.copyfileobj(f, out)
+        else:
+            job.keras3_model.save_weights(tmp)
+    elif job.format == "keras-h5":
         _copy_h5_weights(job.src, tmp)
-        return
-    if job.format == "keras" and not job.options.verify:
-        with zipfile.ZipFile(job.src) as z, z.open("model.weights.h5") as f, \
-                open(tmp, "wb") as out:
-            shutil.copyfileobj(f, out)
-        return
-    km = job.keras
-    if km.lib == "tf_keras":
-        km.model.save_weights(tmp, save_format="h5")
+    elif job.keras.lib == "tf_keras":
+        job.keras.model.save_weights(tmp, save_format="h5")
     else:
-        km.model.save_weights(tmp)
+        import h5py
+        from keras.src.legacy.saving import legacy_h5_format
+
+        with h5py.File(tmp, "w") as f:
+            legacy_h5_format.save_weights_to_hdf5_group(f, job.keras.model)
 
 
 def _copy_h5_weights(src: str, dst: str) -> None:
@@ -98,8 +101,8 @@ def _copy_h5_weights(src: str, dst: str) -> None:
 def run_weights(job: Job, path: str, arrays: list[Any]) -> list[Any]:
     from .weights_match import load_weights_by_name
 
-    model = job.keras.model
-    lib = __import__(job.keras.lib)
+    model = job.keras3_model if keras3_layout(job.dst) else job.keras.model
+    lib = __import__("keras" if keras3_layout(job.dst) else job.keras.lib)
     fresh = lib.models.clone_model(model)
     load_weights_by_name(fresh, path)
     return verify.run_keras(fresh, arrays)

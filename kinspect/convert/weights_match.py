@@ -32,6 +32,30 @@ def file_layers(path: str) -> dict[str, list[tuple[int, ...]]] | None:
         return out
 
 
+def _is_keras3(model: Any) -> bool:
+    return type(model).__module__.split(".")[0] == "keras"
+
+
+def _load_keras3_layout(model: Any, path: str) -> None:
+    """Keras 3's load_weights, which reads this layout only from a name ending `.weights.h5`:
+    any other name is given to it through a symlink."""
+    import os
+    import tempfile
+
+    if not _is_keras3(model):
+        raise ConvertError("Keras 3 weights file (layers/, vars/): the architecture must "
+                           "load in Keras 3", path)
+    with tempfile.TemporaryDirectory() as tmp:
+        name = path
+        if not path.lower().endswith(".weights.h5"):
+            name = os.path.join(tmp, "model.weights.h5")
+            os.symlink(os.path.abspath(path), name)
+        try:
+            model.load_weights(name)
+        except Exception as exc:  # noqa: BLE001 - Keras raises anything on a mismatch
+            raise ConvertError(f"weights do not fit the architecture: {exc}", path) from exc
+
+
 def _model_layers(model: Any) -> dict[str, list[tuple[int, ...]]]:
     out = {}
     for layer in model.layers:
@@ -40,13 +64,11 @@ def _model_layers(model: Any) -> dict[str, list[tuple[int, ...]]]:
 
 
 def load_weights_by_name(model: Any, path: str) -> dict[str, Any]:
-    """Load PATH into MODEL by layer name; return {matched, skipped, mismatched}."""
+    """Load PATH into MODEL by layer name; return {matched, skipped, mismatched}. The loader
+    follows the file's layout, whatever its name."""
     stored = file_layers(path)
-    if stored is None:  # Keras 3 .weights.h5: by_name is refused, the layout must match
-        try:
-            model.load_weights(path)
-        except Exception as exc:  # noqa: BLE001 - Keras raises anything on a mismatch
-            raise ConvertError(f"weights do not fit the architecture: {exc}", path) from exc
+    if stored is None:  # Keras 3 layout: by_name is refused, the layout must match
+        _load_keras3_layout(model, path)
         names = [la.name for la in model.layers if la.weights]
         return {"matched": names, "skipped": [], "mismatched": []}
     have = _model_layers(model)
@@ -67,5 +89,14 @@ def load_weights_by_name(model: Any, path: str) -> dict[str, Any]:
     if not matched:
         raise ConvertError("no layer of the weights file matches the architecture by name",
                            path)
-    model.load_weights(path, by_name=True, skip_mismatch=True)
+    if _is_keras3(model):  # Keras 3 takes by_name only from a file named `.h5`
+        import h5py
+        from keras.src.legacy.saving import legacy_h5_format
+
+        with h5py.File(path, "r") as f:
+            group = f["model_weights"] if "model_weights" in f else f
+            legacy_h5_format.load_weights_from_hdf5_group_by_name(group, model,
+                                                                   skip_mismatch=True)
+    else:
+        model.load_weights(path, by_name=True, skip_mismatch=True)
     return {"matched": matched, "skipped": skipped, "mismatched": mismatched}
