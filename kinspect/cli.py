@@ -40,6 +40,13 @@ def gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version_number(text: str) -> int:
+    """TF Serving version folders are whole numbers >= 0 (0 is a valid version)."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not '{text}'")
+    return int(text)
+
+
 def command_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kinspect")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -54,7 +61,7 @@ def command_parser() -> argparse.ArgumentParser:
     convert.add_argument("--arch", help="architecture file to pair with a weights-only SRC")
     convert.add_argument("--outputs", help="output node names, comma-separated, ':0' optional")
     convert.add_argument("--signature", help="SavedModel signature key to freeze")
-    convert.add_argument("--serving-version", type=int, metavar="N",
+    convert.add_argument("--serving-version", type=_version_number, metavar="N",
                          help="tf-savedmodel: TF Serving version folder DST/N (default 1)")
     convert.add_argument("--signature-name", metavar="KEY",
                          help="tf-savedmodel: key of the serving signature "

@@ -90,3 +90,27 @@ def test_failed_verification_style_error_leaves_old_dst(tmp_path):
         convert(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta"), dst,
                 options={"force": True, "outputs": "no_such_node"})
     assert dst.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.pb"]
+
+
+def test_errors_raised_without_a_path_name_the_source(tmp_path):
+    """Errors from inside a conversion (prune, converters, verify) get SRC as their FILE."""
+    src = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    proc = run_cli("convert", str(src), str(tmp_path / "o.pb"), "--outputs", "nosuch")
+    assert proc.returncode == 2
+    assert _one_error_line(proc).startswith(f"kinspect: {src}: no node named nosuch")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serving_version_zero_is_kept_and_negative_refused(tmp_path, capsys):
+    from kinspect.cli import main
+
+    src = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    assert main(["convert", str(src), str(tmp_path / "s0"), "--serving-version", "0"]) == 0
+    assert sorted(p.name for p in (tmp_path / "s0").iterdir()) == ["0"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main(["convert", str(src), str(tmp_path / "neg"), "--serving-version", "-3"])
+    assert info.value.code == 2 and "whole number >= 0" in capsys.readouterr().err
+    with pytest.raises(InvalidRequest, match=">= 0") as refused:
+        convert(src, tmp_path / "neg", options={"version": -3})
+    assert refused.value.path == str(src) and not (tmp_path / "neg").exists()

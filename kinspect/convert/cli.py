@@ -31,7 +31,7 @@ def run_convert(args: argparse.Namespace) -> int:
         verify=bool(getattr(args, "verify", False)),
         force=bool(getattr(args, "force", False)),
         trust_code=bool(getattr(args, "trust_code", False)),
-        version=int(getattr(args, "serving_version", None) or 1),
+        version=1 if getattr(args, "serving_version", None) is None else args.serving_version,
         signature_name=getattr(args, "signature_name", None) or "serving_default",
     )
     with _quiet_native_stderr():

@@ -154,7 +154,8 @@ def convert(src: str, dst: str, target: str | None = None,
             if opts.verify:
                 _verify(job, exp, tmp)
             progress.step(1.0, "done")
-    except KinspectError:
+    except KinspectError as exc:
+        exc.path = exc.path or src  # the CLI contract: every error line names a file
         raise
     except KeyboardInterrupt:
         raise Cancelled() from None

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ConvertError
+from ..errors import ConvertError, InvalidRequest
 from . import freeze, verify
 from .job import Job
 from .keras_load import read_config
@@ -156,6 +156,8 @@ def run_graphdef(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 def write_savedmodel(job: Job, tmp: str) -> None:
     """TF Serving layout: DST/<version>/saved_model.pb with a serving signature named
     `signature_name` (serving_default unless asked otherwise)."""
+    if job.options.version < 0:
+        raise InvalidRequest(f"TF Serving version must be >= 0, not {job.options.version}")
     os.makedirs(tmp)
     version_dir = os.path.join(tmp, str(job.options.version))
     name = job.options.signature_name or "serving_default"
