@@ -7,7 +7,6 @@ never at the extension alone.
 
 from __future__ import annotations
 
-import json
 import os
 
 from ..errors import FormatError, UnsupportedFormat
@@ -18,7 +17,8 @@ TFLITE_MAGIC = b"TFL3"
 
 def source_format(path: str) -> str:
     """The format id of SRC (see PRODUCT.md), or a FormatError naming it."""
-    if not os.path.exists(path) and not _checkpoint_meta(path):
+    if not os.path.exists(path) and not os.path.exists(path + ".index") \
+            and not os.path.exists(path + ".meta"):
         raise FormatError("no such file or directory", path)
     try:
         from ..formats import detect
@@ -33,11 +33,9 @@ def source_format(path: str) -> str:
 
 
 def _sniff(path: str) -> str | None:
-    if _checkpoint_meta(path):
-        return "tf-checkpoint"
     probe = Probe(path)
     if probe.is_dir:
-        return "tf-savedmodel" if savedmodel_dir(path, strict=False) else None
+        return None
     if probe.is_hdf5:
         attrs, members = probe.h5_root
         if "model_config" in attrs:
@@ -84,56 +82,30 @@ def _sniff_protobuf(path: str) -> str | None:
     return None
 
 
-def savedmodel_dir(path: str, strict: bool = True) -> str | None:
+def savedmodel_dir(path: str) -> str:
     """The folder holding saved_model.pb: PATH itself, or its highest numeric version folder
-    (TF Serving layout, DIR/<version>/)."""
-    if os.path.isfile(os.path.join(path, "saved_model.pb")) or \
-            os.path.isfile(os.path.join(path, "saved_model.pbtxt")):
-        return path
-    if os.path.isdir(path):
-        versions = sorted((int(n), n) for n in os.listdir(path) if n.isdigit()
-                          and os.path.isfile(os.path.join(path, n, "saved_model.pb")))
-        if versions:
-            return os.path.join(path, versions[-1][1])
-    if strict:
-        raise FormatError("folder holds no saved_model.pb", path)
-    return None
+    (TF Serving layout, DIR/<version>/), as the SavedModel reader finds it."""
+    from ..formats import tf_savedmodel
 
-
-def _checkpoint_meta(path: str) -> str | None:
-    """The .meta file of a TF1 checkpoint given as prefix, .meta, .index or folder."""
-    if path.endswith(".meta") and os.path.isfile(path):
-        return path
-    if path.endswith(".index"):
-        path = path[: -len(".index")]
-    if os.path.isfile(path + ".meta"):
-        return path + ".meta"
-    if os.path.isdir(path) and not savedmodel_dir(path, strict=False):
-        metas = sorted(n for n in os.listdir(path) if n.endswith(".meta"))
-        if metas:
-            return os.path.join(path, metas[-1])
-        for sub in sorted(os.listdir(path)):
-            inner = os.path.join(path, sub)
-            if os.path.isdir(inner):
-                found = [n for n in os.listdir(inner) if n.endswith(".meta")]
-                if found:
-                    return os.path.join(inner, sorted(found)[-1])
-    return None
+    try:
+        return tf_savedmodel.locate(path)[0]
+    except FormatError as exc:
+        exc.path = exc.path or path
+        raise
 
 
 def checkpoint_parts(path: str) -> tuple[str, str]:
-    """(.meta path, checkpoint prefix) of a TF1 checkpoint; FormatError when there is no .meta."""
-    meta = _checkpoint_meta(path)
+    """(.meta path, checkpoint prefix) of a TF1 checkpoint given as prefix, .meta, .index or
+    folder: the checkpoint the reader opens (the `checkpoint` state file's latest, else the
+    newest), so info and convert agree. FormatError when there is no .meta graph."""
+    from ..formats import tf_checkpoint
+
+    try:
+        prefix = tf_checkpoint.locate(path)[0]
+    except FormatError as exc:
+        exc.path = exc.path or path
+        raise
+    meta = tf_checkpoint.companion_meta(path, prefix)
     if meta is None:
         raise FormatError("TF1 checkpoint without a .meta graph: cannot freeze it", path)
-    folder = os.path.dirname(meta)
-    prefix = meta[: -len(".meta")]
-    if not (os.path.exists(prefix + ".index") or os.path.exists(prefix)):
-        state = os.path.join(folder, "checkpoint")
-        if os.path.isfile(state):
-            with open(state, encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    if line.startswith("model_checkpoint_path:"):
-                        name = json.loads(line.split(":", 1)[1].strip())
-                        prefix = name if os.path.isabs(name) else os.path.join(folder, name)
     return meta, prefix

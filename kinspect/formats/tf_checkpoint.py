@@ -152,6 +152,9 @@ def _companion_meta(path: str, prefix: str) -> str | None:
     return metas[-1] if metas else None
 
 
+companion_meta = _companion_meta  # public for kinspect.convert (one locator for both)
+
+
 def _graph_document(path: str, meta_path: str | None, prefix: str) -> Document:
     """The graph that goes with the checkpoint: its `.meta`, or an estimator's graph.pbtxt."""
     if meta_path is not None:
