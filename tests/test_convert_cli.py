@@ -114,3 +114,26 @@ def test_serving_version_zero_is_kept_and_negative_refused(tmp_path, capsys):
     with pytest.raises(InvalidRequest, match=">= 0") as refused:
         convert(src, tmp_path / "neg", options={"version": -3})
     assert refused.value.path == str(src) and not (tmp_path / "neg").exists()
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"nodes are listed below\nclass_name: x\n", "not a model file"),
+    (b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.", "pickle"),
+    (b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"a" * 64 +
+     b"\nsize 1234\n", "git lfs pull"),
+])
+def test_convert_reports_what_info_reports_for_non_models(tmp_path, content, expected):
+    """The source's format comes from the readers alone: a text file is not taken for a
+    GraphDef, and a pickle or LFS pointer gets info's message, not a generic one."""
+    from kinspect.errors import FormatError
+    from kinspect.formats import open_document
+
+    src = tmp_path / "model.h5"
+    src.write_bytes(content)
+    with pytest.raises(FormatError) as info_error:
+        open_document(src)
+    with pytest.raises(FormatError) as convert_error:
+        convert(src, tmp_path / "o.keras")
+    assert expected in convert_error.value.message.lower()
+    assert convert_error.value.one_line() == info_error.value.one_line()
+    assert not (tmp_path / "o.keras").exists()
