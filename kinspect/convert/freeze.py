@@ -159,21 +159,33 @@ def _dtype_name(dtype: Any) -> str:
     return getattr(dtype, "name", None) or str(dtype)
 
 
-def from_savedmodel(path: str, signature: str | None) -> Frozen:
-    """Freeze one signature of any SavedModel (TF1 or TF2, Keras or not)."""
+def load_savedmodel(path: str) -> Any:
+    """tf.saved_model.load, once per conversion (it runs a TF1 SavedModel's main op: the
+    caller checks trust first)."""
     import tensorflow as tf
+
+    try:
+        return tf.saved_model.load(path)
+    except Exception as exc:  # noqa: BLE001 - TF raises many types
+        raise ConvertError(f"TensorFlow cannot load the SavedModel: {exc}", path) from exc
+
+
+def signature_key(sigs: Any, signature: str | None) -> str:
+    """The signature asked for, else serving_default, else the first by name."""
+    return signature or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
+
+
+def from_savedmodel(path: str, signature: str | None, loaded: Any = None) -> Frozen:
+    """Freeze one signature of any SavedModel (TF1 or TF2, Keras or not)."""
     from tensorflow.python.framework.convert_to_constants import (
         convert_variables_to_constants_v2,
     )
 
-    try:
-        loaded = tf.saved_model.load(path)
-    except Exception as exc:  # noqa: BLE001 - TF raises many types
-        raise ConvertError(f"TensorFlow cannot load the SavedModel: {exc}", path) from exc
+    loaded = loaded if loaded is not None else load_savedmodel(path)
     sigs = dict(loaded.signatures)
     if not sigs:
         raise InvalidRequest("the SavedModel has no signatures to freeze", path)
-    key = signature or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
+    key = signature_key(sigs, signature)
     if key not in sigs:
         raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
     fn = sigs[key]

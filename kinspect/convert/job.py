@@ -137,6 +137,20 @@ class Job:
         return lib.Model(ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs)
 
     @cached_property
+    def loaded_savedmodel(self) -> Any:
+        """The SavedModel loaded once (freezing and --verify both use it), trust checked."""
+        self._require_load_trust(self.savedmodel)
+        return freeze.load_savedmodel(self.savedmodel)
+
+    @cached_property
+    def full_frozen(self) -> freeze.Frozen:
+        """A Keras model or SavedModel signature frozen whole, before any --outputs pruning."""
+        if self.has_keras_model:
+            return freeze.from_keras(self.keras.model)[0]
+        return freeze.from_savedmodel(self.savedmodel, self.options.signature,
+                                      self.loaded_savedmodel)
+
+    @cached_property
     def frozen(self) -> freeze.Frozen:
         """The source as a frozen GraphDef, pruned to --outputs when given."""
         self.progress.step(0.3, "freezing the graph")
@@ -144,14 +158,8 @@ class Job:
         if self.has_keras_model and self.layer_outputs:
             # Keras layer names (picked in the window): freeze the sub-model ending there.
             frozen, _ = freeze.from_keras(self.submodel)
-        elif self.has_keras_model:
-            frozen, _ = freeze.from_keras(self.keras.model)
-            if outputs:
-                frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs),
-                                       frozen.inputs, [freeze.tensor_name(o) for o in outputs])
-        elif self.format == "tf-savedmodel":
-            self._require_load_trust(self.savedmodel)
-            frozen = freeze.from_savedmodel(self.savedmodel, self.options.signature)
+        elif self.has_keras_model or self.format == "tf-savedmodel":
+            frozen = self.full_frozen
             if outputs:
                 frozen = freeze.Frozen(freeze.prune(frozen.graph_def, outputs), frozen.inputs,
                                        [freeze.tensor_name(o) for o in outputs],
@@ -185,23 +193,41 @@ class Job:
         if self.has_keras_model and self.layer_outputs:
             return verify.run_keras(self.submodel, arrays)
         if self.has_keras_model:
-            outs = verify.run_keras(self.keras.model, arrays)
-            if self.options.outputs:  # pruned to inner nodes: run the unpruned frozen graph
-                return verify.run_graph(freeze.from_keras(self.keras.model)[0].graph_def,
-                                        self.frozen.inputs, self.frozen.outputs, arrays)
-            return outs
-        if self.format == "tf-savedmodel" and not self.options.outputs:
-            import tensorflow as tf
-
-            sigs = tf.saved_model.load(self.savedmodel).signatures
-            key = self.options.signature or (
-                "serving_default" if "serving_default" in sigs else sorted(sigs)[0])
-            return verify.run_signature(sigs[key], arrays)
-        if self.format == "tf-graphdef":
+            source = verify.run_keras(self.keras.model, arrays)
+        elif self.format == "tf-savedmodel":
+            sigs = self.loaded_savedmodel.signatures
+            source = verify.run_signature(sigs[freeze.signature_key(sigs,
+                                                                    self.options.signature)],
+                                          arrays)
+        elif self.format == "tf-graphdef":
             return verify.run_graph(freeze.read_graphdef(self.src), self.frozen.inputs,
                                     self.frozen.outputs, arrays)
-        if self.format == "tf-checkpoint":
+        elif self.format == "tf-checkpoint":
             return freeze.run_checkpoint(self.src, self.frozen.inputs, self.frozen.outputs,
                                          arrays)
-        return verify.run_graph(self.frozen.graph_def, self.frozen.inputs,
-                                self.frozen.outputs, arrays)
+        else:
+            raise InvalidRequest(f"cannot run {self.format} as a reference", self.src)
+        if not self.options.outputs:
+            return source
+        return self._inner_reference(source, arrays)
+
+    def _inner_reference(self, source: list[Any], arrays: list[Any]) -> list[Any]:
+        """Inner --outputs have no counterpart in the Keras model or signature: check the
+        whole freeze against the source on its final outputs, then take the chosen nodes'
+        values from that checked, unpruned graph."""
+        from . import verify
+
+        full = self.full_frozen
+        values = verify.run_graph(full.graph_def, full.inputs,
+                                  list(full.outputs) + list(self.frozen.outputs), arrays)
+        ends, inner = values[:len(full.outputs)], values[len(full.outputs):]
+        diffs = verify.max_abs_diffs(list(full.outputs), source, ends)
+        if not verify.within(diffs, source, verify.TOLERANCE):
+            raise ConvertError(f"verification failed: the frozen graph differs from the source "
+                               f"on its outputs (max_abs_diff {diffs}); nothing written",
+                               self.src)
+        self.report.warnings.append(
+            "--outputs inside the model: the freeze was checked against the source on its "
+            f"final outputs (max_abs_diff {max(diffs.values(), default=0.0):.3g}), the chosen "
+            "nodes against the unpruned frozen graph")
+        return inner
