@@ -62,7 +62,8 @@ class SafetyPage(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.table)
         layout.addWidget(policy)
-        self.task = Task(lambda _progress: scan(view.document.path))
+        path = view.document.path  # the closure holds the path, not the view or Document
+        self.task = Task(lambda _progress: scan(path))
         self.task.signals.finished.connect(self.show_report)
         self.task.signals.failed.connect(self._failed)
         start(self.task)

@@ -67,9 +67,19 @@ _running: set[Task] = set()
 
 
 def start(task: Task, name: str = "kinspect-worker") -> Task:
-    """Start a task on its own Python thread, keeping it alive until it reports."""
+    """Start a task on its own Python thread; `_running` keeps it alive until it reports.
+
+    Connect the task's slots before calling this. Once it has reported, its signals object is
+    deleted: the connections (C++ side, invisible to gc) would otherwise keep every slot's
+    closure, and the Document it holds, alive for good.
+    """
     _running.add(task)
+
+    def done(*_: object) -> None:
+        _running.discard(task)
+        task.signals.deleteLater()  # after the slots already queued for this report
+
     for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
-        signal.connect(lambda *_: _running.discard(task))
+        signal.connect(done)
     threading.Thread(target=task.run, name=name, daemon=True).start()
     return task
