@@ -83,7 +83,8 @@ def load_model(path: str, fmt: str, trust: bool) -> KerasModel:
         import tf_keras
 
         try:
-            model = tf_keras.models.load_model(path, compile=False)
+            with _tf_keras_safe_mode(trust):
+                model = tf_keras.models.load_model(path, compile=False)
             warnings.append("loaded with tf_keras (Keras 2): Keras 3 cannot read this file")
             return KerasModel(model, "tf_keras", warnings)
         except Exception as exc:  # noqa: BLE001
@@ -99,7 +100,8 @@ def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
     import tf_keras
 
     try:
-        model = tf_keras.models.load_model(path, compile=False)
+        with _tf_keras_safe_mode(trust):
+            model = tf_keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001
         raise ConvertError(f"cannot load the Keras SavedModel with tf_keras: {_short(exc)}",
                            path) from exc
@@ -133,7 +135,8 @@ def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
     import tf_keras
 
     try:
-        model = tf_keras.models.model_from_json(text)
+        with _tf_keras_safe_mode(trust):
+            model = tf_keras.models.model_from_json(text)
         return KerasModel(model, "tf_keras", ["architecture built with tf_keras (Keras 2)"])
     except Exception as exc:  # noqa: BLE001
         errors.append(f"tf_keras: {_short(exc)}")
@@ -149,6 +152,14 @@ def load_pair(weights: str, arch: str, arch_fmt: str, trust: bool) -> KerasModel
 
     built.weights_report = load_weights_by_name(built.model, weights)
     return built
+
+
+def _tf_keras_safe_mode(trust: bool) -> Any:
+    """tf_keras refuses Lambda bytecode only inside this scope (outside it, in_safe_mode() is
+    None and legacy .h5 / model_from_json unmarshal it): the scanner is not the only guard."""
+    from tf_keras.src.saving.serialization_lib import SafeModeScope
+
+    return SafeModeScope(not trust)
 
 
 def _short(exc: BaseException) -> str:

@@ -45,8 +45,10 @@ def run_keras_file(job: Job, path: str, arrays: list[Any]) -> list[Any]:
         model = keras.models.load_model(path, compile=False, safe_mode=not job.options.trust_code)
     else:
         import tf_keras
+        from tf_keras.src.saving.serialization_lib import SafeModeScope
 
-        model = tf_keras.models.load_model(path, compile=False)
+        with SafeModeScope(not job.options.trust_code):
+            model = tf_keras.models.load_model(path, compile=False)
     return verify.run_keras(model, arrays)
 
 
