@@ -9,10 +9,12 @@ TEST_ENV := QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox \
 
 .PHONY: setup sysdeps run test lint bench sample app clean
 
-setup: $(STAMP)
+# System packages first: a Debian python3 needs python3-venv before a venv can be made.
+setup: sysdeps $(STAMP)
 
+# A venv whose pip does not run (an interrupted `python3 -m venv`) is made again.
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
@@ -21,7 +23,7 @@ sysdeps:
 	@bash scripts/sysdeps.sh
 
 # Opens the window on the bundled sample. Without a display it writes a screenshot instead.
-run: setup sysdeps
+run: setup
 	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 		$(VENV)/bin/kinspect $(SAMPLE); \
 	else \
@@ -31,7 +33,7 @@ run: setup sysdeps
 	fi
 
 # pytest's exit code 5 (no test selected) is not a failure of the suite.
-test: setup sysdeps
+test: setup
 	$(VENV)/bin/ruff check kinspect tests resources scripts
 	$(VENV)/bin/lint-imports
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
