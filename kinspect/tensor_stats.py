@@ -99,13 +99,18 @@ def compute(values: np.ndarray, limit: int = SAMPLE_LIMIT, bins: int = BINS,
     if data.size == 0:
         return stats
     stats.min, stats.max = float(data.min()), float(data.max())
-    stats.mean, stats.std = float(data.mean()), float(data.std())
-    low, high = stats.min, stats.max
+    # Values near the float64 limits overflow a plain sum and the histogram's range (max - min):
+    # work on values scaled into [-1, 1] and scale the results back.
+    scale = max(abs(stats.min), abs(stats.max)) if np.isinf(stats.max - stats.min) else 1.0
+    scaled = data / scale if scale != 1.0 else data
+    stats.mean = float(scaled.mean()) * scale
+    stats.std = float(scaled.std()) * scale
+    low, high = stats.min / scale, stats.max / scale
     if low == high:  # one distinct value: one bar centred on it
         low, high = low - 0.5, high + 0.5
-    counts, edges = np.histogram(data, bins=bins, range=(low, high))
+    counts, edges = np.histogram(scaled, bins=bins, range=(low, high))
     stats.counts = [int(c) for c in counts]
-    stats.edges = [float(e) for e in edges]
+    stats.edges = [float(e) * scale for e in edges]
     return stats
 
 

@@ -75,3 +75,14 @@ def test_table_index_is_one_bounded_slice():
     assert not tensor_stats.table_truncated((2000, 2000))
     assert tensor_stats.table_index(()) == ()
     assert tensor_stats.table_index((5000,)) == (slice(0, 2000),)
+
+
+def test_values_near_the_float64_limits_keep_statistics_and_histogram():
+    values = np.array([-1.7e308, -1.0e308, 0.0, 1.0e308, 1.7e308])
+    stats = tensor_stats.compute(values, bins=4)
+    assert (stats.min, stats.max) == (-1.7e308, 1.7e308)
+    assert stats.mean == pytest.approx(0.0, abs=1e294)
+    scaled = values / 1.7e308  # numpy's own std overflows here; compare on the scaled values
+    assert stats.std == pytest.approx(scaled.std() * 1.7e308)
+    assert stats.counts == np.histogram(scaled, bins=4)[0].tolist() == [2, 0, 1, 2]
+    assert stats.edges[0] == -1.7e308 and stats.edges[-1] == 1.7e308
