@@ -110,7 +110,9 @@ def desktop_entry(template: str, command: list[str]) -> str:
     exec_line = " ".join(_exec_quote(a) for a in command) + " %f"
     text = re.sub(r"^Exec=.*$", lambda _m: f"Exec={exec_line}", template, flags=re.MULTILINE)
     if len(command) == 1:
-        return re.sub(r"^TryExec=.*$", lambda _m: f"TryExec={_exec_quote(command[0])}", text,
+        # TryExec is a plain string (no quoting, unlike Exec): a quoted path names no program
+        # and hides the entry.
+        return re.sub(r"^TryExec=.*$", lambda _m: f"TryExec={command[0]}", text,
                       flags=re.MULTILINE)
     return re.sub(r"^TryExec=.*\n", "", text, flags=re.MULTILINE)
 

@@ -180,6 +180,7 @@ def test_exec_line_quotes_paths_with_spaces(tmp_path: Path) -> None:
     template = (RES / "kinspect.desktop").read_text()
     entry = desktop.desktop_entry(template, ["/opt/my apps/kinspect"])
     assert 'Exec="/opt/my apps/kinspect" %f' in entry.splitlines()
+    assert "TryExec=/opt/my apps/kinspect" in entry.splitlines()  # a plain string, not quoted
     odd = desktop.desktop_entry(template, ['/opt/100% "x"/kinspect'])
     assert 'Exec="/opt/100%% \\\\"x\\\\"/kinspect" %f' in odd.splitlines()
     module_entry = desktop.desktop_entry(template, ["/usr/bin/python3", "-m", "kinspect"])
