@@ -101,9 +101,9 @@ def _check_outputs(graph_def: Any, outputs: list[str] | None, what: str) -> list
                          f"{', '.join(found) or '(none found)'}", what)
 
 
-def from_graphdef(path: str, outputs: list[str] | None) -> Frozen:
-    """A GraphDef pruned to OUTPUTS (default: its sink nodes)."""
-    graph = read_graphdef(path)
+def from_graphdef(path: str, outputs: list[str] | None, graph: Any = None) -> Frozen:
+    """A GraphDef pruned to OUTPUTS (default: its sink nodes); GRAPH: PATH already parsed."""
+    graph = graph if graph is not None else read_graphdef(path)
     outs = [tensor_name(o) for o in outputs] if outputs else \
         [tensor_name(n) for n in output_candidates(graph, limit=1000, named=False)]
     if not outs:

@@ -21,6 +21,7 @@ from .trust import require_code_trust
 
 KERAS_MODEL_FORMATS = ("keras-h5", "keras")
 GRAPH_TARGETS = ("tf-graphdef", "tflite", "onnx", "tf-savedmodel")
+KERAS_FILE_TARGETS = ("keras-h5", "keras", "keras-weights-h5")  # whole model, never pruned
 
 
 @dataclass
@@ -137,6 +138,11 @@ class Job:
         return lib.Model(ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs)
 
     @cached_property
+    def source_graphdef(self) -> Any:
+        """A GraphDef source, parsed once (freezing and --verify both use it)."""
+        return freeze.read_graphdef(self.src)
+
+    @cached_property
     def loaded_savedmodel(self) -> Any:
         """The SavedModel loaded once (freezing and --verify both use it), trust checked."""
         self._require_load_trust(self.savedmodel)
@@ -168,7 +174,7 @@ class Job:
             self._require_load_trust(checkpoint_parts(self.src)[0])
             frozen = freeze.from_checkpoint(self.src, outputs)
         elif self.format == "tf-graphdef":
-            frozen = freeze.from_graphdef(self.src, outputs)
+            frozen = freeze.from_graphdef(self.src, outputs, self.source_graphdef)
         else:
             raise InvalidRequest(f"cannot make a TensorFlow graph from {self.format}", self.src)
         self.report.warnings += frozen.warnings
@@ -200,14 +206,14 @@ class Job:
                                                                     self.options.signature)],
                                           arrays)
         elif self.format == "tf-graphdef":
-            return verify.run_graph(freeze.read_graphdef(self.src), self.frozen.inputs,
+            return verify.run_graph(self.source_graphdef, self.frozen.inputs,
                                     self.frozen.outputs, arrays)
         elif self.format == "tf-checkpoint":
             return freeze.run_checkpoint(self.src, self.frozen.inputs, self.frozen.outputs,
                                          arrays)
         else:
             raise InvalidRequest(f"cannot run {self.format} as a reference", self.src)
-        if not self.options.outputs:
+        if not self.options.outputs or self.target in KERAS_FILE_TARGETS:
             return source
         return self._inner_reference(source, arrays)
 

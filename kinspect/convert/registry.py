@@ -20,7 +20,7 @@ from ..errors import Cancelled, ConvertError, InvalidRequest, KinspectError
 from ..progress import NO_PROGRESS, Progress
 from . import targets as t
 from .atomic import atomic_path, check_destination
-from .job import Job, Options
+from .job import KERAS_FILE_TARGETS, Job, Options
 from .result import ConvertReport
 from .sources import source_format
 
@@ -186,13 +186,18 @@ def _verify(job: Job, exp: Exporter, tmp: str) -> None:
         job.report.warnings.append("architecture only: verified that it reads back identical; "
                                    "no weights to run")
         return
-    frozen = job.frozen
-    if not job.has_keras_model:
-        require_run_trust(job.src, frozen.graph_def, job.options.trust_code)
-    if any("not frozen" in w for w in frozen.warnings):
-        raise InvalidRequest("cannot verify a graph whose variables have no values (not "
-                             "frozen); convert without --verify", job.src)
-    specs = verify.graph_specs(frozen.graph_def, frozen.inputs)
+    if exp.id in KERAS_FILE_TARGETS:  # the live model gives the inputs: no freeze needed
+        specs = verify.keras_specs(job.keras.model)
+        default_names = t.keras_io_names(job.keras.model)[1]
+    else:
+        frozen = job.frozen
+        if not job.has_keras_model:
+            require_run_trust(job.src, frozen.graph_def, job.options.trust_code)
+        if any("not frozen" in w for w in frozen.warnings):
+            raise InvalidRequest("cannot verify a graph whose variables have no values (not "
+                                 "frozen); convert without --verify", job.src)
+        specs = verify.graph_specs(frozen.graph_def, frozen.inputs)
+        default_names = list(frozen.outputs)
     arrays = verify.sample(specs)
     try:
         expected = job.reference(arrays)
@@ -204,7 +209,7 @@ def _verify(job: Job, exp: Exporter, tmp: str) -> None:
                                  job.src) from exc
         raise
     got = exp.run(job, tmp, arrays)
-    names = job.report.outputs if len(job.report.outputs) == len(expected) else frozen.outputs
+    names = job.report.outputs if len(job.report.outputs) == len(expected) else default_names
     diffs = verify.max_abs_diffs(list(names), expected, got)
     job.report.max_abs_diff = diffs
     job.report.tolerance = exp.tolerance

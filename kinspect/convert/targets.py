@@ -21,12 +21,21 @@ ARCH_SOURCES = ("keras-h5", "keras", "keras-json", "keras-yaml")
 
 # --- Keras targets ---------------------------------------------------------------------
 
+def keras_io_names(model: Any) -> tuple[list[str], list[str]]:
+    """Inputs and outputs named by the layer producing them, as Keras files name them (Keras
+    3 has no output_names; a KerasTensor's own name, keras_tensor_5, changes on every load)."""
+    def name(tensor: Any) -> str:
+        history = getattr(tensor, "_keras_history", None)
+        if not history:
+            return str(tensor.name).split(":")[0]
+        layer, _, index = history[0], history[1], history[2]
+        return layer.name if not index else f"{layer.name}_{index}"
+
+    return [name(t) for t in model.inputs], [name(t) for t in model.outputs]
+
+
 def _keras_names(job: Job, model: Any) -> None:
-    """Keras files name their inputs and outputs by layer; report those."""
-    inputs = getattr(model, "input_names", None) or [str(t.name) for t in model.inputs]
-    outputs = getattr(model, "output_names", None) or [str(t.name) for t in model.outputs]
-    job.report.inputs = [str(n).split(":")[0] for n in inputs]
-    job.report.outputs = [str(n).split(":")[0] for n in outputs]
+    job.report.inputs, job.report.outputs = keras_io_names(model)
 
 
 def write_keras_h5(job: Job, tmp: str) -> None:

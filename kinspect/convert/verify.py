@@ -39,6 +39,14 @@ def graph_specs(graph_def: Any, inputs: list[str]) -> list[Spec]:
     return specs
 
 
+def keras_specs(model: Any) -> list[Spec]:
+    """Input specs of a live Keras model (no freeze needed to verify a Keras file target)."""
+    from .freeze import keras_input_specs
+
+    return [(s.name, tuple(s.shape.as_list()), np.dtype(s.dtype.as_numpy_dtype).name)
+            for s in keras_input_specs(model)]
+
+
 def sample(specs: list[Spec]) -> list[np.ndarray]:
     """Deterministic inputs: standard normal floats, small non-negative ints, booleans."""
     rng = np.random.default_rng(SEED)
