@@ -124,8 +124,10 @@ class DocumentView(QWidget):
                 self.pages.addTab(page, title)
 
     def page(self, title: str) -> QWidget | None:
+        """The page called TITLE, also once its tab shows a count ("Safety (3)")."""
         for i in range(self.pages.count()):
-            if self.pages.tabText(i) == title:
+            text = self.pages.tabText(i)
+            if text == title or text.startswith(f"{title} ("):
                 return self.pages.widget(i)
         return None
 

@@ -19,8 +19,9 @@ def open_save_as(window: Any, view: DocumentView, target: str | None = None) -> 
     from .save_as_result import ResultDialog
 
     picks = list(getattr(getattr(view, "picks", None), "names", []))
+    safety = view.page("Safety")
     dialog = SaveAsDialog(view.document, picks, target or ("tf-graphdef" if picks else None),
-                          window)
+                          window, known_report=lambda: getattr(safety, "report", None))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def done(report: Any) -> None:

@@ -34,22 +34,15 @@ from PySide6.QtWidgets import (
 from ..convert.registry import Exporter, Option, convert, exporters_for
 from ..convert.result import ConvertReport
 from ..model import Document
+from ..safety import ScanReport
+from .save_as_trust import TrustCheck
 from .workers import Task, start
 
-# Targets that copy data and never load (deserialise) the model: safe without trust.
-CODE_FREE = ("keras-json", "keras-yaml")
 HIDDEN = ("force", "trust_code")  # asked for with a question, not a check box
 SUFFIX_LABELS = {".pb": "binary (.pb)", ".pbtxt": "text (.pbtxt)", ".h5": "HDF5 (.h5)",
                  ".weights.h5": "Keras 3 (.weights.h5)"}
 # Returns the chosen path ("" when cancelled): (parent, caption, start path, filter).
 Chooser = Callable[[QWidget, str, str, str], str]
-
-
-def needs_code(target: str, values: dict[str, Any]) -> bool:
-    """Whether converting to TARGET loads the model (and so runs code a file holds)."""
-    if target in CODE_FREE:
-        return False
-    return not (target == "keras-weights-h5" and not values.get("verify"))
 
 
 def native_chooser(parent: QWidget, caption: str, start_path: str, filters: str) -> str:
@@ -59,13 +52,15 @@ def native_chooser(parent: QWidget, caption: str, start_path: str, filters: str)
     return path
 
 
-class SaveAsDialog(QDialog):
+class SaveAsDialog(TrustCheck, QDialog):
     converted = Signal(object)  # ConvertReport
     failed = Signal(str)  # one-line message (also shown in the dialog)
 
     def __init__(self, document: Document, picks: list[str] | None = None,
                  target: str | None = None, parent: QWidget | None = None,
-                 chooser: Chooser = native_chooser) -> None:
+                 chooser: Chooser = native_chooser,
+                 known_report: Callable[[], ScanReport | None] | None = None) -> None:
+        """KNOWN_REPORT: the Safety page's scan of the document, once it has one."""
         super().__init__(parent)
         self.setWindowTitle("Save As")
         self.document = document
@@ -75,6 +70,8 @@ class SaveAsDialog(QDialog):
         self.task: Task | None = None
         self.report: ConvertReport | None = None
         self.trusted = False
+        self.known_report = known_report
+        self._pending: tuple[str, bool] = ("", False)
         self.overwrite_box: QMessageBox | None = None
         self.trust_box: QMessageBox | None = None
         self.widgets: dict[str, QWidget] = {}
@@ -284,30 +281,6 @@ class SaveAsDialog(QDialog):
             self._check_trust(dst, force=True)
         else:
             self.show_status(f"Not saved: {dst} exists and was kept.")
-
-    def _check_trust(self, dst: str, force: bool) -> None:
-        from .save_as_trust import ask_trust, code_findings
-
-        values = self.values()
-        if self.trusted or not needs_code(self.exporter.id, values):
-            self.run(dst, force)
-            return
-        findings = code_findings(self.document.path)
-        if not findings:
-            self.run(dst, force)
-            return
-        self.trust_box = ask_trust(self, findings,
-                                   lambda yes: self._trust_answer(yes, dst, force, findings))
-
-    def _trust_answer(self, yes: bool, dst: str, force: bool, findings: list[Any]) -> None:
-        from .save_as_trust import refusal
-
-        if yes:
-            self.trusted = True
-            self.run(dst, force)
-        else:
-            self.show_status(refusal(self.exporter, findings, self.targets()))
-            self.failed.emit(self.status.text())
 
     def run(self, dst: str, force: bool = False) -> Task:
         """Convert on a worker; progress in the bar, Cancel stops it (nothing left at DST)."""

@@ -115,7 +115,8 @@ def test_cancel_leaves_nothing(qtbot, window, tmp_path):
     dst = out / "frozen.pb"
     dialog.destination.setText(str(dst))
     dialog.export_button.click()
-    assert dialog.task is not None
+    # converting loads the model: first the trust check (a scan unless Safety has one)
+    qtbot.waitUntil(lambda: dialog.task is not None, timeout=30_000)
     with qtbot.waitSignal(dialog.task.signals.cancelled, timeout=60_000):
         dialog.cancel_button.click()
     assert not dst.exists()
@@ -143,8 +144,9 @@ def test_trust_prompt_names_the_lambda_and_defaults_to_no(qtbot, window, tmp_pat
     frozen = tmp_path / "frozen.pb"
     dialog.destination.setText(str(frozen))
     dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.trust_box is not None, timeout=30_000)
     box = dialog.trust_box
-    assert box is not None and box.isVisible()
+    assert box.isVisible()
     assert "lambda_1" in box.text()
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
     assert view.document.layers[0].class_name == "Lambda"
