@@ -45,3 +45,19 @@ def test_graphdef_source_parsed_once(tmp_path, monkeypatch):
     report = convert(src, tmp_path / "r.pb", options={"verify": True})
     assert report.verified
     assert calls.count(str(src)) == 1 and len(calls) == 2  # the source, then the result
+
+
+def test_savedmodel_copy_reads_its_signature_without_tensorflow(tmp_path):
+    """Copying a SavedModel into the Serving layout reads saved_model.pb with the format
+    reader: TensorFlow is never imported (3.9 s for a 12 KB file before)."""
+    import subprocess
+    import sys
+
+    src = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    code = ("import sys, json; from kinspect.convert import convert; "
+            f"r = convert({str(src)!r}, {str(tmp_path / 'served')!r}); "
+            "print(json.dumps([r.inputs, r.outputs, 'tensorflow' in sys.modules]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    inputs, outputs, imported = __import__("json").loads(proc.stdout.splitlines()[-1])
+    assert inputs == ["x:0"] and outputs == ["y:0"] and imported is False

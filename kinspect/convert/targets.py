@@ -212,21 +212,21 @@ def _tf_keras_signatures(model: Any, name: str) -> dict[str, Any] | None:
 
 
 def _describe_savedmodel(job: Job, folder: str, signature_name: str) -> None:
-    from tensorflow.core.protobuf import saved_model_pb2
+    """Report the written serving signature and a TF Serving request, read by the format
+    reader (no TensorFlow import; the `serve` meta graph, as Serving picks it)."""
+    from ..formats import tf_savedmodel
 
-    saved = saved_model_pb2.SavedModel()
-    with open(os.path.join(folder, "saved_model.pb"), "rb") as f:
-        saved.ParseFromString(f.read())
-    sig = saved.meta_graphs[0].signature_def.get(signature_name)
+    saved = tf_savedmodel.parse(tf_savedmodel.locate(folder)[1])
+    sig = tf_savedmodel.signatures(tf_savedmodel.main_meta_graph(saved)).get(signature_name)
     if sig is None:
         job.report.warnings.append(f"the result has no {signature_name} signature")
         return
-    job.report.inputs = [sig.inputs[k].name for k in sorted(sig.inputs)]
-    job.report.outputs = [sig.outputs[k].name for k in sorted(sig.outputs)]
-    job.report.output_aliases = {k: sig.outputs[k].name for k in sorted(sig.outputs)}
+    job.report.inputs = [spec.name for spec in sig.inputs.values()]
+    job.report.outputs = [spec.name for spec in sig.outputs.values()]
+    job.report.output_aliases = {k: spec.name for k, spec in sig.outputs.items()}
     instance = {}
-    for key in sorted(sig.inputs):
-        dims = [d.size for d in sig.inputs[key].tensor_shape.dim][1:]
+    for key, spec in sig.inputs.items():
+        dims = list(spec.shape or ())[1:]
         instance[key] = _zeros([1 if d is None or d < 0 else d for d in dims])
     name = os.path.basename(job.dst.rstrip(os.sep)) or "model"
     if len(instance) == 1:
