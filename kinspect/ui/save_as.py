@@ -38,7 +38,12 @@ def open_save_as(window: Any, view: DocumentView, target: str | None = None) -> 
         if getattr(window, "save_as_dialog", None) is dialog:
             window.save_as_dialog = None
 
+    def failed(message: str) -> None:
+        if not dialog.isVisible():  # closed while converting: the dialog cannot say it
+            window.show_error(message)
+
     dialog.converted.connect(done)
+    dialog.failed.connect(failed)
     dialog.finished.connect(closed)
     window.save_as_dialog = dialog
     dialog.show()

@@ -54,7 +54,7 @@ def native_chooser(parent: QWidget, caption: str, start_path: str, filters: str)
 
 class SaveAsDialog(TrustCheck, QDialog):
     converted = Signal(object)  # ConvertReport
-    failed = Signal(str)  # one-line message (also shown in the dialog)
+    failed = Signal(str)  # one-line message (shown in the dialog; by the window once hidden)
 
     def __init__(self, document: Document, picks: list[str] | None = None,
                  target: str | None = None, parent: QWidget | None = None,
@@ -307,6 +307,20 @@ class SaveAsDialog(TrustCheck, QDialog):
         else:
             self.reject()
 
+    def reject(self) -> None:
+        """Esc or the close button: a running conversion is cancelled (the converter stops at
+        its next stage and removes what it wrote); the dialog hides at once and closes when
+        the task has reported, so a failure still reaches the user (`failed`)."""
+        if self.task is None:
+            super().reject()
+            return
+        self.cancel()
+        self.hide()
+
+    def _close_if_hidden(self) -> None:
+        if not self.isVisible():
+            super().reject()
+
     def _progress(self, fraction: float, message: str) -> None:
         self.bar.setValue(int(fraction * 1000))
         if message:
@@ -330,10 +344,12 @@ class SaveAsDialog(TrustCheck, QDialog):
         self._done()
         self.show_status(message)
         self.failed.emit(message)
+        self._close_if_hidden()
 
     def _cancelled(self) -> None:
         self._done()
         self.show_status("Cancelled: nothing was written.")
+        self._close_if_hidden()
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)

@@ -1,0 +1,53 @@
+"""Closing Save As (Esc, the title bar's close button) while it converts cancels the
+conversion, leaves nothing at the destination, and a failure still reaches the user."""
+
+from __future__ import annotations
+
+import time
+
+from kinspect.errors import ConvertError
+from kinspect.ui import save_as_dialog
+
+from ..conftest import corpus
+from .conftest import open_view
+
+SOUP = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
+
+
+def start_freeze(qtbot, window, dst):
+    open_view(qtbot, window, corpus(SOUP))
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("tf-graphdef")
+    dialog.destination.setText(str(dst))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.task is not None, timeout=30_000)
+    return dialog
+
+
+def test_esc_while_converting_cancels_and_leaves_nothing(qtbot, window, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog = start_freeze(qtbot, window, out / "frozen.pb")
+    task = dialog.task
+    with qtbot.waitSignal(task.signals.cancelled, timeout=60_000):
+        dialog.reject()  # what Esc and the close button call
+        assert not dialog.isVisible()
+        assert task.progress.cancelled
+    assert list(out.iterdir()) == []
+    qtbot.waitUntil(lambda: window.save_as_dialog is None, timeout=5_000)
+
+
+def test_failure_after_close_is_shown_by_the_window(qtbot, window, tmp_path, monkeypatch):
+    def failing_convert(src, dst, target, values, progress):
+        time.sleep(0.5)  # a stage that does not look at Cancel, then a failure
+        raise ConvertError("cannot freeze: no luck", src)
+
+    monkeypatch.setattr(save_as_dialog, "convert", failing_convert)
+    dialog = start_freeze(qtbot, window, tmp_path / "frozen.pb")
+    dialog.reject()
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: window.error_dialog is not None, timeout=10_000)
+    text = window.error_dialog.text()
+    assert "no luck" in text and "AlphabetSoupCharity.h5" in text
+    qtbot.waitUntil(lambda: window.save_as_dialog is None, timeout=5_000)
