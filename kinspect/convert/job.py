@@ -186,7 +186,7 @@ class Job:
         """Loading a SavedModel runs its TF1 main op; restoring a checkpoint runs the meta
         graph's restore op: refuse when the scan finds code or file ops there, unless trusted."""
         try:
-            found = require_code_trust(scanned, None, self.options.trust_code, file_ops=True)
+            found = require_code_trust(scanned, self.options.trust_code, file_ops=True)
         except UnsafeContent as exc:
             exc.path = self.src  # the file the user named, not the part scanned
             raise

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConvertError, FormatError, InvalidRequest
+from ..errors import ConvertError, InvalidRequest
 from .trust import require_code_trust
 
 ARCH_FORMATS = ("keras-json", "keras-yaml", "keras-h5", "keras")
@@ -28,39 +27,16 @@ class KerasModel:
     weights_report: dict[str, Any] | None = None
 
 
-def read_config(path: str, fmt: str) -> dict[str, Any]:
-    """The architecture ({class_name, config, ...}) as stored, without deserialising it.
-    Read through the readers' own guarded functions: size limits, zip-bomb checks, the safe
-    YAML loader with bounded aliases and no python tags but `!!python/tuple`."""
-    from ..formats import h5_weights, keras_json, keras_zip, safe_yaml
+def read_config(path: str) -> dict[str, Any]:
+    """The architecture ({class_name, config, ...}) as stored, without deserialising it, read
+    as `info --arch` reads it (the readers' guarded functions: size limits, zip-bomb checks,
+    the safe YAML loader)."""
+    from ..formats.pairing import load_arch
 
-    try:
-        if fmt == "keras-h5":
-            import h5py
-
-            with h5py.File(path, "r") as f:
-                config = h5_weights.json_attr(f.attrs, "model_config")
-        elif fmt == "keras":
-            with zipfile.ZipFile(path) as z:
-                config = keras_zip.json_entry(z, keras_zip.CONFIG)
-        elif fmt == "keras-json":
-            config = keras_json.unwrap(json.loads(keras_json.read_text(path)))
-        elif fmt == "keras-yaml":
-            config = keras_json.unwrap(safe_yaml.load(keras_json.read_text(path)))
-        else:
-            config = None
-    except FormatError as exc:
-        exc.path = exc.path or path
-        raise
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise FormatError(f"cannot read the architecture: {exc}", path) from exc
+    config = load_arch(path)[0]
     if not isinstance(config, dict):
-        raise InvalidRequest(f"{fmt} holds no Keras architecture", path)
+        raise InvalidRequest("holds no Keras architecture", path)
     return config
-
-
-def producer_version(config: dict[str, Any]) -> str:
-    return str(config.get("keras_version", ""))
 
 
 def load_model(path: str, fmt: str, trust: bool) -> KerasModel:
@@ -68,8 +44,7 @@ def load_model(path: str, fmt: str, trust: bool) -> KerasModel:
     warnings: list[str] = []
     if fmt == "tf-savedmodel":
         return _load_keras_savedmodel(path, trust)
-    config = read_config(path, fmt)
-    found = require_code_trust(path, config, trust)
+    found = require_code_trust(path, trust)
     warnings += [f"trusted code: {d}" for d in found]
     errors: list[str] = []
     import keras
@@ -96,7 +71,7 @@ def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
     if not os.path.isfile(os.path.join(path, "keras_metadata.pb")):
         raise InvalidRequest("not a Keras SavedModel (no keras_metadata.pb): only graph targets "
                              "(tf-graphdef, tflite, onnx, tf-savedmodel) apply", path)
-    require_code_trust(path, {}, trust, file_ops=True)  # tf_keras restores with its ops
+    require_code_trust(path, trust, file_ops=True)  # tf_keras restores with its ops
     import tf_keras
 
     try:
@@ -112,8 +87,8 @@ def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
     """A fresh (randomly initialised) model from an architecture file."""
     if fmt in ("keras-h5", "keras"):
         return load_model(path, fmt, trust)
-    config = read_config(path, fmt)
-    found = require_code_trust(path, config, trust)
+    config = read_config(path)
+    found = require_code_trust(path, trust)
     text = json.dumps(config)
     errors = []
     import keras

@@ -14,10 +14,7 @@ import yaml
 from ..errors import ConvertError, InvalidRequest
 from . import freeze, verify
 from .job import Job
-from .keras_load import read_config
-
-ARCH_SOURCES = ("keras-h5", "keras", "keras-json", "keras-yaml")
-
+from .keras_load import ARCH_FORMATS, read_config
 
 # --- Keras targets ---------------------------------------------------------------------
 
@@ -120,13 +117,10 @@ def run_weights(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 
 
 def _config(job: Job) -> dict[str, Any]:
-    if job.format in ARCH_SOURCES:
-        return read_config(job.src, job.format)
+    if job.format in ARCH_FORMATS:
+        return read_config(job.src)
     if job.format == "keras-weights-h5" and job.options.arch:
-        from .sources import source_format
-
-        fmt = source_format(job.options.arch)
-        return read_config(job.options.arch, fmt)
+        return read_config(job.options.arch)
     return json.loads(job.keras.model.to_json())
 
 
@@ -144,9 +138,7 @@ def write_yaml(job: Job, tmp: str) -> None:
 
 def check_arch(job: Job, path: str) -> None:
     """Architecture targets: verified by reading the file back (no weights to run)."""
-    from .keras_load import read_config as reread
-
-    got = reread(path, job.target)
+    got = read_config(path)
     if got != json.loads(json.dumps(_config(job))):
         raise ConvertError("the written architecture does not read back identical", path)
 

@@ -12,7 +12,6 @@ from typing import Any
 from ..errors import FormatError, UnsafeContent
 from ..safety import scan
 from ..safety_graph import scan_graph
-from ..safety_keras import scan_model_config
 
 
 def scan_findings(path: str) -> tuple[bool, bool, list[str]]:
@@ -28,22 +27,13 @@ def scan_findings(path: str) -> tuple[bool, bool, list[str]]:
     return report.runs_code, report.touches_files, details
 
 
-def config_code(config: Any) -> list[str]:
-    """Code in a Keras config that is not the scanned file's own (an --arch architecture)."""
-    if not config:
-        return []
-    return [f"{f.where}: {f.detail}" for f in scan_model_config(config) if f.runs_code]
-
-
-def require_code_trust(path: str, config: Any, trust: bool,
-                       file_ops: bool = False) -> list[str]:
+def require_code_trust(path: str, trust: bool, file_ops: bool = False) -> list[str]:
     """Raise UnsafeContent when loading PATH would run code and the user has not trusted it.
     FILE_OPS: loading runs ops stored in the file (a TF1 SavedModel's main op, a checkpoint's
     restore op, a Keras SavedModel's restore), so file-touching ops count as well as code.
     Returns the findings (warnings for the report when trusted)."""
     runs_code, touches, details = scan_findings(path)
     details = details if runs_code or (file_ops and touches) else []
-    details += [d for d in config_code(config) if d not in details]
     if details and not trust:
         what = "holds code" if runs_code or not touches else "touches the file system"
         raise UnsafeContent(f"{what} (" + "; ".join(details[:3]) + "); loading it runs "
