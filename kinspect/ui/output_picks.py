@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..model import Document
 from ..outputs import node_name
 
 
@@ -53,15 +52,3 @@ class Picks(QObject):
             self._names = wanted
             self.changed.emit()
 
-
-def kept_layers(doc: Document, outputs: Iterable[str]) -> set[str]:
-    """Keras counterpart of outputs.kept_nodes: the picked layers and all they are fed by."""
-    by_name = {layer.name: layer for layer in doc.layers}
-    keep: set[str] = set()
-    stack = [node_name(o) for o in outputs if node_name(o) in by_name]
-    while stack:
-        name = stack.pop()
-        if name not in keep:
-            keep.add(name)
-            stack.extend(i for i in by_name[name].inbound if i in by_name)
-    return keep

@@ -3,6 +3,10 @@
 Suggestions come from kinspect.outputs.candidates; picks are shared with the tree's check
 boxes (output_picks.Picks) and go straight into File > Save As (frozen graph), so nobody
 retypes a name or has to know whether `:0` belongs.
+
+Both are slow on big graphs (about a second each at 200k nodes), so they run on workers: the
+suggestions once, the count of what a freeze keeps after each change of the picks (a count
+that finishes for picks since changed is dropped and made again for the current ones).
 """
 
 from __future__ import annotations
@@ -23,14 +27,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import graph_focus
 from ..convert.registry import exporters_for
-from ..outputs import OutputCandidate, candidates, kept_nodes, tensor_name
-from .output_picks import Picks, kept_layers
+from ..model import Document
+from ..outputs import OutputCandidate, backward_closure, candidates, tensor_name
+from .output_picks import Picks
+from .workers import Task, start
 
 if TYPE_CHECKING:
     from .document_view import DocumentView
 
 FREEZE_TARGET = "tf-graphdef"
+FINDING = "Finding outputs…"
+
+
+def kept_count(doc: Document, names: list[str]) -> tuple[int, int]:
+    """(kept, total): graph nodes (or Keras layers) a freeze to NAMES keeps, from the graph
+    index the Graph page shares (built once per document)."""
+    inputs = graph_focus.index_for(doc).inputs
+    total = len(doc.nodes) if doc.nodes else len(doc.layers)
+    return len(backward_closure(names, inputs.__getitem__, inputs)), total
 
 
 def copy_button(text: str, tip: str) -> QPushButton:
@@ -51,7 +67,11 @@ class OutputsPage(QWidget):
         view.model.picks = self.picks
         self.picks.changed.connect(self.refresh)
         self.follow_graph = False  # after Show in Graph, the drawing follows the picks
-        self.candidates: list[OutputCandidate] = candidates(self.document)
+        self.candidates: list[OutputCandidate] = []  # filled by a worker (FINDING till then)
+        self.finding = True
+        self.find_error = ""
+        self.kept_counts: tuple[int, int] | None = None  # for the current picks, when counted
+        self._counting = False
 
         what = "layers" if self.is_keras else "graph nodes"
         intro = QLabel(f"Pick the {what} to freeze: tick them here or in the Tree. "
@@ -101,11 +121,33 @@ class OutputsPage(QWidget):
         layout.addStretch(1)
         self._fill_suggestions()
         self.refresh()
+        doc = self.document
+        task = Task(lambda _progress: candidates(doc))
+        task.signals.finished.connect(self._found)  # bound methods: dropped with the page
+        task.signals.failed.connect(self._find_failed)
+        start(task, name="kinspect-outputs")
 
     # -- suggestions
+    def _found(self, found: list[OutputCandidate]) -> None:
+        names = {c.node for c in found}
+        picked_in_tree = [c for c in self.candidates if c.node not in names]
+        self.finding = False
+        self.candidates = found + picked_in_tree
+        self._fill_suggestions()
+        self.refresh()
+
+    def _find_failed(self, message: str, _details: str) -> None:
+        self.finding = False
+        self.find_error = f"No suggestions: {message}"
+        self._fill_suggestions()
+
     def _fill_suggestions(self) -> None:
+        note = FINDING if self.finding else self.find_error  # a last row, after the picks
         self.suggested.blockSignals(True)
-        self.suggested.setRowCount(len(self.candidates))
+        self.suggested.setRowCount(len(self.candidates) + bool(note))
+        if note:
+            self.suggested.setItem(len(self.candidates), 0, QTableWidgetItem(""))
+            self.suggested.setItem(len(self.candidates), 1, QTableWidgetItem(note))
         for row, cand in enumerate(self.candidates):
             tick = QTableWidgetItem()
             tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
@@ -116,7 +158,7 @@ class OutputsPage(QWidget):
         self.suggested.blockSignals(False)
 
     def _suggestion_ticked(self, item: QTableWidgetItem) -> None:
-        if item.column() == 0:
+        if item.column() == 0 and item.row() < len(self.candidates):
             self.picks.set_picked(self.candidates[item.row()].node,
                                   item.checkState() == Qt.CheckState.Checked)
 
@@ -159,6 +201,7 @@ class OutputsPage(QWidget):
             self.suggested.item(row, 0).setCheckState(
                 Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         self.suggested.blockSignals(False)
+        self._count()
         self.preview.setText(self.preview_text())
         self.freeze_button.setEnabled(bool(names))
         self.graph_button.setEnabled(bool(names))
@@ -166,17 +209,41 @@ class OutputsPage(QWidget):
             self.show_in_graph(switch=False)
         self.view.tree.viewport().update()  # the tree's check boxes follow
 
-    def kept(self) -> tuple[int, int]:
-        """(kept, total): graph nodes (or Keras layers) a freeze to the picks keeps."""
-        names = self.picks.names
-        if self.is_keras:
-            return len(kept_layers(self.document, names)), len(self.document.layers)
-        return len(kept_nodes(self.document, names)), len(self.document.nodes)
+    def kept(self) -> tuple[int, int] | None:
+        """(kept, total) for the current picks once counted; None while counting."""
+        return self.kept_counts
+
+    def _count(self) -> None:
+        """Count what a freeze keeps on a worker; one count at a time, the latest picks win."""
+        self.kept_counts = None
+        if self._counting or not len(self.picks):
+            return
+        self._counting = True
+        doc, names = self.document, self.picks.names
+        task = Task(lambda _progress: (names, kept_count(doc, names)))
+        task.signals.finished.connect(self._counted)
+        task.signals.failed.connect(self._count_failed)
+        start(task, name="kinspect-kept")
+
+    def _counted(self, result: tuple[list[str], tuple[int, int]]) -> None:
+        self._counting = False
+        names, counts = result
+        if names != self.picks.names:  # picked again meanwhile: count the current picks
+            self._count()
+            return
+        self.kept_counts = counts
+        self.preview.setText(self.preview_text())
+
+    def _count_failed(self, message: str, _details: str) -> None:
+        self._counting = False
+        self.preview.setText(f"Cannot count what a freeze keeps: {message}")
 
     def preview_text(self) -> str:
         if not len(self.picks):
             return "No outputs picked: a freeze keeps the model's own outputs."
-        kept, total = self.kept()
+        if self.kept_counts is None:
+            return "Counting what a freeze to these outputs keeps…"
+        kept, total = self.kept_counts
         what = "layers" if self.is_keras else "nodes"
         return (f"<b>The frozen result keeps {kept:,} of {total:,} {what}</b> "
                 f"({total - kept:,} dropped).")

@@ -25,6 +25,7 @@ def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_pa
     page = view.page("Outputs")
     assert isinstance(page, OutputsPage)
     assert len(view.document.nodes) == 548  # PROVENANCE: GraphDef 548 nodes, output output:0
+    qtbot.waitUntil(lambda: not page.finding, timeout=30_000)  # suggestions come on a worker
     names = [c.node for c in page.candidates]
     assert "output" in names
     page.pick_suggestion(names.index("output"))
@@ -33,7 +34,7 @@ def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_pa
     graph_def = tf.compat.v1.GraphDef()
     graph_def.ParseFromString(corpus(GRU).read_bytes())
     kept = len(tf.compat.v1.graph_util.extract_sub_graph(graph_def, ["output"]).node)
-    assert page.kept() == (kept, 548)
+    qtbot.waitUntil(lambda: page.kept() == (kept, 548), timeout=30_000)  # counted on a worker
     assert f"keeps {kept:,} of 548 nodes" in page.preview.text()
 
     # the tree's check box shows the same pick, and unticking there removes it here
@@ -64,11 +65,12 @@ def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_pa
 def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
     view = open_corpus(qtbot, window, "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
     page = view.page("Outputs")
+    qtbot.waitUntil(lambda: not page.finding, timeout=30_000)
     assert [c.node for c in page.candidates][0] == "dense_2"  # the model's declared output
     page.picks.set_picked("dense_1:0", True)  # a `:0` given anywhere is dropped for freezing
     assert page.rows() == [("dense_1", "dense_1:0")]
     # Sequential InputLayer -> dense -> dense_1 -> dense_2: dense_1 keeps 3 of 4 layers
-    assert page.kept() == (3, 4)
+    qtbot.waitUntil(lambda: page.kept() == (3, 4), timeout=30_000)
     assert "keeps 3 of 4 layers" in page.preview.text()
 
     other = open_corpus(qtbot, window, "keras_arch/daksh_credit_fraud/model.json")
@@ -89,3 +91,34 @@ def test_show_in_graph_draws_what_the_freeze_keeps_and_follows_picks(qtbot, wind
     page.picks.set_picked("truediv", True)  # later picks redraw the ancestors
     assert graph.focus_names == kept_nodes(view.document, ["pred", "truediv"])
     qtbot.waitUntil(lambda: graph.is_drawn, timeout=60_000)
+
+
+def test_big_graph_suggests_and_counts_on_workers(qtbot, tmp_path):
+    """200,001 nodes: building the page and each pick used to block the window about 1 s
+    (candidates and the kept count ran on the GUI thread)."""
+    import time
+
+    from kinspect.formats import open_document
+    from kinspect.ui.document_view import DocumentView
+    from kinspect.ui.outputs_page import FINDING
+
+    from ..graph_builders import chain_graph
+
+    doc = open_document(str(chain_graph(tmp_path / "chain.pb", 100_000)))
+    view = DocumentView(doc)
+    qtbot.addWidget(view)
+    page = view.page("Outputs")
+    assert page.candidates == [] and page.suggested.item(0, 1).text() == FINDING
+    qtbot.waitUntil(lambda: not page.finding, timeout=60_000)
+    assert page.candidates[0].node == "add_99999"
+    assert page.suggested.rowCount() == len(page.candidates)
+
+    started = time.perf_counter()
+    page.picks.set_picked("add_99999", True)
+    page.picks.set_picked("add_49999", True)
+    page.picks.set_picked("add_99999", False)  # the count for the first picks is dropped
+    assert time.perf_counter() - started < 0.3
+    assert "Counting" in page.preview.text()
+    # x, then add_k and c_k for k <= 49999
+    qtbot.waitUntil(lambda: page.kept() == (100_001, 200_001), timeout=60_000)
+    assert "keeps 100,001 of 200,001 nodes" in page.preview.text()
