@@ -2,7 +2,8 @@
 
 Values are read and summarised on a worker (`kinspect.tensor_stats` samples big tensors), so
 selecting a 1 GB weight never freezes the window; selecting another row while a read is running
-simply ignores the late result.
+simply ignores the late result. A big tensor's other slices (the axis spin boxes) are read on
+a worker too, one at a time, the latest wanted slice next.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class TensorView(QWidget):
         self.values: np.ndarray | None = None
         self.stats: tensor_stats.TensorStats | None = None
         self.first_slice: np.ndarray | None = None  # big tensors: the table's first slice
+        self.note = ""  # the status after loading (a slice error replaces it until the next)
+        self._slice_reading = False
+        self._shown: tuple[TensorInfo | None, tuple[int, ...]] = (None, ())
         self.task: Task | None = None
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -177,6 +181,8 @@ class TensorView(QWidget):
         self.values = None
         self.stats = None
         self.first_slice = None
+        self.note = ""
+        self._shown = (None, ())
         for label in self.stat_labels.values():
             label.setText("–")
         self.chart.removeAllSeries()
@@ -208,7 +214,8 @@ class TensorView(QWidget):
         if values is None and tensor_stats.table_truncated(shape):
             note += (f"; the table shows at most the first {tensor_stats.TABLE_ROWS:,} x "
                      f"{tensor_stats.TABLE_COLS:,} of a slice")
-        self.status.setText(note + ".")
+        self.note = note + "."
+        self.status.setText(self.note)
         for key, label in self.stat_labels.items():
             value = getattr(stats, key)
             label.setText("–" if value is None else f"{value:.6g}")
@@ -275,11 +282,52 @@ class TensorView(QWidget):
         if self.tensor is None or self.stats is None:
             return
         if not any(leading) and self.first_slice is not None:
-            part = self.first_slice
-        else:  # one bounded 2-D slice (at most TABLE_ROWS x TABLE_COLS), read now
-            index = tensor_stats.table_index(tuple(self.tensor.shape or ()), leading)
-            part = self.tensor.read_part(index)  # type: ignore[arg-type]
-        self.table_model.set_array(tensor_stats.slice_2d(part))
+            self._slice_read(self.tensor, leading, self.first_slice)
+        else:  # one bounded 2-D slice (at most TABLE_ROWS x TABLE_COLS), read on a worker
+            self._read_slice()
+
+    def _read_slice(self) -> None:
+        """One read at a time; when it ends, a slice picked meanwhile is read next."""
+        if self._slice_reading or self.tensor is None:
+            return
+        self._slice_reading = True
+        tensor, leading = self.tensor, tuple(spin.value() for spin in self.spins)
+        index = tensor_stats.table_index(tuple(tensor.shape or ()), leading)
+        task = Task(lambda _progress: tensor.read_part(index))  # type: ignore[arg-type]
+        task.signals.finished.connect(
+            lambda part, t=tensor, at=leading: self._slice_read(t, at, part, worker=True))
+        task.signals.failed.connect(
+            lambda msg, _d, t=tensor, at=leading: self._slice_failed(t, at, msg))
+        start(task, name="kinspect-slice")
+
+    def _current(self, tensor: TensorInfo, leading: tuple[int, ...], worker: bool) -> bool:
+        """Whether a read is still wanted (the view may be gone, or show something else)."""
+        if not shiboken6.isValid(self):
+            return False
+        if worker:
+            self._slice_reading = False
+        spins = tuple(spin.value() for spin in self.spins)
+        if tensor is self.tensor and leading == spins:
+            return True
+        shown_tensor, shown_at = self._shown
+        if worker and self.stats is not None and self.values is None and \
+                not (shown_tensor is self.tensor and shown_at == spins):
+            self._show_slice()  # the user moved on meanwhile: show the slice now wanted
+        return False
+
+    def _slice_read(self, tensor: TensorInfo, leading: tuple[int, ...], part: np.ndarray,
+                    worker: bool = False) -> None:
+        if self._current(tensor, leading, worker):
+            self.table_model.set_array(tensor_stats.slice_2d(part))
+            self._shown = (tensor, leading)
+            self.status.setText(self.note)
+
+    def _slice_failed(self, tensor: TensorInfo, leading: tuple[int, ...], message: str) -> None:
+        if self._current(tensor, leading, True):
+            self.table_model.set_array(np.zeros((0, 0)))  # no stale slice under the error
+            self._shown = (tensor, leading)
+            where = ", ".join(str(i) for i in leading)
+            self.status.setText(f"Cannot read slice [{where}]: {message}")
 
     # -- palette
     def _apply_theme(self) -> None:

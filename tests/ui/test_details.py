@@ -139,8 +139,49 @@ def test_a_tensor_over_64_mib_is_sampled_and_sliced_from_the_file(qtbot, tmp_pat
     model = tv.table_model
     assert (model.rowCount(), model.columnCount()) == (2000, 2000)
     assert float(model.data(model.index(1999, 3))) == pytest.approx(full[0, 1999, 3], rel=1e-5)
+    tv.spins[0].setValue(2)  # read on a worker
+    qtbot.waitUntil(lambda: float(model.data(model.index(10, 20))) ==
+                    pytest.approx(full[2, 10, 20], rel=1e-5), timeout=20_000)
+
+
+def test_other_slices_are_read_on_a_worker_and_a_failed_read_says_so(qtbot, tmp_path):
+    """A gzip-chunked weight took about a second per step of an axis spin box, on the GUI
+    thread; a moved file left the previous slice in the table and only a traceback."""
+    import threading
+
+    shape = (4, 3000, 3000)  # 144 MB of float32: read by parts
+    base = np.broadcast_to(np.arange(4, dtype=np.float32).reshape(4, 1, 1), shape)
+    reads = []
+    gone = []
+
+    def slicer(index):
+        reads.append((index[0], threading.current_thread()))
+        time.sleep(0.4)
+        if gone:
+            raise FileNotFoundError(2, "No such file or directory", "w.h5")
+        return np.array(base[index])
+
+    tensor = TensorInfo("w", shape, "float32", loader=lambda: base, slicer=slicer)
+    root = Node(Kind.MODEL, "m", "Model")
+    weight = root.add(Node(Kind.WEIGHT, "w", "weight", tensor=tensor))
+    view = _view(qtbot, Document(str(tmp_path / "w.h5"), "keras-weights-h5", root))
+    _select_and_wait(qtbot, view, weight)
+    tv = view.details.tensor_view
+    model = tv.table_model
+    assert float(model.data(model.index(5, 5))) == 0.0
+    started = time.perf_counter()
+    tv.spins[0].setValue(1)
+    tv.spins[0].setValue(3)  # while 1 is read: 3 is read next, 1's result is dropped
+    assert time.perf_counter() - started < 0.2
+    qtbot.waitUntil(lambda: float(model.data(model.index(5, 5))) == 3.0, timeout=20_000)
+    assert all(thread is not threading.main_thread() for _, thread in reads)
+    assert [at for at, _ in reads][-2:] == [1, 3]
+
+    gone.append(True)
     tv.spins[0].setValue(2)
-    assert float(model.data(model.index(10, 20))) == pytest.approx(full[2, 10, 20], rel=1e-5)
+    qtbot.waitUntil(lambda: "Cannot read slice [2]" in tv.status.text(), timeout=20_000)
+    assert "No such file" in tv.status.text()
+    assert model.rowCount() == 0  # not the slice of axis 0 = 3 any more
 
 
 def test_a_late_result_for_a_previous_selection_is_ignored(qtbot):
