@@ -10,7 +10,8 @@ library is checked, called or not, since a loaded SavedModel exposes them all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .outputs import backward_closure, node_name
@@ -70,7 +71,20 @@ SAVER_OPS = {
 }
 
 RISKY_OPS = frozenset(PYTHON_OPS) | frozenset(FILE_OPS) | frozenset(SAVER_OPS) | {"PrintV2"}
-SAVER_SCOPE = re.compile(r"^(?:[^/]+/)*save(?:_\d+)?/")
+RESTORE_OPS = frozenset({"Restore", "RestoreSlice", "RestoreV2"})
+WRITE_SAVER_OPS = frozenset(SAVER_OPS) - RESTORE_OPS
+SAVER_SCOPE = re.compile(r"^((?:[^/]+/)*save(?:_\d+)?/)")
+# MetaGraphDef collections naming ops a TF1 SavedModel loader runs after the restore.
+INIT_COLLECTIONS = ("saved_model_main_op", "legacy_init_op", "main_op")
+
+
+@dataclass(frozen=True)
+class Saver:
+    """A MetaGraphDef's saver_def: the ops whose save and restore ops are not findings."""
+
+    restore_op: str = ""
+    save_tensor: str = ""
+    filename_tensor: str = ""
 
 
 def op_finding(op: str, attrs: Any, where: str) -> Finding | None:
@@ -113,62 +127,125 @@ def called_functions(attrs: Any) -> Iterable[str]:
                 yield func.name
 
 
-def scan_graph(graph_def: Any, where: str = "graph",
-               saver_node_names: Iterable[str] = (),
+def scan_graph(graph_def: Any, where: str = "graph", saver: Saver | None = None,
                object_graph_functions: Iterable[str] = (),
-               signature_tensors: Iterable[str] = (),
-               filename_tensor: str = "") -> list[Finding]:
+               roots: Iterable[str] = ()) -> list[Finding]:
     """Findings in a GraphDef and in all functions of its library.
 
-    Save and restore ops are the standard saver's, and not reported, when they sit in the
-    backward closure of the saver's nodes (`saver_node_names`: restore op, save tensor) or in a
-    `save/`, `save_1/`… scope (TF1 graphs often keep an older `tf.train.Saver`), and are not
-    reached from any signature's tensors (what serving runs); also when their file name comes
-    from the saver's own `filename_tensor` (TensorFlow.NET leaves SaveV2 dangling).
+    `roots`: what loading or serving runs (signature tensors, main op, legacy init op). Without
+    a `saver` every save and restore op is a finding: a plain GraphDef has no saver, and its
+    user picks any node as an output. With one, an op is the saver's and not reported only when
+    running it cannot be forced by what gets run: see `_saver_exempt`.
     """
     functions = {f.signature.name: f for f in graph_def.library.function}
-    saver_node_names = list(saver_node_names)
-    signature_tensors = list(signature_tensors)
     graph_nodes = list(graph_def.node)
-    # Index and closures only when there is something to close over (keeps a plain 200,000-node
-    # GraphDef to one pass over its nodes).
-    nodes = {node.name: node for node in graph_nodes} \
-        if saver_node_names or signature_tensors or filename_tensor else {}
-    served = _backward_closure(nodes, signature_tensors)
-    saver_closure = _backward_closure(nodes, saver_node_names) - served
-
-    def in_saver(name: str) -> bool:
-        return name not in served and (name in saver_closure or bool(SAVER_SCOPE.match(name)))
-
-    saver_only: set[str] = set()
-    if functions:
-        saver_nodes = {node.name: node for node in graph_nodes if in_saver(node.name)}
-        saver_direct = _refs(saver_nodes.values(), functions)
-        if saver_direct:  # else nothing is exempt: skip reading every node's attributes
-            other_direct = _refs((n for n in graph_nodes if n.name not in saver_nodes),
-                                 functions) | (set(object_graph_functions) & functions.keys())
-            saver_only = _function_closure(saver_direct, functions) - \
-                _function_closure(other_direct, functions)
+    exempt: set[str] = set()
+    restore_fns: set[str] = set()
+    save_fns: set[str] = set()
+    if saver is not None:
+        exempt, restore, save = _saver_exempt(graph_nodes, saver, roots)
+        if functions:
+            restore_fns = _called_only_by(restore, graph_nodes, functions, object_graph_functions)
+            save_fns = _called_only_by(save, graph_nodes, functions, object_graph_functions)
     findings: list[Finding] = []
-    filename = node_name(filename_tensor) if filename_tensor else ""
     for node in graph_nodes:
-        op = node.op
-        if op in SAVER_OPS and (in_saver(node.name) or (
-                node.name not in served and _writes_to(nodes, node, filename))):
+        if node.op not in RISKY_OPS or node.name in exempt:
             continue
-        if op not in RISKY_OPS:
-            continue
-        finding = op_finding(op, node.attr, f"{where}/{node.name}")
+        finding = op_finding(node.op, node.attr, f"{where}/{node.name}")
         if finding is not None:
             findings.append(finding)
     for fname, function in functions.items():
         for node in function.node_def:
-            if fname in saver_only and node.op in SAVER_OPS or node.op not in RISKY_OPS:
+            op = node.op
+            if op not in RISKY_OPS or (fname in restore_fns and op in RESTORE_OPS) or (
+                    fname in save_fns and op in WRITE_SAVER_OPS):
                 continue
-            finding = op_finding(node.op, node.attr, f"function {fname}/{node.name}")
+            finding = op_finding(op, node.attr, f"function {fname}/{node.name}")
             if finding is not None:
                 findings.append(finding)
     return findings
+
+
+def _saver_exempt(graph_nodes: list[Any], saver: Saver, roots: Iterable[str]
+                  ) -> tuple[set[str], set[str], set[str]]:
+    """(exempt saver-op nodes, restore closure, save closure).
+
+    Nothing that loading or serving runs (`roots`) may reach an exempt op. A Restore* op is
+    exempt in the restore op's closure (the loader runs it to read the variables). A Save,
+    SaveV2 or MergeV2Checkpoints op is exempt only outside the restore closure, when its file
+    name derives from the saver's file-name tensor and nothing but the save tensor's closure
+    depends on it (TensorFlow.NET leaves SaveV2 dangling). Ops of a second saver (`save_1/`,
+    kept by TF1 graphs) are exempt when their file name and everything depending on them stay
+    inside that scope. So a Save op chained to the restore op or to an output is reported.
+    """
+    saver_ops = [n for n in graph_nodes if n.op in SAVER_OPS]
+    nodes = {node.name: node for node in graph_nodes}
+    served = _backward_closure(nodes, roots)
+    restore = _backward_closure(nodes, [saver.restore_op] if saver.restore_op else []) - served
+    save = _backward_closure(nodes, [saver.save_tensor] if saver.save_tensor else []) - \
+        served - restore
+    if not saver_ops:
+        return set(), restore, save
+    consumers = _consumers(graph_nodes)
+    filename = node_name(saver.filename_tensor) if saver.filename_tensor else ""
+    exempt: set[str] = set()
+    for node in saver_ops:
+        name = node.name
+        if name in served:
+            continue
+        match = SAVER_SCOPE.match(name)
+        scope = match.group(1) if match else ""
+        if node.op in RESTORE_OPS:
+            ok = name in restore or bool(scope) and _feeds_only(
+                consumers, name, lambda n, s=scope: n.startswith(s) and n not in restore)
+        elif name in restore:
+            ok = False
+        elif _writes_to(nodes, node, filename) and _feeds_only(
+                consumers, name, lambda n: n in save):
+            ok = True
+        else:
+            ok = bool(scope) and bool(node.input) and all(
+                n.startswith(scope) for n in _backward_closure(nodes, [node.input[0]])) and \
+                _feeds_only(consumers, name,
+                            lambda n, s=scope: n.startswith(s) and n not in restore)
+        if ok:
+            exempt.add(name)
+    return exempt, restore, save
+
+
+def _called_only_by(group: set[str], graph_nodes: list[Any], functions: dict[str, Any],
+                    object_graph_functions: Iterable[str]) -> set[str]:
+    """Library functions reached only from the nodes in `group` (e.g. `_traced_restore`)."""
+    direct = _refs((n for n in graph_nodes if n.name in group), functions)
+    if not direct:  # nothing to exempt: skip reading every node's attributes
+        return set()
+    other = _refs((n for n in graph_nodes if n.name not in group), functions) | \
+        (set(object_graph_functions) & functions.keys())
+    return _function_closure(direct, functions) - _function_closure(other, functions)
+
+
+def _consumers(graph_nodes: Iterable[Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node in graph_nodes:
+        for name in node.input:
+            out.setdefault(node_name(name), []).append(node.name)
+    return out
+
+
+def _feeds_only(consumers: dict[str, list[str]], name: str,
+                allowed: Callable[[str], bool]) -> bool:
+    """True when every node that depends on `name`, directly or not, is `allowed`."""
+    seen: set[str] = set()
+    stack = list(consumers.get(name, ()))
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        if not allowed(current):
+            return False
+        seen.add(current)
+        stack.extend(consumers.get(current, ()))
+    return True
 
 
 def _writes_to(nodes: dict[str, Any], node: Any, filename: str) -> bool:
@@ -211,16 +288,16 @@ def _function_closure(start: set[str], functions: dict[str, Any]) -> set[str]:
 
 def scan_meta_graph(meta: Any, where: str = "meta_graph") -> list[Finding]:
     """A MetaGraphDef: its graph and library, with its own saver's ops exempted."""
-    saver_names: list[str] = []
-    filename = ""
+    saver = None
     if meta.HasField("saver_def"):
         sd = meta.saver_def
-        saver_names = [n for n in (sd.restore_op_name, sd.save_tensor_name) if n]
-        filename = sd.filename_tensor_name
+        saver = Saver(sd.restore_op_name, sd.save_tensor_name, sd.filename_tensor_name)
     object_functions: list[str] = []
     if meta.HasField("object_graph_def"):
-        for name in meta.object_graph_def.concrete_functions:
-            object_functions.append(name)
-    served = [t.name for sig in meta.signature_def.values()
-              for t in (*sig.inputs.values(), *sig.outputs.values())]
-    return scan_graph(meta.graph_def, where, saver_names, object_functions, served, filename)
+        object_functions.extend(meta.object_graph_def.concrete_functions)
+    roots = [t.name for sig in meta.signature_def.values()
+             for t in (*sig.inputs.values(), *sig.outputs.values())]
+    for key in INIT_COLLECTIONS:
+        if key in meta.collection_def:
+            roots.extend(meta.collection_def[key].node_list.value)
+    return scan_graph(meta.graph_def, where, saver, object_functions, roots)

@@ -293,6 +293,60 @@ def tflite_flex_write_file(tmp: Path) -> Hostile:
     return Hostile(path, marker, None, {"WriteFile"})
 
 
+def checkpoint_save_in_restore(tmp: Path) -> Hostile:
+    """A TF1 checkpoint whose restore op has a control input on a Save op `save/evil` writing
+    MARKER: restoring the variables (what converting it does) writes the file."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    marker = tmp / "MARKER_ckpt"
+    folder = tmp / "ckpt"
+    graph = tf.Graph()
+    with graph.as_default():
+        x = v1.placeholder(tf.float32, [None, 1], name="x")
+        tf.identity(tf.matmul(x, v1.Variable([[2.0]], name="w")), name="y")
+        saver = v1.train.Saver()
+        with tf.name_scope("save/"):
+            evil = tf.raw_ops.Save(filename=str(marker), tensor_names=["a"],
+                                   data=[tf.constant([1.0])], name="evil")
+        graph.get_operation_by_name(saver.saver_def.restore_op_name)._add_control_input(evil)
+        with v1.Session(graph=graph) as sess:
+            sess.run(v1.global_variables_initializer())
+            saver.save(sess, str(folder / "model"))
+
+    def prove() -> object:
+        with tf.Graph().as_default(), v1.Session() as sess:
+            return v1.train.import_meta_graph(str(folder / "model.meta")).restore(
+                sess, str(folder / "model"))
+
+    return Hostile(folder, marker, prove, {"Save"})
+
+
+def graphdef_save_control_input(tmp: Path) -> Hostile:
+    """A GraphDef whose output `y` has a control input on a Save op named `save/w` writing
+    MARKER: a plain GraphDef has no saver, so the `save/` name must not hide it."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    marker = tmp / "MARKER_pb_save"
+    graph = tf.Graph()
+    with graph.as_default():
+        x = v1.placeholder(tf.float32, [None, 2], name="x")
+        with tf.name_scope("save/"):
+            save = tf.raw_ops.Save(filename=str(marker), tensor_names=["a"],
+                                   data=[tf.constant([1.0])], name="w")
+        with tf.control_dependencies([save]):
+            y = tf.identity(x, name="y")
+    path = tmp / "save_control.pb"
+    path.write_bytes(graph.as_graph_def().SerializeToString())
+
+    def prove() -> object:
+        with v1.Session(graph=graph) as sess:
+            return sess.run(y, {x: [[1.0, 2.0]]})
+
+    return Hostile(path, marker, prove, {"Save"})
+
+
 def zip_bomb_keras(tmp: Path) -> Path:
     """A `.keras` whose model.weights.h5 inflates 1000x to 64 MiB (never inflated by us)."""
     path = tmp / "bomb.keras"
@@ -322,6 +376,8 @@ BUILDERS: dict[str, Callable[[Path], Hostile]] = {
     "savedmodel": savedmodel_write_file,
     "graphdef": graphdef_write_file,
     "tflite": tflite_flex_write_file,
+    "checkpoint_save": checkpoint_save_in_restore,
+    "graphdef_save": graphdef_save_control_input,
 }
 
 

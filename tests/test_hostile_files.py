@@ -29,7 +29,7 @@ from tests.conftest import corpus, run_cli
 from tests.hostile_builders import garbage_savedmodel, rewrite_keras_zip, zip_bomb_keras
 
 ALL_HOSTILE = ["pickle_h5", "npz", "yaml", "tf_keras_h5", "keras3", "savedmodel", "graphdef",
-               "tflite"]
+               "tflite", "checkpoint_save", "graphdef_save"]
 REFUSED = {"pickle_h5", "npz", "yaml"}  # no reader may take these: open says why
 KERAS_ARCH = {"tf_keras_h5", "keras3"}  # exportable to JSON / YAML without loading the model
 

@@ -41,7 +41,12 @@ def test_lambda_in_corpus_file_is_found():
     "savedmodel/tfserving_half_plus_two_tf2_cpu",  # TF2: saver in _traced_save functions
     "savedmodel/tf2onnx_regression_saved_model",  # two savers, save/ and save_1/
     "savedmodel/tfnet_keras_chengen_tsai",  # TensorFlow.NET: SaveV2 left dangling
+    "savedmodel/tfjs_node_module_with_multiple_signatures",
+    "savedmodel/tfjs_node_times_three_float",
     "tf1_checkpoint/tf2onnx_regression_checkpoint",
+    "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta",
+    "tf1_checkpoint/tfserving_bad_half_plus_two",  # SaveSlices / RestoreSlice
+    "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2",
     "tflite/tf2onnx_regression/model.tflite",
 ])
 def test_clean_real_files_have_no_findings(rel):
