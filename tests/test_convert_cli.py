@@ -137,3 +137,14 @@ def test_convert_reports_what_info_reports_for_non_models(tmp_path, content, exp
     assert expected in convert_error.value.message.lower()
     assert convert_error.value.one_line() == info_error.value.one_line()
     assert not (tmp_path / "o.keras").exists()
+
+
+def test_upper_case_pbtxt_gets_text(tmp_path):
+    from google.protobuf import text_format
+
+    from kinspect.formats import tf_protos
+
+    dst = tmp_path / "OUT.PBTXT"
+    convert(corpus("frozen_pb/tf2onnx_regression/frozen.pb"), dst)
+    graph = text_format.Parse(dst.read_text(), tf_protos.GraphDef())
+    assert any(n.name == "pred" for n in graph.node)

@@ -44,7 +44,7 @@ def _inner_node(src) -> str:
     """A node of the frozen graph that is no Keras layer's name (the hidden MatMul)."""
     from kinspect.convert.keras_load import load_model
 
-    graph = freeze.from_keras(load_model(str(src), "keras", False).model)[0].graph_def
+    graph = freeze.from_keras(load_model(str(src), "keras", False).model).graph_def
     return next(n.name for n in graph.node if n.op == "MatMul" and "hidden" in n.name)
 
 

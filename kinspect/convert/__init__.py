@@ -9,7 +9,7 @@ API (the CLI and the GUI's File > Save As call the same functions):
         Exporter: id, label, suffixes (first = default; () = folder), is_dir, dialog_filter
         ("Keras HDF5 (*.h5 *.hdf5)"), accepts (source format ids), options (Option: name,
         kind, default, help; names are Options fields), tolerance (for --verify).
-    target_for(dst, source_format) -> target id from DST's name (`--to` overrides).
+    target_for(dst) -> target id from DST's name (`--to` overrides).
     convert(src, dst, target=None, options=Options|dict, progress=Progress) -> ConvertReport
         Options: arch, outputs (list; ':0' optional), signature, verify, force, trust_code,
         version (TF Serving folder), opset.

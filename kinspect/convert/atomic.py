@@ -25,13 +25,6 @@ def check_destination(dst: str, force: bool) -> None:
         raise InvalidRequest(f"folder does not exist: {parent}", dst)
 
 
-def _remove(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        os.unlink(path)
-
-
 @contextmanager
 def atomic_path(dst: str, force: bool = False, suffix: str = "") -> Iterator[str]:
     """Yield a fresh temporary path beside DST (nothing exists there yet); on success move it

@@ -115,24 +115,25 @@ def from_graphdef(path: str, outputs: list[str] | None, graph: Any = None) -> Fr
     return Frozen(pruned, placeholders(pruned), outs, warnings=warnings)
 
 
-def from_keras(model: Any) -> tuple[Frozen, Any]:
-    """Freeze a live Keras model: (Frozen, the concrete function it came from)."""
+def keras_concrete(model: Any) -> Any:
+    """MODEL as one concrete function of its input specs, in inference mode."""
     import tensorflow as tf
+
+    specs = keras_input_specs(model)
+    single = len(specs) == 1
+    fn = tf.function(lambda *xs: model(xs[0] if single else list(xs), training=False))
+    return fn.get_concrete_function(*specs)
+
+
+def from_keras(model: Any) -> Frozen:
+    """Freeze a live Keras model."""
     from tensorflow.python.framework.convert_to_constants import (
         convert_variables_to_constants_v2,
     )
 
-    specs = keras_input_specs(model)
-    single = len(specs) == 1
-
-    def call(*xs: Any) -> Any:
-        return model(xs[0] if single else list(xs), training=False)
-
-    concrete = tf.function(call).get_concrete_function(*specs)
-    frozen = convert_variables_to_constants_v2(concrete)
+    frozen = convert_variables_to_constants_v2(keras_concrete(model))
     graph_def = _outputs_only(frozen.graph.as_graph_def(), frozen)
-    return Frozen(graph_def, [t.name for t in frozen.inputs],
-                  [t.name for t in frozen.outputs]), concrete
+    return Frozen(graph_def, [t.name for t in frozen.inputs], [t.name for t in frozen.outputs])
 
 
 def _outputs_only(graph_def: Any, frozen: Any) -> Any:

@@ -152,7 +152,7 @@ class Job:
     def full_frozen(self) -> freeze.Frozen:
         """A Keras model or SavedModel signature frozen whole, before any --outputs pruning."""
         if self.has_keras_model:
-            return freeze.from_keras(self.keras.model)[0]
+            return freeze.from_keras(self.keras.model)
         return freeze.from_savedmodel(self.savedmodel, self.options.signature,
                                       self.loaded_savedmodel)
 
@@ -163,7 +163,7 @@ class Job:
         outputs = self.options.outputs
         if self.has_keras_model and self.layer_outputs:
             # Keras layer names (picked in the window): freeze the sub-model ending there.
-            frozen, _ = freeze.from_keras(self.submodel)
+            frozen = freeze.from_keras(self.submodel)
         elif self.has_keras_model or self.format == "tf-savedmodel":
             frozen = self.full_frozen
             if outputs:

@@ -84,7 +84,8 @@ def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
 
 
 def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
-    """A fresh (randomly initialised) model from an architecture file."""
+    """A model from an architecture file: freshly initialised from JSON / YAML; a full .h5 or
+    .keras comes with its own trained weights."""
     if fmt in ("keras-h5", "keras"):
         return load_model(path, fmt, trust)
     config = read_config(path)
@@ -125,7 +126,9 @@ def load_pair(weights: str, arch: str, arch_fmt: str, trust: bool) -> KerasModel
     built = model_from_arch(arch, arch_fmt, trust)
     from .weights_match import load_weights_by_name
 
-    built.weights_report = load_weights_by_name(built.model, weights)
+    kept = "kept from the architecture file" if arch_fmt in ("keras-h5", "keras") \
+        else "left initialised"
+    built.weights_report = load_weights_by_name(built.model, weights, kept)
     return built
 
 

@@ -2,7 +2,7 @@
 
     exporters_for(document_or_path) -> [Exporter]    targets this source can go to
     exporter(target_id) -> Exporter                  id, label, suffixes, dialog_filter, options
-    target_for(dst, source_format) -> target id      from DST's name (`--to` overrides)
+    target_for(dst) -> target id                     from DST's name (`--to` overrides)
     convert(src, dst, target=None, options=None, progress=NO_PROGRESS) -> ConvertReport
 
 Every output is atomic (see atomic.py): on error or cancel nothing is left at DST.
@@ -19,10 +19,11 @@ from typing import Any
 from ..errors import Cancelled, ConvertError, InvalidRequest, KinspectError
 from ..progress import NO_PROGRESS, Progress
 from . import targets as t
-from .atomic import atomic_path, check_destination
+from .atomic import atomic_path
 from .job import KERAS_FILE_TARGETS, Job, Options
 from .result import ConvertReport
 from .sources import source_format
+from .verify import TFLITE_TOLERANCE, TOLERANCE
 
 KERAS = ("keras-h5", "keras", "keras-weights-h5", "tf-savedmodel")
 GRAPH = ("keras-h5", "keras", "keras-weights-h5", "tf-savedmodel", "tf-checkpoint",
@@ -56,7 +57,7 @@ class Exporter:
     write: Callable[[Job, str], None]
     run: Callable[[Job, str, list[Any]], list[Any]] | None  # result runner for --verify
     options: tuple[Option, ...] = COMMON
-    tolerance: float = 1e-5
+    tolerance: float = TOLERANCE
 
     @property
     def is_dir(self) -> bool:
@@ -90,7 +91,7 @@ EXPORTERS: tuple[Exporter, ...] = (
     Exporter("tf-graphdef", "Frozen TensorFlow graph", (".pb", ".pbtxt"), GRAPH,
              t.write_graphdef, t.run_graphdef, COMMON + (ARCH, OUTPUTS, SIGNATURE)),
     Exporter("tflite", "TensorFlow Lite", (".tflite",), GRAPH, t.write_tflite, t.run_tflite,
-             COMMON + (ARCH, OUTPUTS, SIGNATURE), tolerance=1e-4),
+             COMMON + (ARCH, OUTPUTS, SIGNATURE), tolerance=TFLITE_TOLERANCE),
     Exporter("onnx", "ONNX (tf2onnx)", (".onnx",), GRAPH, t.write_onnx, t.run_onnx,
              COMMON + (ARCH, OUTPUTS, SIGNATURE, Option("opset", "int", None, "ONNX opset"))),
 )
@@ -113,7 +114,7 @@ def exporters_for(source: Any) -> list[Exporter]:
     return [e for e in EXPORTERS if fmt in e.accepts]
 
 
-def target_for(dst: str, fmt: str | None = None) -> str:
+def target_for(dst: str) -> str:
     """The target id DST's name asks for; a name without a known suffix means a folder."""
     name = os.path.basename(dst.rstrip(os.sep)).lower()
     if name.endswith(".weights.h5"):
@@ -138,9 +139,8 @@ def convert(src: str, dst: str, target: str | None = None,
     if not os.path.exists(src) and not os.path.exists(src + ".meta") \
             and not os.path.exists(src + ".index"):
         raise InvalidRequest("no such file or directory", src)
-    check_destination(dst, opts.force)
     fmt = source_format(src)
-    exp = exporter(target or target_for(dst, fmt))
+    exp = exporter(target or target_for(dst))
     if fmt not in exp.accepts:
         raise InvalidRequest(f"cannot convert {fmt} to {exp.id}; {fmt} converts to: "
                              f"{', '.join(e.id for e in EXPORTERS if fmt in e.accepts)}", src)

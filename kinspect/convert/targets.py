@@ -147,7 +147,7 @@ def check_arch(job: Job, path: str) -> None:
 
 def write_graphdef(job: Job, tmp: str) -> None:
     frozen = job.frozen
-    freeze.write_graphdef(frozen.graph_def, tmp, as_text=job.dst.endswith(".pbtxt"))
+    freeze.write_graphdef(frozen.graph_def, tmp, as_text=job.dst.lower().endswith(".pbtxt"))
     job.report.inputs, job.report.outputs = list(frozen.inputs), list(frozen.outputs)
 
 
@@ -196,11 +196,7 @@ def _export_keras3(model: Any, folder: str, name: str) -> None:
 def _tf_keras_signatures(model: Any, name: str) -> dict[str, Any] | None:
     if name == "serving_default":
         return None  # tf_keras writes serving_default itself
-    import tensorflow as tf
-
-    specs = [tf.TensorSpec(t.shape, t.dtype, name=t.name.split(":")[0]) for t in model.inputs]
-    fn = tf.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
-    return {name: fn.get_concrete_function(*specs)}
+    return {name: freeze.keras_concrete(model)}
 
 
 def _describe_savedmodel(job: Job, folder: str, signature_name: str) -> None:
@@ -259,11 +255,8 @@ def write_tflite(job: Job, tmp: str) -> None:
         converter = tf.lite.TFLiteConverter.from_keras_model(job.keras.model)
     elif job.has_keras_model and not job.options.outputs:
         model = job.keras.model
-        specs = freeze.keras_input_specs(model)
-        single = len(specs) == 1
-        fn = tf.function(lambda *xs: model(xs[0] if single else list(xs), training=False))
         converter = tf.lite.TFLiteConverter.from_concrete_functions(
-            [fn.get_concrete_function(*specs)], model)
+            [freeze.keras_concrete(model)], model)
     else:
         frozen = job.frozen
         graph_def = frozen.graph_def

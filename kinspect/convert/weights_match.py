@@ -63,9 +63,11 @@ def _model_layers(model: Any) -> dict[str, list[tuple[int, ...]]]:
     return out
 
 
-def load_weights_by_name(model: Any, path: str) -> dict[str, Any]:
+def load_weights_by_name(model: Any, path: str,
+                         unmatched: str = "left initialised") -> dict[str, Any]:
     """Load PATH into MODEL by layer name; return {matched, skipped, mismatched}. The loader
-    follows the file's layout, whatever its name."""
+    follows the file's layout, whatever its name. UNMATCHED: what a model layer the file has
+    no weights for keeps (fresh values, or an architecture file's own trained weights)."""
     stored = file_layers(path)
     if stored is None:  # Keras 3 layout: by_name is refused, the layout must match
         _load_keras3_layout(model, path)
@@ -85,7 +87,7 @@ def load_weights_by_name(model: Any, path: str) -> dict[str, Any]:
             matched.append(name)
     for name, shapes in have.items():
         if shapes and name not in stored:
-            skipped.append({"layer": name, "why": "no weights in the file (left initialised)"})
+            skipped.append({"layer": name, "why": f"no weights in the file ({unmatched})"})
     if not matched:
         raise ConvertError("no layer of the weights file matches the architecture by name",
                            path)
