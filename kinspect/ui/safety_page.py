@@ -38,6 +38,7 @@ class SafetyPage(QWidget):
         self.view = view
         self.report: ScanReport | None = None
         self.error: str | None = None
+        self._rows: dict[str, Node] = {}  # netron_tree.tree_row's index of Keras layers
         self.status = QLabel("Scanning for code and file-system ops…")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -118,25 +119,25 @@ class SafetyPage(QWidget):
     def _reveal(self, row: int, _column: int) -> None:
         if self.report is None or row >= len(self.report.findings):
             return
-        node = tree_node_for(self.view.document.root, self.report.findings[row])
+        node = self.tree_row(self.report.findings[row])
         if node is not None:
             self.view.select_node(node)
 
+    def tree_row(self, finding: Finding) -> Node | None:
+        """The tree row of a finding's layer or graph node. Its `where` is a path (file name,
+        then the node's full name or the layer's model path): the longest tail that names a
+        row wins. Through the search index, not a walk of the tree (which builds lazy
+        branches: seconds on a 200k-node graph)."""
+        from .netron_tree import tree_row
 
-def tree_node_for(root: Node, finding: Finding) -> Node | None:
-    """The tree row of a finding's layer or graph node (last name in its path), if shown."""
-    name = finding.where.rsplit("/", 1)[-1]
-    if not name or " " in name:
+        parts = finding.where.split("/")
+        for i in range(len(parts)):
+            name = "/".join(parts[i:])
+            if name and " " not in name:
+                node = tree_row(self.view.document, name, self._rows)
+                if node is not None:
+                    return node
         return None
-    stack = [root]
-    seen = 0
-    while stack and seen < 200_000:  # lazy branches are built; bound the walk on huge graphs
-        node = stack.pop()
-        seen += 1
-        if node.name == name and node.kind in ("layer", "node"):
-            return node
-        stack.extend(reversed(node.children))
-    return None
 
 
 def create(view: DocumentView) -> QWidget:
