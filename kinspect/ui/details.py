@@ -26,10 +26,11 @@ from .tensor_view import TensorView
 
 
 def copy_names(node: Node) -> list[tuple[str, str]]:
-    """(menu label, text) for the copy actions a node offers: its name, and for graph nodes,
-    layers and tensors the tensor name with `:0` that running a graph wants."""
+    """(menu label, text) for the copy actions a node offers: its name, and for graph nodes and
+    tensors the tensor name with `:0` that running a graph wants. Not for a Keras layer: its
+    frozen graph names the outputs itself (`Identity:0`), so `layer:0` would not exist."""
     out = [("Copy name", node.name)]
-    if node.kind in (Kind.GRAPH_NODE, Kind.LAYER, Kind.TENSOR):
+    if node.kind in (Kind.GRAPH_NODE, Kind.TENSOR):
         out.append(("Copy tensor name (:0)", tensor_name(node.name)))
     if node.tensor is not None and node.tensor.name != node.name:
         out.append(("Copy stored name", node.tensor.name))

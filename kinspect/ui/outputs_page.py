@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 FREEZE_TARGET = "tf-graphdef"
 FINDING = "Finding outputs…"
+NAMED_AFTER_FREEZING = "(named after freezing)"
 
 
 def kept_count(doc: Document, names: list[str]) -> tuple[int, int]:
@@ -169,9 +170,10 @@ class OutputsPage(QWidget):
 
     # -- picks
     def tensor_for(self, name: str) -> str:
-        """The tensor name a pick runs as: `node:0`; a Keras layer's frozen graph names its
-        outputs itself (shown after freezing), so a layer shows as `layer:0` too."""
-        return tensor_name(name)
+        """The tensor name a pick runs as: `node:0` for a graph node. A Keras layer has none
+        before freezing (the frozen graph names its outputs, e.g. `Identity:0`, shown in the
+        Save As result), so no `layer:0` is made up."""
+        return NAMED_AFTER_FREEZING if self.is_keras else tensor_name(name)
 
     def rows(self) -> list[tuple[str, str]]:
         return [(self.table.item(r, 0).text(), self.table.item(r, 2).text())
@@ -191,7 +193,10 @@ class OutputsPage(QWidget):
             self.table.setItem(row, 0, QTableWidgetItem(name))
             self.table.setCellWidget(row, 1, copy_button(name, "Copy the node name"))
             self.table.setItem(row, 2, QTableWidgetItem(tensor))
-            self.table.setCellWidget(row, 3, copy_button(tensor, "Copy the tensor name"))
+            if tensor != NAMED_AFTER_FREEZING:
+                self.table.setCellWidget(row, 3, copy_button(tensor, "Copy the tensor name"))
+            else:
+                self.table.removeCellWidget(row, 3)
             remove = QPushButton("Remove")
             remove.clicked.connect(lambda _=False, n=name: self.picks.set_picked(n, False))
             self.table.setCellWidget(row, 4, remove)
@@ -263,7 +268,7 @@ class OutputsPage(QWidget):
             self.follow_graph = True
             if switch:
                 self.view.show_page("Graph")
-            page.show_ancestors([self.tensor_for(n) for n in self.picks.names])
+            page.show_ancestors(self.picks.names)
 
 
 def create(view: DocumentView) -> QWidget | None:

@@ -237,6 +237,10 @@ def test_copy_name_and_tensor_name(qtbot):
     weight = Node(Kind.WEIGHT, "kernel", "weight",
                   tensor=TensorInfo("dense/kernel:0", (2, 2), "float32"))
     assert ("Copy stored name", "dense/kernel:0") in copy_names(weight)
+    # a Keras layer has no `:0` tensor: `kinspect convert m.h5 m.pb --outputs probs` names
+    # its output Identity:0, so probs:0 is not in the frozen graph
+    layer = Node(Kind.LAYER, "probs", "Dense")
+    assert copy_names(layer) == [("Copy name", "probs")]
     menu = QMenu()
     copy_menu(menu, node)
     actions = {a.text(): a for a in menu.actions()}

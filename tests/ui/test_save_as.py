@@ -44,7 +44,7 @@ def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
     assert view.model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable
     assert view.model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert view.model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
-    assert view.page("Outputs").rows() == [("dense_1", "dense_1:0")]
+    assert view.page("Outputs").rows() == [("dense_1", "(named after freezing)")]
 
     window.save_as()
     dialog = window.save_as_dialog
