@@ -38,6 +38,16 @@ WRAPPER_KEYS = ("layer", "forward_layer", "backward_layer")
 CODE_CLASSES = ("__lambda__", "__python_function__", "__function__")
 ACTIVATION_KEYS = ("activation", "recurrent_activation")
 COMPILE_FUNCTION_KEYS = ("loss", "metrics", "weighted_metrics")
+# tf_keras layers that call a TensorFlow function named by a string in their config: loading
+# looks the name up in TensorFlow's whole API (tf.io.read_file, tf.py_function…).
+TF_OP_CLASSES = ("TFOpLambda", "SlicingOpLambda")
+TF_METHOD_CLASSES = frozenset({"RaggedTensor", "SparseTensor", "IndexedSlices", "TensorShape",
+                               "TensorSpec", "RaggedTensorSpec", "SparseTensorSpec", "DType"})
+TF_FILE_PREFIXES = ("io.", "data.", "summary.", "saved_model.", "debugging.", "train.",
+                    "keras.", "lite.", "distribute.", "tpu.", "experimental.", "raw_ops.")
+TF_FILE_NAMES = frozenset({"print", "Print", "py_function", "numpy_function", "py_func",
+                           "read_file", "write_file", "matching_files", "load_library",
+                           "load_op_library", "load_file_system_library", "import_graph_def"})
 
 
 @cache
@@ -47,6 +57,29 @@ def keras_classes() -> frozenset[str]:
     path = Path(__file__).resolve().parent / "data" / "keras_classes.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@cache
+def tf_op_functions() -> tuple[frozenset[str], frozenset[str]]:
+    """(namespaces, top-level names) an op layer may call (kinspect/data/tf_op_functions.txt)."""
+    path = Path(__file__).resolve().parent / "data" / "tf_op_functions.txt"
+    words = [w for line in path.read_text(encoding="utf-8").splitlines()
+             if not line.startswith("#") for w in line.split()]
+    return (frozenset(w[:-2] for w in words if w.endswith(".*")),
+            frozenset(w for w in words if not w.endswith(".*")))
+
+
+def tf_function_allowed(symbol: str) -> bool:
+    """True for a pure math/array TensorFlow function; raw ops unless they touch files."""
+    from .safety_graph import RISKY_OPS
+
+    for prefix in ("compat.v1.", "compat.v2."):
+        symbol = symbol.removeprefix(prefix)
+    namespace, _, leaf = symbol.rpartition(".")
+    if namespace == "raw_ops":
+        return leaf not in RISKY_OPS
+    namespaces, names = tf_op_functions()
+    return namespace in namespaces if namespace else leaf in names
 
 
 @cache
@@ -152,6 +185,8 @@ def _classify(spec: dict[str, Any], class_name: str, config: Any, where: str) ->
     if class_name in ("__python_function__", "__function__"):
         return Finding("python-function", where,
                        "serialised Python function; loading it runs that code", runs_code=True)
+    if class_name in TF_OP_CLASSES or class_name == "ClassMethod":
+        return _tf_op_finding(class_name, config, where)
     module = spec.get("module")
     registered = spec.get("registered_name")
     if isinstance(module, str) and module and not _is_keras_module(module):
@@ -165,6 +200,31 @@ def _classify(spec: dict[str, Any], class_name: str, config: Any, where: str) ->
                        f"custom registered class '{registered}'; loading needs and runs its code",
                        runs_code=True)
     return None
+
+
+def _tf_op_finding(class_name: str, config: Any, where: str) -> Finding | None:
+    """An op layer naming a TensorFlow function outside the pure math/array allowlist."""
+    if not isinstance(config, dict):
+        return None
+    if class_name == "ClassMethod":
+        cls, method = config.get("cls_symbol"), config.get("method_name")
+        bare = cls.removeprefix("compat.v1.") if isinstance(cls, str) else cls
+        if bare in TF_METHOD_CLASSES and isinstance(method, str):
+            return None
+        symbol = f"{cls}.{method}"
+    else:
+        symbol = config.get("function")
+        if isinstance(symbol, str) and tf_function_allowed(symbol):
+            return None
+    symbol = bare = str(symbol)
+    for prefix in ("compat.v1.", "compat.v2."):
+        bare = bare.removeprefix(prefix)
+    files = bare.startswith(TF_FILE_PREFIXES) or bare in TF_FILE_NAMES
+    return Finding("tf-function", where,
+                   f"{class_name} layer calls TensorFlow function 'tf.{symbol}'"
+                   + (", which can read or write files or run Python," if files else
+                      ", not a plain math or array function,")
+                   + " when the model is called", runs_code=True, touches_files=files)
 
 
 def _lambda_detail(config: Any) -> str:
