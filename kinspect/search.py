@@ -226,6 +226,12 @@ class SearchIndex:
             return self.doc.nodes[entry]
         return entry.ref if isinstance(entry.ref, GraphNode) else None
 
+    def by_op(self, op: str) -> list[int]:
+        """Positions of the graph nodes whose op is exactly `op` (a substring search for the op
+        would also list nodes whose names contain it), in tree order."""
+        return [k for k in range(len(self._entries))
+                if (gn := self.graph_node(k)) is not None and gn.op == op]
+
     def matches(self, query: str) -> list[Node]:
         out = []
         for position in self.find(query):

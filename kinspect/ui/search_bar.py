@@ -114,6 +114,17 @@ class SearchBar(QWidget):
         self.run_query()
         return len(self.matches)
 
+    def find_op(self, op: str) -> int:
+        """List the graph nodes whose op is OP (the Summary page's op rows); the field shows
+        the op, editing it searches names again. Returns the match count."""
+        if self.index is None:
+            self.index = SearchIndex(self.document)
+        self._query = op  # so the field's change below does not rerun a substring search
+        self.edit.setText(op)
+        self._debounce.stop()
+        self._set_matches(self.index.by_op(op))
+        return len(self.matches)
+
     def run_query(self) -> None:
         text = self.edit.text()
         if text == self._query and self.index is not None:
@@ -121,7 +132,10 @@ class SearchBar(QWidget):
         if self.index is None:
             self.index = SearchIndex(self.document)
         self._query = text
-        self.matches = self.index.find(text)
+        self._set_matches(self.index.find(text))
+
+    def _set_matches(self, matches: list[int]) -> None:
+        self.matches = matches
         self.list_model.set_matches(self.index, self.matches)
         self.cursor = Cursor(len(self.matches))
         if self.matches:

@@ -105,7 +105,7 @@ class SummaryPage(QWidget):
         if not self.layers:
             op = self.table.item(row, 0).text()
             self.view.open_search()
-            self.view.search_bar.search(op)
+            self.view.search_bar.find_op(op)
             self.view.search_bar.filter_button.setChecked(True)
             return
         if row >= len(self.layers):

@@ -66,4 +66,23 @@ def test_double_clicking_an_op_lists_its_nodes(qtbot):
     matmuls = [n.name for n in view.document.nodes if n.op == "MatMul"]
     model = view.match_list.model()
     listed = [model.data(model.index(r, 0)).split()[0] for r in range(model.rowCount())]
-    assert set(matmuls) <= set(listed) and len(matmuls) == int(rows[row][1])
+    assert listed == matmuls and len(matmuls) == int(rows[row][1])
+
+
+def test_an_op_lists_exactly_its_nodes_not_names_containing_it(qtbot):
+    """GRU: 86 Mul nodes; a substring search for "Mul" also listed MatMul nodes and names
+    with "mul" (143 rows)."""
+    view, page = _summary(qtbot, corpus("frozen_pb/tf2onnx_gru/frozen.pb"))
+    view.show()
+    rows = page.rows()
+    row = next(i for i, (op, _count) in enumerate(rows) if op == "Mul")
+    assert rows[row][1] == "86"  # PROVENANCE: op counts of tf2onnx_gru/frozen.pb
+    page._reveal(row, 0)
+    bar = view.search_bar
+    model = view.match_list.model()
+    assert model.rowCount() == 86 and bar.count_label.text() == "1 of 86"
+    listed = [model.data(model.index(r, 0)).split()[0] for r in range(model.rowCount())]
+    assert listed == [n.name for n in view.document.nodes if n.op == "Mul"]
+    assert view.current_node().name == listed[0]
+    qtbot.wait(300)  # the field's debounce must not turn it back into a substring search
+    assert model.rowCount() == 86
