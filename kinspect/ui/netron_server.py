@@ -1,7 +1,7 @@
 """Netron's own HTTP server, one per document, on 127.0.0.1 with an ephemeral port.
 
 We use the `netron` package's server (its request handler serves the bundled page and the model)
-rather than writing one, with two fixes:
+rather than writing one, with three changes:
 - `netron.serve` stores the model on the handler *class*, shared by every server in the process,
   so a second open document would replace the first one's model. Each server here gets its own
   handler subclass.
@@ -9,7 +9,9 @@ rather than writing one, with two fixes:
   fonts carry, so they showed as empty boxes here; view.js is served with U+27E8/U+27E9
   (mathematical angle brackets, in DejaVu Sans and most sans fonts) instead, a same-length swap.
 - the focus view swaps small models in and out without restarting: extra in-memory files are
-  served under `/data/<name>` next to the document's own file.
+  served under `/data/<name>` next to the document's own file. Only the last KEEP_EXTRA are
+  kept (the one shown, the one Netron is loading, the one queued after it): each refocus adds
+  one with its weights, and a long session would otherwise keep them all.
 Qt-free: the view only needs `url` and `model_url()`.
 """
 
@@ -20,6 +22,8 @@ import threading
 
 import netron
 from netron import server as _netron_server
+
+KEEP_EXTRA = 3
 
 
 class _Content(_netron_server._ContentProvider):  # noqa: SLF001 - see module docstring
@@ -69,7 +73,11 @@ class NetronServer:
     def add_file(self, name: str, data: bytes) -> str:
         """Serve `data` as `/data/<name>`; returns that URL (Netron opens it by its suffix)."""
         with self.content.lock:
-            self.content.extra[name] = bytes(data)
+            extra = self.content.extra
+            extra.pop(name, None)  # re-added: now the newest
+            extra[name] = bytes(data)
+            while len(extra) > KEEP_EXTRA:
+                del extra[next(iter(extra))]  # the oldest
         return self.model_url(name)
 
     def model_url(self, name: str | None = None) -> str:

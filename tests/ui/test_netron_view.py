@@ -166,6 +166,7 @@ def test_big_graph_opens_in_focus_view_and_any_node_shows_fast(qtbot, tmp_path):
     names = set(drawn_names(qtbot, page))
     assert "add_1009" in names and "add_1000" not in names
     qtbot.waitUntil(lambda: selected(qtbot, page) == ["add_1009"], timeout=5_000)
+    assert len(page.server.content.extra) <= 3  # 13 focus models served, 3 kept at most
 
 
 def test_weights_only_file_explains_instead_of_drawing(qtbot):
@@ -196,6 +197,23 @@ def test_without_webengine_open_in_browser_serves_the_model(qtbot, monkeypatch):
     data = urllib.request.urlopen(opened[0] + "data/frozen.pb", timeout=5).read()
     assert data == path.read_bytes()
     page.stop()
+
+
+def test_server_keeps_only_the_last_focus_models(tmp_path):
+    """Every refocus serves a new model with its weights; 50 of them kept 16 MB."""
+    from kinspect.ui.netron_server import KEEP_EXTRA, NetronServer
+
+    server = NetronServer(str(tmp_path / "m.pb"), b"graph")
+    try:
+        urls = [server.add_file(f"focus-{i}.pb", bytes([i]) * 100_000) for i in range(50)]
+        assert list(server.content.extra) == [f"focus-{i}.pb" for i in range(47, 50)]
+        assert KEEP_EXTRA == 3
+        with urllib.request.urlopen(urls[-1]) as reply:
+            assert reply.read() == bytes([49]) * 100_000
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(urls[0])
+    finally:
+        server.stop()
 
 
 def test_server_stops_when_the_document_closes(qtbot):
