@@ -21,6 +21,14 @@ def summary_rows(doc: Document) -> list[tuple[str, str, str, int]]:
     return rows
 
 
+def op_counts(doc: Document) -> list[tuple[str, int]]:
+    """Graph nodes per op, most frequent first (ties by op name): `info` and the Summary page."""
+    counts: dict[str, int] = {}
+    for node in doc.nodes:
+        counts[node.op] = counts.get(node.op, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def human_info(doc: Document) -> str:
     lines = [f"File:      {doc.path}", f"Format:    {doc.format}"]
     if doc.producer:
@@ -37,10 +45,7 @@ def human_info(doc: Document) -> str:
                   f"Trainable params:     {s.trainable:,}",
                   f"Non-trainable params: {s.non_trainable:,}"]
     if doc.nodes:
-        ops: dict[str, int] = {}
-        for node in doc.nodes:
-            ops[node.op] = ops.get(node.op, 0) + 1
-        top = sorted(ops.items(), key=lambda kv: -kv[1])[:8]
+        top = op_counts(doc)[:8]
         lines += ["", f"Graph nodes: {len(doc.nodes):,} ("
                   + ", ".join(f"{op} {n}" for op, n in top) + ")"]
     for key, sig in doc.signatures.items():

@@ -159,10 +159,13 @@ class DocumentView(QWidget):
         self.details.show_node(node)
         self.node_selected.emit(node)
 
-    def select_node(self, node: Node) -> None:
+    def select_node(self, node: Node, switch_tab: bool = True) -> None:
+        """Make NODE the tree's current row; SWITCH_TAB False stays on the page shown (the
+        Graph page selects what was clicked in its drawing without hiding it)."""
         index = self.model.index_of(node)
         if index.isValid():
-            self.show_page("Tree")
+            if switch_tab:
+                self.show_page("Tree")
             parent = index.parent()
             while parent.isValid():
                 self.tree.expand(parent)

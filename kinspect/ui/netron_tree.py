@@ -1,17 +1,14 @@
 """Small helpers of the Graph page: whether QtWebEngine can run, the tree row of a node Netron
-reports, selecting it without leaving the Graph tab, stopping the servers with the page."""
+reports, stopping the servers with the page."""
 
 from __future__ import annotations
 
 import importlib
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model import Document, Kind, Node
-
-if TYPE_CHECKING:
-    from .document_view import DocumentView
 
 
 def webengine_error() -> str | None:
@@ -39,21 +36,6 @@ def tree_row(doc: Document, name: str, cache: dict[str, Node]) -> Node | None:
             if node.kind in (Kind.GRAPH_NODE, Kind.LAYER):
                 cache.setdefault(node.name, node)
     return cache.get(name)
-
-
-def select_row(doc_view: DocumentView, node: Node) -> None:
-    """Make `node` the tree's current row without leaving the Graph tab (DocumentView's
-    select_node switches to the Tree tab, which would hide the graph just clicked)."""
-    tree, model = doc_view.tree, doc_view.model
-    index = model.index_of(node)
-    if not index.isValid():
-        return
-    parent = index.parent()
-    while parent.isValid():
-        tree.expand(parent)
-        parent = parent.parent()
-    tree.setCurrentIndex(index)
-    tree.scrollTo(index)
 
 
 def stopper(view: Any) -> Callable[..., None]:

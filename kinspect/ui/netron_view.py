@@ -302,7 +302,7 @@ class NetronView(QWidget):
         if node is not None:
             self._from_netron = True
             try:
-                netron_tree.select_row(self.doc_view, node)
+                self.doc_view.select_node(node, switch_tab=False)
             finally:
                 self._from_netron = False
         self.node_clicked.emit(name)

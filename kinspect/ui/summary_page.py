@@ -17,20 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..model import Document, Layer, Node
-from ..report import summary_rows
+from ..report import op_counts, summary_rows
 
 if TYPE_CHECKING:
     from .document_view import DocumentView
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-def op_counts(doc: Document) -> list[tuple[str, int]]:
-    """Graph nodes per op, most frequent first (ties by op name)."""
-    counts: dict[str, int] = {}
-    for node in doc.nodes:
-        counts[node.op] = counts.get(node.op, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def totals_text(doc: Document) -> str:

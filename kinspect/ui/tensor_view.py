@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from .. import tensor_stats
 from ..model import TensorInfo
+from .theme import is_dark
 from .workers import Task, start
 
 Index = QModelIndex | QPersistentModelIndex
@@ -79,10 +80,6 @@ class ArrayTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         return str(section) if role == Qt.ItemDataRole.DisplayRole else None
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 class TensorView(QWidget):
