@@ -338,9 +338,9 @@ def netron_source(doc: Document) -> tuple[str, bytes | None]:
             for name in ("saved_model.pb", "saved_model.pbtxt"):
                 if os.path.isfile(os.path.join(folder, name)):
                     return os.path.join(folder, name), None
-        metas = sorted(n for n in os.listdir(path) if n.endswith(".meta"))
-        if metas:
-            return os.path.join(path, metas[0]), None
+        meta = doc.extra.get("meta_graph")  # the .meta the checkpoint reader opened
+        if isinstance(meta, str) and os.path.isfile(meta):
+            return meta, None
         return os.path.join(path, "model"), None
     if not os.path.exists(path) and os.path.isfile(path + ".meta"):
         return path + ".meta", None  # a TF1 checkpoint prefix: its meta graph

@@ -25,7 +25,7 @@ TFLITE_MAGIC = b"TFL3"
 
 def scan_path(path: str) -> ScanReport:
     probe = Probe(path)
-    if not probe.exists:
+    if not probe.exists and not os.path.exists(path + ".index"):  # checkpoint prefix
         raise FormatError("no such file or directory", path)
     fmt = _format_id(path)
     report = ScanReport(path=path, format=fmt)
@@ -58,9 +58,27 @@ def _format_id(path: str) -> str:
 
 
 def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
-    """(what the scan recognised the content as, or None; findings)."""
+    """(what the scan recognised the content as, or None; findings).
+
+    Dispatches on the format the readers detect, and resolves folders, prefixes and companion
+    files with the readers' own locators, so the scan checks what `info` and `convert` open.
+    Content is sniffed only when no reader claims the file (pickles, `.npy`, plain zips)."""
+    if fmt == "tf-savedmodel":
+        from .formats import tf_savedmodel
+
+        return fmt, _scan_saved_model(tf_savedmodel.locate(probe.path)[1])
+    if fmt == "tf-checkpoint":
+        return fmt, _scan_checkpoint(probe.path)
+    if fmt == "tf-graphdef":
+        from .formats import tf_graphdef
+
+        return fmt, scan_graph(tf_graphdef.parse(probe.path), probe.name)
+    if fmt == "tflite":
+        return fmt, _scan_tflite(probe.path)
+    if fmt in ("keras-json", "keras-yaml"):
+        return _scan_text(probe)
     if probe.is_dir:
-        return _scan_dir(probe.path)
+        return None, []
     if probe.is_lfs_pointer:
         raise FormatError(f"Git LFS pointer file ({probe.lfs_info()}), not the model itself: "
                           "fetch the real file with `git lfs pull`")
@@ -81,19 +99,35 @@ def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
                                runs_code=True)]
     if probe.head[4:8] == TFLITE_MAGIC:
         return "tflite", _scan_tflite(probe.path)
-    if probe.name == "saved_model.pb" or probe.name == "saved_model.pbtxt":
+    if probe.name in ("saved_model.pb", "saved_model.pbtxt"):
         return "tf-savedmodel", _scan_saved_model(probe.path)
     if probe.suffix == ".meta":
-        return "tf-metagraph", _scan_proto(probe.path, "MetaGraphDef")
-    if fmt == "tf-graphdef" or probe.suffix == ".pb":  # binary, though its head may decode
-        return fmt, _scan_proto(probe.path, "GraphDef")
-    text = probe.text_head()
-    if text is not None:
+        return "tf-metagraph", _scan_meta(probe.path)
+    if probe.text_head() is not None:
         return _scan_text(probe)
-    if probe.suffix in (".pb", ".graphdef", ".frozen") or _format_id(probe.path) == \
-            "tf-graphdef":
-        return "tf-graphdef", _scan_proto(probe.path, "GraphDef")
     return None, []
+
+
+def _scan_checkpoint(path: str) -> list[Finding]:
+    """The `.meta` (or estimator graph.pbtxt) the checkpoint reader takes, then any other
+    `.meta` in the folder (a user may pick another one when converting)."""
+    from .formats import tf_checkpoint, tf_graphdef
+
+    prefix = tf_checkpoint.locate(path)[0]
+    meta = tf_checkpoint.companion_meta(path, prefix)
+    folder = path if os.path.isdir(path) else os.path.dirname(prefix) or "."
+    findings: list[Finding] = []
+    if meta is None:
+        pbtxt = os.path.join(folder, "graph.pbtxt")
+        if os.path.isfile(pbtxt):
+            findings += scan_graph(tf_graphdef.parse(pbtxt), "graph.pbtxt")
+    others = sorted(n for n in os.listdir(folder) if n.endswith(".meta"))
+    metas = [meta] if meta else []
+    metas += [os.path.join(folder, n) for n in others
+              if os.path.join(folder, n) != meta][:20]
+    for name in metas:
+        findings += _scan_meta(name)
+    return findings
 
 
 def _scan_h5(path: str) -> list[Finding]:
@@ -151,7 +185,9 @@ def _scan_text(probe: Probe) -> tuple[str | None, list[Finding]]:
     if stripped[:1] in (b"{", b"["):
         return "json", _scan_json_bytes(data, probe.name, entry=False)
     if probe.suffix in (".pbtxt", ".pbtext") or b"node {" in data[:65536]:
-        return "tf-graphdef", _scan_proto(probe.path, "GraphDef")
+        from .formats import tf_graphdef
+
+        return "tf-graphdef", scan_graph(tf_graphdef.parse(probe.path, data), probe.name)
     text = data.decode("utf-8", "replace")
     findings, config = yaml_scan(text, probe.name)
     if isinstance(config, dict):
@@ -161,8 +197,8 @@ def _scan_text(probe: Probe) -> tuple[str | None, list[Finding]]:
 
 
 def _parse(path: str, message: str) -> Any:
+    """A binary MetaGraphDef or SavedMetadata (GraphDefs and SavedModels: the readers' parse)."""
     from google.protobuf import message as pb_message
-    from google.protobuf import text_format
 
     from .formats import tf_protos
 
@@ -170,29 +206,21 @@ def _parse(path: str, message: str) -> Any:
     with open(path, "rb") as f:
         data = f.read()
     try:
-        if path.endswith((".pbtxt", ".pbtext")) or (data[:1].isalpha() and b"\x00" not in
-                                                    data[:4096]):
-            text_format.Parse(data.decode("utf-8"), proto)
-        else:
-            proto.ParseFromString(data)
-    except (pb_message.DecodeError, text_format.ParseError, UnicodeDecodeError,
-            RecursionError) as exc:
+        proto.ParseFromString(data)
+    except (pb_message.DecodeError, RecursionError) as exc:
         raise FormatError(f"not a valid {message} protobuf: {' '.join(str(exc).split())[:200]}"
                           ) from exc
     return proto
 
 
-def _scan_proto(path: str, message: str) -> list[Finding]:
-    proto = _parse(path, message)
-    if message == "MetaGraphDef":
-        return scan_meta_graph(proto, os.path.basename(path))
-    return scan_graph(proto, os.path.basename(path))
+def _scan_meta(path: str) -> list[Finding]:
+    return scan_meta_graph(_parse(path, "MetaGraphDef"), os.path.basename(path))
 
 
 def _scan_saved_model(path: str) -> list[Finding]:
-    saved = _parse(path, "SavedModel")
-    if not saved.meta_graphs:
-        raise FormatError("SavedModel holds no meta graph")
+    from .formats import tf_savedmodel
+
+    saved = tf_savedmodel.parse(path)
     findings: list[Finding] = []
     for i, meta in enumerate(saved.meta_graphs):
         tags = ",".join(meta.meta_info_def.tags) or str(i)
@@ -229,24 +257,6 @@ def _scan_keras_metadata(path: str) -> list[Finding]:
         for f in findings:
             found.setdefault((f.kind, f.where.rsplit("/", 1)[-1], f.detail), f)
     return list(found.values())
-
-
-def _scan_dir(path: str) -> tuple[str | None, list[Finding]]:
-    for name in ("saved_model.pb", "saved_model.pbtxt"):
-        if os.path.isfile(os.path.join(path, name)):
-            return "tf-savedmodel", _scan_saved_model(os.path.join(path, name))
-    names = sorted(os.listdir(path))
-    versions = [n for n in names if n.isdigit() and os.path.isdir(os.path.join(path, n))]
-    if versions:  # TF Serving layout: MODEL/<version>/saved_model.pb; serving picks the newest
-        label, findings = _scan_dir(os.path.join(path, max(versions, key=int)))
-        if label is not None:
-            return label, findings
-    findings = []
-    metas = [n for n in names if n.endswith(".meta")]
-    for name in metas[:20]:
-        findings += _scan_proto(os.path.join(path, name), "MetaGraphDef")
-    checkpoint = bool(metas) or "checkpoint" in names or any(n.endswith(".index") for n in names)
-    return ("tf-checkpoint" if checkpoint else None), findings
 
 
 def _scan_tflite(path: str) -> list[Finding]:

@@ -45,7 +45,7 @@ def test_lambda_in_corpus_file_is_found():
     "savedmodel/tfjs_node_times_three_float",
     "tf1_checkpoint/tf2onnx_regression_checkpoint",
     "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta",
-    "tf1_checkpoint/tfserving_bad_half_plus_two",  # SaveSlices / RestoreSlice
+    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123",  # SaveSlices / RestoreSlice
     "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2",
     "tflite/tf2onnx_regression/model.tflite",
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,50 @@ def test_save_op_inside_the_traced_restore_function_is_found(tmp_path):
     extra.name = "evil_save"
     pb.write_bytes(saved.SerializeToString())
     assert _file_ops(path) == [f"function {restore.signature.name}/evil_save"]
+
+
+# --- the scan checks what the readers open -------------------------------------------------
+
+def _write_file_graph(marker: Path):  # noqa: ANN202 - a tf.Graph with a WriteFile node
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.io.write_file(str(marker), "ran", name="evil")
+    return graph
+
+
+def test_json_whose_bytes_4_to_8_read_tfl3_is_scanned_as_json(tmp_path):
+    lam = {"class_name": "Lambda", "config": {"name": "lam", "function": ["AAAA", None, None],
+                                              "function_type": "lambda"}}
+    text = '{"abTFL3": 0, "class_name": "Sequential", "config": {"layers": [' + \
+        json.dumps(lam) + "]}}"
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    assert [f.kind for f in scan(path).findings] == ["lambda-layer"]
+
+
+def test_serving_folder_scans_the_version_the_reader_opens(tmp_path):
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = _write_file_graph(tmp_path / "MARKER")
+    with v1.Session(graph=graph) as sess:
+        builder = v1.saved_model.Builder(str(tmp_path / "serving" / "1"))
+        builder.add_meta_graph_and_variables(sess, ["serve"])
+        builder.save()
+    (tmp_path / "serving" / "2").mkdir()  # empty: not a version, the reader takes 1
+    assert _file_ops(tmp_path / "serving") == ["meta_graph[serve]/evil"]
+
+
+def test_checkpoint_parts_and_prefix_scan_the_companion_meta(hostile):
+    h = hostile["checkpoint_save"]
+    for part in ("model", "model.index", "model.data-00000-of-00001", "checkpoint"):
+        assert _file_ops(h.path / part) == ["model.meta/save/evil"], part
+
+
+def test_text_graphdef_with_leading_comment(tmp_path):
+    path = tmp_path / "graph.txt"
+    text = str(_write_file_graph(tmp_path / "MARKER").as_graph_def())
+    path.write_text("# exported by hand\n" + text)
+    assert _file_ops(path) == ["graph.txt/evil"]
