@@ -77,7 +77,7 @@ def _screenshot(app: QApplication, window: MainWindow, path: str, out: str, view
         app.quit()
 
     def shown(doc_view: object) -> None:
-        if view == "netron" and hasattr(window, "show_netron"):
+        if view == "netron":
             window.show_netron(grab)  # issue 8: calls grab once the graph is drawn
         else:
             QTimer.singleShot(200, grab)

@@ -40,9 +40,6 @@ class Picks(QObject):
             return
         self.changed.emit()
 
-    def toggle(self, name: str) -> None:
-        self.set_picked(name, name not in self)
-
     def set_all(self, names: Iterable[str]) -> None:
         wanted: list[str] = []
         for name in names:

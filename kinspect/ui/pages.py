@@ -2,20 +2,12 @@
 
 Each feature registers a factory here instead of editing DocumentView: the factory gets the
 DocumentView and returns a widget, or None when the page does not apply to this document.
-Pages are created when the document is shown; keep factories cheap (build lazily inside).
+Pages are created on the GUI thread when the document is shown: a factory must return at
+once on a 200,000-node graph, so slow work (a scan, output suggestions) goes to a worker
+(ui/workers.py), as the Safety and Outputs pages do.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from PySide6.QtWidgets import QWidget
-
-if TYPE_CHECKING:
-    from .document_view import DocumentView
-
-PageFactory = Callable[["DocumentView"], "QWidget | None"]
 
 # (title, module path, factory attribute). Modules are imported when a document is shown, so a
 # page whose module fails to import shows as an error page instead of breaking the window.

@@ -54,8 +54,8 @@ class SafetyPage(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.cellDoubleClicked.connect(self._reveal)
         policy = QLabel("kinspect never runs code from a file while opening, browsing, "
-                        "scanning or exporting to JSON/YAML. Converting a file with findings "
-                        "that run code needs --trust-code.")
+                        "scanning or exporting to JSON/YAML. Save As asks before a conversion "
+                        "would load this code or run these file operations.")
         policy.setWordWrap(True)
         policy.setStyleSheet("color: palette(mid); padding: 4px;")
         layout = QVBoxLayout(self)

@@ -11,7 +11,6 @@ from ..model import Kind, Node
 
 COLUMNS = ("Name", "Kind / class", "Shape", "Dtype", "Parameters")
 NAME, TYPE, SHAPE, DTYPE, PARAMS = range(len(COLUMNS))
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
 # QTreeView asks every row of an expanded branch for flags, index and hasChildren when it lays
@@ -45,10 +44,6 @@ class DocumentTreeModel(QAbstractItemModel):
         self.picks: Any = None  # output_picks.Picks, set by the Outputs page
         self._error_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical)
-
-    @property
-    def root(self) -> Node:
-        return self.document_root
 
     def node(self, index: Index) -> Node:
         return index.internalPointer() if index.isValid() else self._root
@@ -109,9 +104,6 @@ class DocumentTreeModel(QAbstractItemModel):
             chunks.append(chunk)
         return chunks
 
-    def is_chunk(self, node: Node) -> bool:
-        return id(node) in self._chunk_ids
-
     def _parent_of(self, node: Node) -> Node | None:
         parent = node.parent
         if parent is None or id(node) in self._chunk_ids:
@@ -146,8 +138,6 @@ class DocumentTreeModel(QAbstractItemModel):
             return self._error_icon
         if role == Qt.ItemDataRole.TextAlignmentRole and column == PARAMS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == NODE_ROLE:
-            return node
         if role == Qt.ItemDataRole.CheckStateRole and self._pickable(node, column):
             return Qt.CheckState.Checked if node.name in self.picks else Qt.CheckState.Unchecked
         return None
