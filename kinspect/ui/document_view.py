@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -46,6 +47,20 @@ def small_branch(node: Node, document: Document | None = None) -> bool:
     return isinstance(count, int) and count <= AUTO_EXPAND_LIMIT
 
 
+class MatchList(QListView):
+    """The Filter mode list. QListView copies a row's display text ("conv1    Conv2D") on
+    Ctrl+C before any shortcut sees the key; here Ctrl+C calls `copy_name` instead."""
+
+    copy_name: Callable[[], None] | None = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.matches(QKeySequence.StandardKey.Copy) and self.copy_name is not None:
+            self.copy_name()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class DocumentView(QWidget):
     node_selected = Signal(object)
 
@@ -74,12 +89,16 @@ class DocumentView(QWidget):
         self.search_bar = SearchBar(document)
         self.search_bar.hide()
         self.search_bar.found.connect(self.select_node)
-        self.match_list = QListView()
+        self.match_list = MatchList()
         self.match_list.setModel(self.search_bar.list_model)
         self.match_list.setUniformItemSizes(True)
         self.match_list.hide()
         self.match_list.clicked.connect(lambda index: self.search_bar.show_match(index.row()))
         self.match_list.activated.connect(lambda index: self.search_bar.show_match(index.row()))
+        # Filter mode copies like the tree: Ctrl+C the name (not "name    op"), menu the rest.
+        self.match_list.copy_name = self.copy_match_name
+        self.match_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.match_list.customContextMenuRequested.connect(self._match_menu)
         self.search_bar.filter_toggled.connect(self._filter)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -193,6 +212,23 @@ class DocumentView(QWidget):
         node = self.current_node()
         if node is not None:
             QGuiApplication.clipboard().setText(node.name)
+
+    def copy_match_name(self) -> None:
+        index = self.match_list.currentIndex()
+        if index.isValid():  # the tooltip role is the bare name
+            name = self.search_bar.list_model.data(index, Qt.ItemDataRole.ToolTipRole)
+            QGuiApplication.clipboard().setText(name)
+
+    def _match_menu(self, pos) -> None:  # noqa: ANN001 - QPoint
+        index = self.match_list.indexAt(pos)
+        bar = self.search_bar
+        if not index.isValid() or bar.index is None:
+            return
+        node = bar.index.node(bar.matches[index.row()])
+        if node is not None:
+            menu = QMenu(self)
+            copy_menu(menu, node)
+            menu.exec(self.match_list.viewport().mapToGlobal(pos))
 
     def _context_menu(self, pos) -> None:  # noqa: ANN001 - QPoint
         index = self.tree.indexAt(pos)

@@ -183,12 +183,12 @@ class MainWindow(QMainWindow):
 
         weights = view.document.path
         title = f"{os.path.basename(weights)} + {os.path.basename(arch_path)}"
-        return self._load_in_tab(Task(lambda progress: open_pair(weights, arch_path)), weights,
-                                 title, f"Attaching {arch_path} to {weights}…")
+        task = Task(lambda progress: open_pair(weights, arch_path), weights)
+        return self._load_in_tab(task, weights, title, f"Attaching {arch_path} to {weights}…")
 
     def open_path(self, path: str) -> Task:
         """Open on a worker; a Loading tab stands in until the document is ready."""
-        task = Task(lambda progress: open_document(path, progress=progress))
+        task = Task(lambda progress: open_document(path, progress=progress), path)
         title = os.path.basename(path.rstrip(os.sep)) or path
         return self._load_in_tab(task, path, title, f"Loading {path}…")
 
@@ -241,9 +241,15 @@ class MainWindow(QMainWindow):
         if details:
             box.setDetailedText(details)
         box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per error: not kept
+        box.finished.connect(self._error_closed)
         box.open()
         self.error_dialog = box
         self.statusBar().showMessage(message)
+
+    def _error_closed(self, _code: int) -> None:
+        if self.error_dialog is not None and self.sender() is self.error_dialog:
+            self.error_dialog = None
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

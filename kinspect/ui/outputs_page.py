@@ -123,7 +123,7 @@ class OutputsPage(QWidget):
         self._fill_suggestions()
         self.refresh()
         doc = self.document
-        task = Task(lambda _progress: candidates(doc))
+        task = Task(lambda _progress: candidates(doc), doc.path)
         task.signals.finished.connect(self._found)  # bound methods: dropped with the page
         task.signals.failed.connect(self._find_failed)
         start(task, name="kinspect-outputs")
@@ -225,7 +225,7 @@ class OutputsPage(QWidget):
             return
         self._counting = True
         doc, names = self.document, self.picks.names
-        task = Task(lambda _progress: (names, kept_count(doc, names)))
+        task = Task(lambda _progress: (names, kept_count(doc, names)), doc.path)
         task.signals.finished.connect(self._counted)
         task.signals.failed.connect(self._count_failed)
         start(task, name="kinspect-kept")

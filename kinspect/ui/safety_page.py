@@ -64,7 +64,7 @@ class SafetyPage(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(policy)
         path = view.document.path  # the closure holds the path, not the view or Document
-        self.task = Task(lambda _progress: scan(path))
+        self.task = Task(lambda _progress: scan(path), path)
         self.task.signals.finished.connect(self.show_report)
         self.task.signals.failed.connect(self._failed)
         start(self.task)

@@ -286,7 +286,7 @@ class SaveAsDialog(TrustCheck, QDialog):
         """Convert on a worker; progress in the bar, Cancel stops it (nothing left at DST)."""
         values = dict(self.values(), force=force, trust_code=self.trusted)
         src, target = self.document.path, self.exporter.id
-        task = Task(lambda progress: convert(src, dst, target, values, progress))
+        task = Task(lambda progress: convert(src, dst, target, values, progress), src)
         task.signals.progress.connect(self._progress)
         task.signals.finished.connect(self._finished)
         task.signals.failed.connect(lambda message, _details: self._failed(message))

@@ -94,7 +94,7 @@ class TrustCheck:
             self._scanned(report)
             return
         path = self.document.path
-        task = Task(lambda _progress: scan(path))
+        task = Task(lambda _progress: scan(path), path)
         task.signals.finished.connect(self._scanned)  # bound: dropped if the dialog goes
         task.signals.failed.connect(self._scan_failed)
         self.export_button.setEnabled(False)

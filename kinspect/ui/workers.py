@@ -31,12 +31,14 @@ class TaskSignals(QObject):
 
 
 class Task:
-    """Calls `work(progress)` on a worker thread (see `start`)."""
+    """Calls `work(progress)` on a worker thread (see `start`). PATH: the file the work is
+    about, named by the message of an unexpected error (a KinspectError names its own)."""
 
-    def __init__(self, work: Callable[[Progress], Any]) -> None:
+    def __init__(self, work: Callable[[Progress], Any], path: str = "") -> None:
         self.signals = TaskSignals()  # created on the GUI thread: its slots run there
         self.progress = Progress(lambda f, m: self.signals.progress.emit(f, m))
         self._work = work
+        self.path = path
 
     def cancel(self) -> None:
         self.progress.cancel()
@@ -57,7 +59,8 @@ class Task:
         except KinspectError as exc:
             self.signals.failed.emit(exc.one_line(), traceback.format_exc())
         except Exception as exc:  # noqa: BLE001 - a bug must not take the window down
-            self.signals.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}",
+            where = f"{self.path}: " if self.path else ""
+            self.signals.failed.emit(f"{where}unexpected error: {type(exc).__name__}: {exc}",
                                      traceback.format_exc())
         else:
             self.signals.finished.emit(result)

@@ -317,3 +317,49 @@ def test_ctrl_c_on_the_tree_copies_the_selected_name(qtbot):
     view.tree.setFocus()
     qtbot.keyClick(view.tree, QtKeys.Key.Key_C, QtKeys.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == "dense/kernel:0"
+
+
+def test_ctrl_c_in_filter_mode_copies_the_name_only(qtbot):
+    from PySide6.QtCore import Qt as QtKeys
+
+    doc = broken_document()
+    view = _view(qtbot, doc)
+    view.open_search()
+    view.search_bar.search("dense")
+    view.search_bar.filter_button.setChecked(True)
+    model = view.match_list.model()
+    row = next(r for r in range(model.rowCount())
+               if model.data(model.index(r, 0)).split()[0] == "dense/kernel:0")
+    assert model.data(model.index(row, 0)) != "dense/kernel:0"  # shown with its kind
+    view.match_list.setCurrentIndex(model.index(row, 0))
+    view.match_list.setFocus()
+    QGuiApplication.clipboard().setText("")
+    qtbot.keyClick(view.match_list, QtKeys.Key.Key_C, QtKeys.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "dense/kernel:0"
+    assert view.match_list.contextMenuPolicy() == QtKeys.ContextMenuPolicy.CustomContextMenu
+
+
+def test_unexpected_error_names_the_file_and_error_boxes_are_deleted(qtbot):
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from kinspect.ui.main_window import MainWindow
+    from kinspect.ui.workers import Task, start
+
+    def broken(_progress):
+        raise ValueError("bad header")
+
+    task = Task(broken, "/models/m.h5")
+    with qtbot.waitSignal(task.signals.failed, timeout=10_000) as failed:
+        start(task)
+    assert failed.args[0] == "/models/m.h5: unexpected error: ValueError: bad header"
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.show_error(failed.args[0])
+    box = window.error_dialog
+    assert "/models/m.h5" in box.text()
+    box.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert window.error_dialog is None and not shiboken6.isValid(box)
