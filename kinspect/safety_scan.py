@@ -15,7 +15,7 @@ from .errors import FormatError, KinspectError, UnsupportedFormat
 from .formats import _DATA_ERRORS as DATA_ERRORS
 from .formats.probe import Probe
 from .safety import Finding, ScanReport
-from .safety_graph import FILE_OPS, PYTHON_OPS, scan_graph, scan_meta_graph
+from .safety_graph import FILE_OPS, PYTHON_OPS, SAVER_OPS, scan_graph, scan_meta_graph
 from .safety_keras import scan_model_config, scan_training_config
 from .safety_raw import npy_is_object, pickle_finding, scan_zip, yaml_scan
 
@@ -263,7 +263,8 @@ def _scan_tflite(path: str) -> list[Finding]:
     """TensorFlow ops a tflite file runs through the Flex delegate (`Flex<Op>` custom codes)."""
     findings: list[Finding] = []
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for op, what in {**FILE_OPS, **PYTHON_OPS}.items():
+        # A tflite file has no saver of its own: its save and restore ops are findings too.
+        for op, what in {**FILE_OPS, **SAVER_OPS, **PYTHON_OPS}.items():
             if data.find(b"Flex" + op.encode() + b"\x00") >= 0:
                 findings.append(Finding("file-op", f"custom op Flex{op}",
                                         f"Flex op {op} {what}", touches_files=True,
