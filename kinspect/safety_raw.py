@@ -14,14 +14,13 @@ import zipfile
 from typing import Any
 
 from .errors import FormatError
+from .formats import safe_yaml
 from .formats.probe import is_pickle_bytes
 from .formats.zip_guard import check_zip_bomb, read_entry
 from .safety import Finding
 
-# YAML: largest tree an alias-laden document may expand to (nodes), and deepest nesting.
-MAX_YAML_EXPANDED = 1_000_000
 PICKLE_SCAN_BYTES = 1 << 20
-PYTHON_TAG = "tag:yaml.org,2002:python/"
+# YAML python tags that construct only plain data, never call code.
 INERT_PYTHON_TAGS = ("tuple", "unicode", "str", "bool", "int", "float", "none", "long",
                      "complex", "list", "dict", "bytes")
 
@@ -118,7 +117,7 @@ def yaml_scan(text: str, where: str) -> tuple[list[Finding], Any]:
 
     Composes nodes with the pure-Python SafeLoader (the C composer recurses without a depth
     check), so 100,000 levels give a RecursionError we turn into a FormatError. Aliases are
-    shared, never expanded; an alias bomb is refused by its expanded size.
+    shared, never expanded; an alias bomb is refused by safe_yaml's expansion guard.
     """
     import yaml
 
@@ -130,55 +129,28 @@ def yaml_scan(text: str, where: str) -> tuple[list[Finding], Any]:
         raise FormatError(f"not valid YAML: {' '.join(str(exc).split())[:200]}") from exc
     if root is None:
         return [], None
-    sizes: dict[int, int] = {}
-    findings: list[Finding] = []
-    expanded = _yaml_size(root, sizes, findings, where, 0)
-    if expanded > MAX_YAML_EXPANDED:
-        raise FormatError(f"YAML aliases expand to over {MAX_YAML_EXPANDED:,} nodes "
-                          "(an alias bomb); refused")
-    return findings, _yaml_plain(root, 0)
+    safe_yaml.check_expansion(root)
+    findings = [Finding("yaml-python-tag", f"{where} line {line}",
+                        f"YAML tag {tag}: a full YAML loader would import and call Python code",
+                        runs_code=True)
+                for tag, line in safe_yaml.python_tags(root)
+                # Inert ones (python/tuple: every Keras 2 YAML has them) are not findings.
+                if not tag[len("!!python/"):].startswith(INERT_PYTHON_TAGS)]
+    return findings, _yaml_plain(root)
 
 
-def _yaml_size(node: Any, sizes: dict[int, int], findings: list[Finding], where: str,
-               depth: int) -> int:
+def _yaml_plain(node: Any) -> Any:
+    """Node tree -> dicts/lists/strings. Bounded: only after the expansion check, and no
+    deeper than the composer (which recurses further per level) managed to go."""
     import yaml
 
-    if id(node) in sizes:
-        return sizes[id(node)]
-    if depth > 2000:
-        raise FormatError("YAML nests too deeply to read")
-    sizes[id(node)] = 1  # a recursive alias counts once
-    tag = node.tag or ""
-    if tag.startswith(PYTHON_TAG) and not tag[len(PYTHON_TAG):].startswith(INERT_PYTHON_TAGS):
-        # Inert ones (python/tuple: every Keras 2 YAML has them) are not findings.
-        line = node.start_mark.line + 1 if node.start_mark else 0
-        findings.append(Finding("yaml-python-tag", f"{where} line {line}",
-                                f"YAML tag !!{tag[len('tag:yaml.org,2002:'):]}: a full YAML "
-                                "loader would import and call Python code", runs_code=True))
-    total = 1
     if isinstance(node, yaml.SequenceNode):
-        total += sum(_yaml_size(c, sizes, findings, where, depth + 1) for c in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        total += sum(_yaml_size(k, sizes, findings, where, depth + 1)
-                     + _yaml_size(v, sizes, findings, where, depth + 1) for k, v in node.value)
-    total = min(total, MAX_YAML_EXPANDED + 1)
-    sizes[id(node)] = total
-    return total
-
-
-def _yaml_plain(node: Any, depth: int) -> Any:
-    """Node tree -> dicts/lists/strings (bounded: called only after the size check)."""
-    import yaml
-
-    if depth > 2000:
-        return None
-    if isinstance(node, yaml.SequenceNode):
-        return [_yaml_plain(c, depth + 1) for c in node.value]
+        return [_yaml_plain(c) for c in node.value]
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k, v in node.value:
-            key = _yaml_plain(k, depth + 1)
+            key = _yaml_plain(k)
             if isinstance(key, (str, int, float, bool)) or key is None:
-                out[key] = _yaml_plain(v, depth + 1)
+                out[key] = _yaml_plain(v)
         return out
     return node.value

@@ -52,7 +52,7 @@ _Loader.add_multi_constructor("!", lambda lo, suffix, node: _refuse(lo, suffix, 
 _Loader.add_multi_constructor("tag:", lambda lo, suffix, node: _refuse(lo, suffix, node))
 
 
-def _check_expansion(root: Node, limit: int) -> None:
+def check_expansion(root: Node, limit: int = MAX_EXPANDED_NODES) -> None:
     """Count nodes as if every alias were copied; memoised so the count itself stays cheap."""
     sizes: dict[int, int] = {}
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -92,7 +92,7 @@ def load(text: str, max_nodes: int = MAX_EXPANDED_NODES) -> Any:
             raise FormatError(f"not valid YAML: {' '.join(str(exc).split())}") from exc
         if root is None:
             return None
-        _check_expansion(root, max_nodes)
+        check_expansion(root, max_nodes)
         try:
             return loader.construct_document(root)
         except yaml.YAMLError as exc:
@@ -102,17 +102,21 @@ def load(text: str, max_nodes: int = MAX_EXPANDED_NODES) -> Any:
         loader.dispose()
 
 
-def python_tags(text: str) -> list[str]:
-    """Every distinct python tag in the text (`!!python/tuple` included), in order of first
-    appearance, found by parsing events only: nothing is constructed. For the safety scan."""
-    found: list[str] = []
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            tag = getattr(event, "tag", None)
-            if tag and tag.startswith(PYTHON_TAG_PREFIX):
-                short = short_tag(tag)
-                if short not in found:
-                    found.append(short)
-    except yaml.YAMLError:
-        pass  # a broken tail still reports the tags seen before it
+def python_tags(root: Node) -> list[tuple[str, int]]:
+    """Every python-tagged node of a composed document as (short tag, line), each node once
+    (aliases are shared, not expanded), walked without recursion: nothing is constructed."""
+    found: list[tuple[str, int]] = []
+    seen: set[int] = set()
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag and node.tag.startswith(PYTHON_TAG_PREFIX):
+            found.append((short_tag(node.tag), node.start_mark.line + 1 if node.start_mark else 0))
+        if isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
     return found
