@@ -25,7 +25,19 @@ def start_freeze(qtbot, window, dst):
     return dialog
 
 
-def test_esc_while_converting_cancels_and_leaves_nothing(qtbot, window, tmp_path):
+def test_esc_while_converting_cancels_and_leaves_nothing(qtbot, window, tmp_path, monkeypatch):
+    real_convert = save_as_dialog.convert
+
+    def convert_once_cancelled(src, dst, target, values, progress):
+        # The real converter, started once Cancel is asked (a warm TensorFlow can otherwise
+        # finish the freeze before reject() runs): it must stop and leave nothing.
+        for _ in range(200):
+            if progress.cancelled:
+                break
+            time.sleep(0.05)
+        return real_convert(src, dst, target, values, progress)
+
+    monkeypatch.setattr(save_as_dialog, "convert", convert_once_cancelled)
     out = tmp_path / "out"
     out.mkdir()
     dialog = start_freeze(qtbot, window, out / "frozen.pb")
