@@ -70,17 +70,29 @@ def keras3_layout(dst: str) -> bool:
     return dst.lower().endswith(".weights.h5")
 
 
+def weights_copied(src_format: str, dst: str) -> bool:
+    """Whether write_weights copies the source's weights as stored (no model is loaded): a
+    `.keras` holds the Keras 3 layout, a full-model `.h5` the Keras 2 one."""
+    return src_format == ("keras" if keras3_layout(dst) else "keras-h5")
+
+
+def loads_model(src_format: str, target: str, dst: str, verify: bool) -> bool:
+    """Whether converting to TARGET deserialises the model (and so may run code the file
+    holds); the Save As dialog asks for trust exactly then. Architecture targets copy the
+    config; weights are copied when the layouts agree (see weights_copied)."""
+    if target in ("keras-json", "keras-yaml"):
+        return False
+    if target == "keras-weights-h5":
+        return verify or not weights_copied(src_format, dst)
+    return True
+
+
 def write_weights(job: Job, tmp: str) -> None:
     """The layout follows DST's name; copied without deserialising when the source has it."""
-    if keras3_layout(job.dst):
-        if job.format == "keras":  # a .keras holds exactly that file
-            with zipfile.ZipFile(job.src) as z, z.open("model.weights.h5") as f, \
-                    open(tmp, "wb") as out:
-                shutil.copyfileobj(f, out)
-        else:
-            job.keras3_model.save_weights(tmp)
-    elif job.format == "keras-h5":
-        _copy_h5_weights(job.src, tmp)
+    if weights_copied(job.format, job.dst):
+        _copy_weights(job.src, job.format, tmp)
+    elif keras3_layout(job.dst):
+        job.keras3_model.save_weights(tmp)
     elif job.keras.lib == "tf_keras":
         job.keras.model.save_weights(tmp, save_format="h5")
     else:
@@ -89,6 +101,14 @@ def write_weights(job: Job, tmp: str) -> None:
 
         with h5py.File(tmp, "w") as f:
             legacy_h5_format.save_weights_to_hdf5_group(f, job.keras.model)
+
+
+def _copy_weights(src: str, src_format: str, dst: str) -> None:
+    if src_format == "keras":  # a .keras holds exactly that file
+        with zipfile.ZipFile(src) as z, z.open("model.weights.h5") as f, open(dst, "wb") as out:
+            shutil.copyfileobj(f, out)
+    else:
+        _copy_h5_weights(src, dst)
 
 
 def _copy_h5_weights(src: str, dst: str) -> None:

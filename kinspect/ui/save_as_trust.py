@@ -14,19 +14,9 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..convert.registry import Exporter
+from ..convert.targets import loads_model
 from ..safety import Finding, ScanReport, scan
 from .workers import Task, start
-
-# Targets that copy data and never load (deserialise) the model: safe without trust.
-CODE_FREE = ("keras-json", "keras-yaml")
-
-
-def needs_code(target: str, values: dict[str, Any]) -> bool:
-    """Whether converting to TARGET loads the model (and so runs code a file holds)."""
-    if target in CODE_FREE:
-        return False
-    return not (target == "keras-weights-h5" and not values.get("verify"))
-
 
 # Sources whose loading runs ops stored in the file (a SavedModel's TF1 main op or Keras
 # restore, a checkpoint's restore op): kinspect.convert calls require_code_trust(...,
@@ -67,9 +57,10 @@ def ask_trust(parent: QWidget, findings: list[Finding],
     return box
 
 
-def refusal(exporter: Exporter, findings: list[Finding], targets: list[str]) -> str:
+def refusal(exporter: Exporter, findings: list[Finding], targets: list[str],
+            source_format: str, dst: str) -> str:
     """Why the export did not run, and what still works without trust."""
-    safe = [t for t in targets if not needs_code(t, {})]
+    safe = [t for t in targets if not loads_model(source_format, t, dst, verify=False)]
     names = ", ".join(f.where.rsplit("/", 1)[-1] for f in findings[:4])
     text = (f"Not saved: {exporter.label} loads or runs the model, which {_what(findings)} "
             f"({names}), and this file is not trusted.")
@@ -85,7 +76,8 @@ class TrustCheck:
     def _check_trust(self, dst: str, force: bool) -> None:
         """Ask for trust when the conversion would load code or run file ops (see
         save_as_trust), from the Safety page's report or a scan on a worker."""
-        if self.trusted or not needs_code(self.exporter.id, self.values()):
+        if self.trusted or not loads_model(self.document.format, self.exporter.id, dst,
+                                           bool(self.values().get("verify"))):
             self.run(dst, force)
             return
         self._pending = (dst, force)
@@ -120,5 +112,6 @@ class TrustCheck:
             self.trusted = True
             self.run(dst, force)
         else:
-            self.show_status(refusal(self.exporter, findings, self.targets()))
+            self.show_status(refusal(self.exporter, findings, self.targets(),
+                                     self.document.format, dst))
             self.failed.emit(self.status.text())

@@ -172,3 +172,33 @@ def test_savedmodel_result_shows_serving_request(qtbot, window, tmp_path):
     assert body["signature_name"] == "charity"
     assert len(body["instances"][0]) == 43  # PROVENANCE: input (None, 43)
     assert report.inputs and report.outputs
+
+
+def test_weights_ask_for_trust_only_when_the_model_must_be_loaded(qtbot, window, tmp_path):
+    """A full-model .h5 to a Keras 2 weights file is a copy (no question); to Keras 3's
+    `.weights.h5` layout the model is loaded, so its Lambda needs trust first."""
+    import h5py
+
+    open_corpus(qtbot, window, LAMBDA)
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("keras-weights-h5")
+    dialog.set_option("verify", False)
+    copied = tmp_path / "w.h5"
+    dialog.destination.setText(str(copied))
+    run_export(qtbot, dialog, 60_000)
+    assert dialog.trust_box is None
+    with h5py.File(copied) as f:
+        assert "lambda_1" in [n.decode() for n in f.attrs["layer_names"]]
+
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("keras-weights-h5")
+    dialog.set_option("verify", False)
+    loaded = tmp_path / "w.weights.h5"
+    dialog.destination.setText(str(loaded))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.trust_box is not None, timeout=30_000)
+    assert "lambda_1" in dialog.trust_box.text()
+    dialog.trust_box.button(QMessageBox.StandardButton.No).click()
+    assert not loaded.exists() and "not trusted" in dialog.status.text()
