@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 
 from ..model import Layer, TensorInfo
+from ..progress import NO_PROGRESS, Progress
 from . import h5_weights
 
 MAX_DEPTH = 64
@@ -50,50 +51,67 @@ def is_store(members: frozenset[str] | set[str]) -> bool:
 
 
 def read_store(file_path: str, root: h5py.Group,
-               open_h5: Callable[[], AbstractContextManager[h5py.File]] | None = None
-               ) -> tuple[VarGroup, VarGroup | None]:
+               open_h5: Callable[[], AbstractContextManager[h5py.File]] | None = None,
+               progress: Progress = NO_PROGRESS) -> tuple[VarGroup, VarGroup | None]:
     """(model object, optimizer object or None) from the root of a store. `open_h5` reopens the
     store for reading values when it is not a plain file (the entry of a `.keras` zip)."""
-    model = _read(file_path, root, "", "", 0, open_h5)
+    walk = _Walk(file_path, open_h5, progress, {root.id})
+    model = walk.read(root, "", "", 0)
     optimizer = next((c for c in model.children if c.key == "optimizer"), None)
     model.children = [c for c in model.children if c.key != "optimizer"]
     return model, optimizer
 
 
-def _read(file_path: str, group: h5py.Group, key: str, path: str, depth: int,
-          open_h5: Callable[[], AbstractContextManager[h5py.File]] | None) -> VarGroup:
-    vars_group = group.get("vars")
-    name = key
-    weights: list[TensorInfo] = []
-    if isinstance(vars_group, h5py.Group):
-        name = h5_weights.text(vars_group.attrs.get("name", key))
-        for var_key in sorted(vars_group.keys(), key=_number):
-            dataset = vars_group[var_key]
-            if isinstance(dataset, h5py.Dataset):
-                info = h5_weights.tensor_info(file_path, dataset, dataset.name.lstrip("/"))
-                if open_h5 is not None:
-                    info.loader, info.slicer = _readers(open_h5, dataset.name)
-                weights.append(info)
-    node = VarGroup(key=key, name=name, path=path, weights=weights)
-    if depth >= MAX_DEPTH:
+@dataclass
+class _Walk:
+    """One walk of a store. HDF5 hard links can point back up (a cycle) or share a group
+    between parents, so each group is read once: `seen` holds the ids of groups already read."""
+
+    file_path: str
+    open_h5: Callable[[], AbstractContextManager[h5py.File]] | None
+    progress: Progress
+    seen: set[Any]
+
+    def read(self, group: h5py.Group, key: str, path: str, depth: int) -> VarGroup:
+        self.progress.check()
+        vars_group = group.get("vars")
+        name = key
+        weights: list[TensorInfo] = []
+        if isinstance(vars_group, h5py.Group) and vars_group.id not in self.seen:
+            self.seen.add(vars_group.id)
+            name = h5_weights.text(vars_group.attrs.get("name", key))
+            for var_key in sorted(vars_group.keys(), key=_number):
+                dataset = vars_group[var_key]
+                if isinstance(dataset, h5py.Dataset):
+                    info = h5_weights.tensor_info(self.file_path, dataset,
+                                                  dataset.name.lstrip("/"))
+                    if self.open_h5 is not None:
+                        info.loader, info.slicer = _readers(self.open_h5, dataset.name)
+                    weights.append(info)
+        node = VarGroup(key=key, name=name, path=path, weights=weights)
+        if depth >= MAX_DEPTH:
+            return node
+        for sub_key in group.keys():
+            sub = group.get(sub_key)
+            if sub_key == "vars" or not self._first_visit(sub):
+                continue
+            sub_path = f"{path}/{sub_key}" if path else sub_key
+            if "vars" in sub or sub_key in ("optimizer",):
+                node.children.append(self.read(sub, sub_key, sub_path, depth + 1))
+            else:  # a container (a list attribute such as `layers`): its items are objects
+                for item_key in sub.keys():
+                    item = sub.get(item_key)
+                    if self._first_visit(item):
+                        node.children.append(self.read(item, item_key, f"{sub_path}/{item_key}",
+                                                       depth + 1))
         return node
-    for sub_key in group.keys():
-        if sub_key == "vars":
-            continue
-        sub = group.get(sub_key)
-        if not isinstance(sub, h5py.Group):
-            continue
-        sub_path = f"{path}/{sub_key}" if path else sub_key
-        if "vars" in sub or sub_key in ("optimizer",):
-            node.children.append(_read(file_path, sub, sub_key, sub_path, depth + 1, open_h5))
-        else:  # a container (a list attribute such as `layers`): its items are objects
-            for item_key in sub.keys():
-                item = sub.get(item_key)
-                if isinstance(item, h5py.Group):
-                    node.children.append(_read(file_path, item, item_key,
-                                               f"{sub_path}/{item_key}", depth + 1,
-                                               open_h5))
-    return node
+
+    def _first_visit(self, obj: Any) -> bool:
+        """True for a group not read yet (and marks it read)."""
+        if not isinstance(obj, h5py.Group) or obj.id in self.seen:
+            return False
+        self.seen.add(obj.id)
+        return True
 
 
 def _readers(open_h5: Callable[[], AbstractContextManager[h5py.File]], dataset: str

@@ -46,7 +46,7 @@ class StoredWeights:
     optimizer: list[TensorInfo] = field(default_factory=list)
 
 
-def read_weights(path: str) -> StoredWeights:
+def read_weights(path: str, progress: Progress = NO_PROGRESS) -> StoredWeights:
     """Metadata of every stored weight (values stay on disk until asked for)."""
     with h5py.File(path, "r") as f:
         if "model_config" in f.attrs:
@@ -65,7 +65,7 @@ def read_weights(path: str) -> StoredWeights:
                 stored.top_level = h5_weights.group_weights(path, top)
             return stored
         if keras3_vars.is_store(set(f.keys())):
-            model, optimizer = keras3_vars.read_store(path, f)
+            model, optimizer = keras3_vars.read_store(path, f, progress=progress)
             return StoredWeights("keras3", {}, store=model,
                                  optimizer=optimizer.all_weights() if optimizer else [])
     raise FormatError("HDF5 file holds neither Keras 'layer_names' nor a Keras 3 weight store")
@@ -78,7 +78,7 @@ def _producer(attrs: h5py.AttributeManager) -> dict[str, str]:
 
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
     progress.step(0.0, "reading weights")
-    stored = read_weights(path)
+    stored = read_weights(path, progress)
     progress.check()
     name = os.path.basename(path)
     model = Layer(name=name, class_name=WEIGHTS_ONLY)

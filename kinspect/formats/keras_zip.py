@@ -71,8 +71,8 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
         progress.step(0.3, "reading model.weights.h5")
         if WEIGHTS in z.namelist():
             with _open_weights(path) as f:
-                store, optimizer = keras3_vars.read_store(path, f,
-                                                          lambda: _open_weights(path))
+                store, optimizer = keras3_vars.read_store(
+                    path, f, lambda: _open_weights(path), progress)
         assets = sorted(n for n in z.namelist() if n.startswith("assets/"))
         other = sorted(set(z.namelist()) - {CONFIG, METADATA, WEIGHTS} - set(assets))
     warnings = zip_warnings(config, metadata, store is not None)
