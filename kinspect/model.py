@@ -126,7 +126,8 @@ class Layer:
 
 @dataclass(eq=False, slots=True)
 class GraphNode:
-    """A node of a TensorFlow (or tflite / onnx) graph; outputs named `node:0`, `node:1`…"""
+    """A node of a TensorFlow (or tflite / onnx) graph; outputs named `node:0`, `node:1`… (a
+    TensorFlow node claiming a huge count lists only `:0` and the outputs consumers use)."""
 
     name: str
     op: str

@@ -35,3 +35,61 @@ def test_link_cycle_in_weight_store_is_read_once(tmp_path: Path, links: int) -> 
     assert doc.summary is not None and doc.summary.total == 3
     stored = [w.name for layer in doc.all_layers() for w in layer.weights]
     assert stored == ["layers/dense/vars/0"]
+
+
+def _graphdef(path: Path, build) -> Path:  # noqa: ANN001 - a callable filling the GraphDef
+    from kinspect.formats import tf_protos
+
+    graph = tf_protos.GraphDef()
+    build(graph)
+    path.write_bytes(graph.SerializeToString())
+    return path
+
+
+def _add(graph, name: str, op: str, *inputs: str):  # noqa: ANN001, ANN202
+    node = graph.node.add()
+    node.name, node.op = name, op
+    node.input.extend(inputs)
+    return node
+
+
+@pytest.mark.timeout(60)
+def test_huge_output_index_and_count_do_not_list_every_output(tmp_path: Path) -> None:
+    def build(graph) -> None:  # noqa: ANN001
+        _add(graph, "x", "Placeholder")
+        _add(graph, "y", "Identity", "x:999999999")
+        _add(graph, "s", "Split", "dim", "x").attr["num_split"].i = 10 ** 12
+        _add(graph, "t", "Identity", "s:7")
+        _add(graph, "u", "Split", "dim", "x").attr["num_split"].i = 3
+        _add(graph, "dim", "Const")
+
+    start = time.monotonic()
+    doc = open_document(str(_graphdef(tmp_path / "big.pb", build)))
+    assert time.monotonic() - start < 10
+    outputs = {n.name: n.outputs for n in doc.nodes}
+    assert outputs["x"] == ["x:0", "x:999999999"]
+    assert outputs["s"] == ["s:0", "s:7"]
+    assert outputs["u"] == ["u:0", "u:1", "u:2"]  # a real count is listed in full
+
+
+@pytest.mark.timeout(60)
+def test_broadcast_scalar_const_is_bounded(tmp_path: Path) -> None:
+    from kinspect.errors import FormatError
+
+    def build(graph) -> None:  # noqa: ANN001
+        for name, dims in (("huge", (100_000, 100_000)), ("small", (2, 3))):
+            value = _add(graph, name, "Const").attr["value"].tensor
+            value.dtype = 1  # float32
+            value.tensor_shape.dim.add().size, value.tensor_shape.dim.add().size = dims
+            value.float_val.append(1.5)
+
+    doc = open_document(str(_graphdef(tmp_path / "const.pb", build)))
+    tensors = {t.name.split(":")[0]: t for t in _const_tensors(doc)}
+    with pytest.raises(FormatError, match="MiB"):
+        tensors["huge"].read()
+    np.testing.assert_array_equal(tensors["small"].read(), np.full((2, 3), 1.5, np.float32))
+
+
+def _const_tensors(doc) -> list:  # noqa: ANN001
+    """Every TensorInfo with values found in the document's tree."""
+    return [n.tensor for n in doc.root.walk() if getattr(n, "tensor", None) is not None]

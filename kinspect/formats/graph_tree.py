@@ -166,6 +166,12 @@ def _output_shapes(nd: Any) -> list[str]:
     return [format_shape(tf_tensor.shape_of(s)) for s in nd.attr["_output_shapes"].list.shape]
 
 
+def _indexed(shapes: list[str], output: str) -> str | None:
+    """The recorded shape of output `node:N` (a node may list only the outputs in use)."""
+    index = output.rpartition(":")[2]
+    return shapes[int(index)] if index.isdigit() and int(index) < len(shapes) else None
+
+
 def _node_children(gn: GraphNode, nd: Any | None) -> list[Node]:
     rows: list[Node] = []
     if gn.inputs:
@@ -176,9 +182,8 @@ def _node_children(gn: GraphNode, nd: Any | None) -> list[Node]:
     shapes = _output_shapes(nd)
     if gn.outputs:
         rows.append(Node(Kind.GROUP, "outputs", f"{len(gn.outputs)}", children=[
-            Node(Kind.TENSOR, out, "output",
-                 shape_text=shapes[i] if i < len(shapes) else None)
-            for i, out in enumerate(gn.outputs)]))
+            Node(Kind.TENSOR, out, "output", shape_text=_indexed(shapes, out))
+            for out in gn.outputs]))
     if nd is not None and nd.attr:
         rows.append(Node(Kind.GROUP, "attributes", f"{len(nd.attr)}",
                          children_factory=lambda: _attr_rows(gn, nd)))

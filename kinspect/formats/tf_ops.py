@@ -88,8 +88,14 @@ def graph_nodes(node_defs: Sequence[Any],
         return _graph_nodes(node_defs, op_outputs() if op_table is None else op_table)
 
 
+# Output names listed beyond one per node, across the whole graph. A consumer's `x:N` or an
+# op's number attribute can claim any count (a 44-byte GraphDef asked for 3,000,001 names);
+# past this budget a node lists only `:0` and the outputs consumers actually use.
+EXTRA_OUTPUTS = 1 << 20
+
+
 def _graph_nodes(node_defs: Sequence[Any], table: dict[str, list[int | str]]) -> list[GraphNode]:
-    used: dict[str, int] = {}
+    used: dict[str, set[int]] = {}
     special: dict[int, int] = {}
     out: list[GraphNode] = []
     append = out.append
@@ -102,19 +108,26 @@ def _graph_nodes(node_defs: Sequence[Any], table: dict[str, list[int | str]]) ->
                 base, _sep, idx = inp.rpartition(":")
                 if idx.isdigit():
                     i = int(idx)
-                    if i > used.get(base, 0):
-                        used[base] = i
+                    if i:
+                        used.setdefault(base, set()).add(i)
         spec = table.get(op)
         if spec is not None:
             count = output_count(spec, nd)
             if count is not None and count != 1:
                 special[pos] = count
         append(GraphNode(name, op, inputs))
+    spare = max(EXTRA_OUTPUTS, 2 * len(out))
     for pos, gn in enumerate(out):
         name = gn.name
         n = special.get(pos, 1)
-        top = used.get(name)
-        if top is not None and top >= n:
-            n = top + 1
-        gn.outputs = [name + ":0"] if n == 1 else [f"{name}:{i}" for i in range(n)]
+        refs = used.get(name)
+        if refs is not None:
+            n = max(n, max(refs) + 1)
+        if n == 1:
+            gn.outputs = [name + ":0"]
+        elif n - 1 <= spare:
+            spare -= max(n - 1, 0)
+            gn.outputs = [f"{name}:{i}" for i in range(n)]
+        else:  # sparse: each listed name costs an input string of the file
+            gn.outputs = [f"{name}:{i}" for i in sorted({0} | (refs or set()))]
     return out

@@ -8,6 +8,7 @@ imported to show a graph; the rules follow tensor.proto (tensor_content first, e
 from __future__ import annotations
 
 import functools
+import math
 import struct
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,6 +21,9 @@ from ..model import Shape, TensorInfo
 from . import tf_protos
 
 T = TypeVar("T")
+# A value repeated to fill its declared shape may grow to this much, no more: stored values
+# are bounded by the file, a broadcast scalar only by this (a 40-byte Const can claim 40 GB).
+MAX_EXPANDED_BYTES = 256 << 20
 # What damaged protobuf, flatbuffer or table content raises while being read.
 DAMAGE = (message.DecodeError, struct.error, ValueError, KeyError, IndexError, TypeError,
           OSError, UnicodeError, RecursionError, MemoryError)
@@ -73,7 +77,9 @@ def tensor_to_numpy(proto: Any) -> np.ndarray:
     """A TensorProto's values (tensor_content, or the typed field broadcast to the shape)."""
     dt = proto.dtype % 100
     shape = tensor_shape(proto)
-    count = int(np.prod(shape)) if shape else 1
+    count = math.prod(shape)
+    if any(d < 0 for d in shape):
+        raise FormatError(f"tensor has a negative dimension: {list(shape)}")
     if dt in _NUMPY and proto.tensor_content:
         return np.frombuffer(proto.tensor_content, dtype=_NUMPY[dt]).reshape(shape).copy()
     if dt == 14 and proto.tensor_content:  # bfloat16, shown as float32
@@ -95,6 +101,10 @@ def tensor_to_numpy(proto: Any) -> np.ndarray:
         arr = np.array(values, dtype=_NUMPY[dt])
     if arr.size == count:
         return arr.reshape(shape)
+    if count * arr.dtype.itemsize > MAX_EXPANDED_BYTES:
+        raise FormatError(f"a {arr.size}-value tensor claims shape {list(shape)}: "
+                          f"{count * arr.dtype.itemsize} bytes once expanded, more than "
+                          f"{MAX_EXPANDED_BYTES >> 20} MiB")
     if arr.size == 0:
         return np.zeros(shape, dtype=arr.dtype)
     # A shorter list repeats its last value (tensor.proto: "the last value is repeated").
