@@ -93,3 +93,38 @@ def test_broadcast_scalar_const_is_bounded(tmp_path: Path) -> None:
 def _const_tensors(doc) -> list:  # noqa: ANN001
     """Every TensorInfo with values found in the document's tree."""
     return [n.tensor for n in doc.root.walk() if getattr(n, "tensor", None) is not None]
+
+
+def _savedmodel_copy(tmp_path: Path, name: str, content: bytes) -> Path:
+    """The corpus half_plus_two SavedModel with one optional file replaced by `content`."""
+    import shutil
+
+    from tests.conftest import corpus
+
+    folder = tmp_path / "sm"
+    shutil.copytree(corpus("savedmodel/tfserving_half_plus_two_tf2_cpu/00000123"), folder)
+    (folder / name).write_bytes(content)
+    return folder
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("name", "content", "title"), [
+    ("fingerprint.pb", b"\x0a\x05\x0a", "Fingerprint"),  # field 1 claims 5 bytes, 1 follows
+    # A node_path "root" then field 4 whose length varint never ends: the lenient reader.
+    ("keras_metadata.pb", b"\x0a\x08\x1a\x04root\x22\xff", "Keras layers (keras_metadata.pb)"),
+])
+def test_broken_optional_savedmodel_file_is_an_error_row(tmp_path: Path, name: str,
+                                                         content: bytes, title: str) -> None:
+    from tests.conftest import corpus
+
+    whole = open_document(str(corpus("savedmodel/tfserving_half_plus_two_tf2_cpu/00000123")))
+    doc = open_document(str(_savedmodel_copy(tmp_path, name, content)))
+    assert doc.format == "tf-savedmodel"  # the rest of the model is there, as in the original
+    assert sorted(doc.signatures) == sorted(whole.signatures) and len(doc.signatures) == 7
+    assert [v.name for v in doc.variables] == [v.name for v in whole.variables]
+    rows = {c.name: c for c in doc.root.children}
+    if title == "Fingerprint":
+        assert rows[title].kind == "error" and rows[title].error
+        assert any(w.startswith("Fingerprint: ") for w in doc.warnings)
+    else:  # read leniently: the one object whose path could be read
+        assert [r.attrs["node_path"] for r in rows[title].children] == ["root"]

@@ -12,6 +12,7 @@ import builtins
 import json
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import message, text_format
@@ -19,7 +20,7 @@ from google.protobuf import message, text_format
 from ..errors import FormatError
 from ..model import Document, Kind, Node, Signature, TensorSpec
 from ..progress import NO_PROGRESS, Progress
-from . import graph_tree, tf_bundle, tf_graphdef, tf_protos, tf_tensor
+from . import graph_tree, pb_wire, tf_bundle, tf_graphdef, tf_protos, tf_tensor
 from .probe import Probe
 
 ID = "tf-savedmodel"
@@ -153,12 +154,27 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
     branch = graph_tree.variables_branch(doc.variables)
     if branch is not None:
         root.add(branch)
-    for extra in (_keras_branch(folder, doc), _assets_branch(folder, mg),
-                  _fingerprint_branch(folder, doc), _object_graph_branch(mg)):
+    for title, build in (("Keras layers (keras_metadata.pb)", lambda: _keras_branch(folder, doc)),
+                         ("Assets", lambda: _assets_branch(folder, mg)),
+                         ("Fingerprint", lambda: _fingerprint_branch(folder, doc)),
+                         ("Object graph", lambda: _object_graph_branch(mg))):
+        extra = _optional_branch(title, build, doc)
         if extra is not None:
             root.add(extra)
     progress.step(1.0, "done")
     return doc
+
+
+def _optional_branch(title: str, build: Callable[[], Node | None], doc: Document
+                     ) -> Node | None:
+    """An optional extra (keras_metadata.pb, assets, fingerprint.pb, object graph): when broken
+    it becomes an error row and a warning, as variables.index does, and the model still opens."""
+    try:
+        return build()
+    except (FormatError, *tf_tensor.DAMAGE) as exc:
+        error = exc.message if isinstance(exc, FormatError) else f"{type(exc).__name__}: {exc}"
+        doc.warnings.append(f"{title}: {error}")
+        return Node(Kind.ERROR, title, error=error)
 
 
 def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
@@ -265,15 +281,21 @@ def _fields(buf: bytes) -> list[tuple[int, int | bytes]]:
     out: list[tuple[int, int | bytes]] = []
     pos = 0
     while pos < len(buf):
-        key, pos = tf_bundle._varint(buf, pos)
+        key, pos = pb_wire.varint_or_end(buf, pos)
+        if key < 0:
+            break
         field, wire = key >> 3, key & 7
         if any(f == field for f, _v in out):  # the next object begins
             break
         if wire == 0:
-            value, pos = tf_bundle._varint(buf, pos)
+            value, pos = pb_wire.varint_or_end(buf, pos)
+            if value < 0:
+                break
             out.append((field, value))
         elif wire == 2:
-            size, pos = tf_bundle._varint(buf, pos)
+            size, pos = pb_wire.varint_or_end(buf, pos)
+            if size < 0:
+                break
             out.append((field, buf[pos:pos + size]))
             pos += size
         elif wire in (1, 5):
