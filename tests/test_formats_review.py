@@ -128,3 +128,28 @@ def test_broken_optional_savedmodel_file_is_an_error_row(tmp_path: Path, name: s
         assert any(w.startswith("Fingerprint: ") for w in doc.warnings)
     else:  # read leniently: the one object whose path could be read
         assert [r.attrs["node_path"] for r in rows[title].children] == ["root"]
+
+
+@pytest.mark.timeout(300)
+def test_reshape_minus_one_is_worked_out_as_keras_does(tmp_path: Path) -> None:
+    import json
+
+    import keras
+
+    layers = [{"class_name": "Reshape",
+               "config": {"name": "r", "target_shape": [4, -1], "batch_input_shape": [None, 12]}},
+              {"class_name": "Dense", "config": {"name": "d", "units": 3}},
+              {"class_name": "Flatten", "config": {"name": "f"}},
+              {"class_name": "Dense", "config": {"name": "d2", "units": 1}}]
+    path = tmp_path / "reshape.json"
+    path.write_text(json.dumps({"class_name": "Sequential", "keras_version": "2.2.4",
+                                "backend": "tensorflow",
+                                "config": {"name": "s", "layers": layers}}))
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Reshape((4, -1)),
+                              keras.layers.Dense(3), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    assert model.count_params() == 25  # Dense(3) on 3: 12; Flatten 4*3 -> Dense(1): 13
+    doc = open_document(str(path))
+    assert doc.extra["weights_inferred"] is True
+    assert doc.summary is not None and doc.summary.total == model.count_params()
+    assert doc.layer("d").weights[0].shape == (3, 3)

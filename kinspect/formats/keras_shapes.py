@@ -123,10 +123,23 @@ def _plan(layers: list[Layer]) -> list[tuple[list[TensorInfo], Shape]]:
 
 
 def _w(layer: Layer, name: str, shape: Shape, trainable: bool = True) -> TensorInfo:
-    if any(d is None for d in shape):
+    if any(d is None or d < 0 for d in shape):
         raise Unknown(f"{layer.name}/{name}: unknown dimension")
     return TensorInfo(name=f"{layer.name}/{name}", shape=shape, dtype="float32",
                       trainable=trainable)
+
+
+def _reshaped(layer: Layer, given: Shape, target: list[Any]) -> Shape:
+    """Reshape's target with its one -1 worked out from the input size, as Keras does."""
+    dims = [int(d) for d in target]
+    if dims.count(-1) > 1 or any(d < -1 for d in dims):
+        raise Unknown(f"{layer.name}: target_shape {dims}")
+    if -1 not in dims:
+        return tuple(dims)
+    known = math.prod(d for d in dims if d != -1)
+    if any(d is None for d in given) or known == 0 or math.prod(given) % known:  # type: ignore
+        raise Unknown(f"{layer.name}: cannot work out -1 in target_shape {dims}")
+    return tuple(math.prod(given) // known if d == -1 else d for d in dims)  # type: ignore
 
 
 def _channels_last(cfg: dict[str, Any]) -> bool:
@@ -147,7 +160,7 @@ def _layer(layer: Layer, cfg: dict[str, Any], shape: Shape) -> tuple[list[Tensor
         rest = shape[1:]
         return [], (shape[0], math.prod(rest) if all(d is not None for d in rest) else None)
     if cls == "Reshape":
-        return [], (shape[0], *cfg["target_shape"])
+        return [], (shape[0], *_reshaped(layer, shape[1:], cfg["target_shape"]))
     if cls in CONV:
         return _conv(layer, cfg, shape, CONV[cls], bias)
     if cls in POOL:
