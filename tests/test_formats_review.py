@@ -153,3 +153,24 @@ def test_reshape_minus_one_is_worked_out_as_keras_does(tmp_path: Path) -> None:
     assert doc.extra["weights_inferred"] is True
     assert doc.summary is not None and doc.summary.total == model.count_params()
     assert doc.layer("d").weights[0].shape == (3, 3)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", ["model.txt", "saved_model.pb"])
+def test_text_savedmodel_is_parsed_by_content_not_name(tmp_path: Path, name: str) -> None:
+    from google.protobuf import text_format
+
+    from kinspect.formats import tf_protos
+    from tests.conftest import corpus
+
+    source = corpus("savedmodel/tf2onnx_regression_saved_model/saved_model.pb")
+    saved = tf_protos.SavedModel.FromString(source.read_bytes())
+    path = tmp_path / "m" / name
+    path.parent.mkdir()
+    path.write_text(text_format.MessageToString(saved))
+    doc = open_document(str(path))
+    assert doc.format == "tf-savedmodel"
+    main = next((mg for mg in saved.meta_graphs if "serve" in mg.meta_info_def.tags),
+                saved.meta_graphs[0])
+    assert [n.name for n in doc.nodes] == [n.name for n in main.graph_def.node]
+    assert sorted(doc.signatures) == sorted(main.signature_def)

@@ -1,13 +1,42 @@
-"""Protobuf wire-format varints, for the few places that read bytes by hand (checkpoint
-tables, the cheap GraphDef sniff, the lenient `keras_metadata.pb` reader).
+"""Protobuf bytes by hand: wire-format varints for the few places that read bytes directly
+(checkpoint tables, the cheap GraphDef sniff, the lenient `keras_metadata.pb` reader), and
+binary-or-text parsing decided by content, since names lie (`model.txt` may be binary).
 
-Two modes because the callers want different things at a truncated varint: a table reader
-must fail (`varint`), a sniffer or a lenient reader must stop quietly (`varint_or_end`).
+Two varint modes because the callers want different things at a truncated varint: a table
+reader must fail (`varint`), a sniffer or a lenient reader must stop quietly (`varint_or_end`).
 """
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from google.protobuf import message, text_format
+
 from ..errors import FormatError
+
+
+def text_start(*fields: str) -> re.Pattern[str]:
+    """A pattern for the start of a text proto whose first field is one of `fields` (after
+    blank lines and # comments)."""
+    names = "|".join(re.escape(f) for f in fields)
+    return re.compile(rf"\A(?:\s|#[^\n]*\n)*(?:{names})\s*[{{:]")
+
+
+def parse(data: bytes, msg: Any, text: re.Pattern[str], what: str) -> Any:
+    """Fill `msg` from `data`: protobuf text when its first 4 KiB match `text`, else binary.
+    FormatError `broken WHAT: …` when the bytes do not parse."""
+    if text.match(data[:4096].decode("utf-8", "replace")):
+        try:
+            text_format.Parse(data.decode("utf-8"), msg, allow_unknown_field=True)
+        except (text_format.ParseError, UnicodeDecodeError) as exc:
+            raise FormatError(f"broken text {what}: {exc}") from exc
+        return msg
+    try:
+        msg.ParseFromString(data)
+    except message.DecodeError as exc:
+        raise FormatError(f"broken {what}: {exc}") from exc
+    return msg
 
 
 def varint_or_end(buf: bytes, pos: int) -> tuple[int, int]:

@@ -10,19 +10,17 @@ import builtins
 import re
 from typing import Any
 
-from google.protobuf import message, text_format
-
 from ..errors import FormatError
 from ..model import Document, Node
 from ..progress import NO_PROGRESS, Progress
-from . import graph_tree, tf_protos, tf_tensor
+from . import graph_tree, pb_wire, tf_protos, tf_tensor
 from .probe import Probe
 
 ID = "tf-graphdef"
 LABEL = "TensorFlow GraphDef"
 SUFFIXES = (".pb", ".pbtxt", ".pbtext", ".txt")
 
-_TEXT_START = re.compile(r"\A(?:\s|#[^\n]*\n)*(node|library|versions|versions_?)\s*[{:]")
+_TEXT_START = pb_wire.text_start("node", "library", "versions")
 
 
 def match(probe: Probe) -> bool:
@@ -78,22 +76,11 @@ def looks_like_binary_graph(head: bytes) -> bool:
 
 
 def parse(path: str, data: bytes | None = None) -> Any:
-    """The GraphDef in a file, binary or text."""
+    """The GraphDef in a file, binary or text (decided by content)."""
     if data is None:
         with builtins.open(path, "rb") as f:
             data = f.read()
-    graph = tf_protos.GraphDef()
-    if _TEXT_START.match(data[:4096].decode("utf-8", "replace")):
-        try:
-            text_format.Parse(data.decode("utf-8"), graph, allow_unknown_field=True)
-        except (text_format.ParseError, UnicodeDecodeError) as exc:
-            raise FormatError(f"broken text GraphDef: {exc}") from exc
-        return graph
-    try:
-        graph.ParseFromString(data)
-    except message.DecodeError as exc:
-        raise FormatError(f"broken GraphDef: {exc}") from exc
-    return graph
+    return pb_wire.parse(data, tf_protos.GraphDef(), _TEXT_START, "GraphDef")
 
 
 @tf_tensor.as_format_errors

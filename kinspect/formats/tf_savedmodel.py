@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from google.protobuf import message, text_format
+from google.protobuf import message
 
 from ..errors import FormatError
 from ..model import Document, Kind, Node, Signature, TensorSpec
@@ -26,6 +26,7 @@ from .probe import Probe
 ID = "tf-savedmodel"
 LABEL = "TensorFlow SavedModel"
 PB, PBTXT = "saved_model.pb", "saved_model.pbtxt"
+_TEXT_START = pb_wire.text_start("saved_model_schema_version", "meta_graphs")
 
 
 def _model_file(folder: str) -> str | None:
@@ -71,21 +72,14 @@ def match(probe: Probe) -> bool:
     if head[:3] == b"\x08\x01\x12":
         return True
     text = probe.text_head()
-    return text is not None and text.lstrip().startswith(("saved_model_schema_version",
-                                                          "meta_graphs {"))
+    return text is not None and bool(_TEXT_START.match(text))
 
 
 def parse(path: str) -> Any:
+    """The SavedModel in a file, binary or text (decided by content, as tf_graphdef does)."""
     with builtins.open(path, "rb") as f:
         data = f.read()
-    saved = tf_protos.SavedModel()
-    try:
-        if path.endswith(".pbtxt"):
-            text_format.Parse(data.decode("utf-8"), saved, allow_unknown_field=True)
-        else:
-            saved.ParseFromString(data)
-    except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as exc:
-        raise FormatError(f"broken SavedModel: {exc}") from exc
+    saved = pb_wire.parse(data, tf_protos.SavedModel(), _TEXT_START, "SavedModel")
     if not saved.meta_graphs:
         raise FormatError("SavedModel holds no meta graph")
     return saved
