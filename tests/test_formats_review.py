@@ -174,3 +174,61 @@ def test_text_savedmodel_is_parsed_by_content_not_name(tmp_path: Path, name: str
                 saved.meta_graphs[0])
     assert [n.name for n in doc.nodes] == [n.name for n in main.graph_def.node]
     assert sorted(doc.signatures) == sorted(main.signature_def)
+
+
+def _deflated_keras(path: Path, corrupt: bool) -> Path:
+    """A `.keras` zip whose model.weights.h5 (one Dense layer's kernel and bias) is deflated,
+    its compressed stream damaged when `corrupt`."""
+    import io
+    import json
+    import zipfile
+
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as f:
+        dense = f.create_group("layers/dense/vars")
+        dense.attrs["name"] = "dense"
+        dense.create_dataset("0", data=np.arange(6, dtype=np.float32).reshape(2, 3))
+        dense.create_dataset("1", data=np.ones(3, np.float32))
+        f.create_dataset("pad", data=np.arange(20000, dtype=np.int64))  # a long stream
+    config = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [None, 2]}},
+        {"class_name": "Dense", "config": {"name": "dense", "units": 3}}]}}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr("model.weights.h5", weights.getvalue())
+    if corrupt:
+        data = bytearray(path.read_bytes())
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("model.weights.h5")
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+        data[start + info.compress_size // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    return path
+
+
+def _open_fds() -> set[str]:
+    import os
+
+    return {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")}
+
+
+@pytest.mark.timeout(60)
+def test_corrupt_deflated_weights_leave_no_temp_file_open(tmp_path: Path) -> None:
+    import gc
+
+    from kinspect.errors import FormatError
+
+    good = open_document(str(_deflated_keras(tmp_path / "good.keras", corrupt=False)))
+    np.testing.assert_array_equal(good.layer("dense").weights[0].read(),
+                                  np.arange(6, dtype=np.float32).reshape(2, 3))
+    path = _deflated_keras(tmp_path / "bad.keras", corrupt=True)
+    gc.collect()
+    before = _open_fds()
+    with pytest.raises(FormatError, match="CRC") as caught:
+        open_document(str(path))
+    # Checked while the error (and so its traceback's frames) is alive: nothing left to the
+    # garbage collector's ResourceWarning.
+    leaked = _open_fds() - before
+    assert caught.value is not None and leaked == set()

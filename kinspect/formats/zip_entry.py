@@ -77,7 +77,11 @@ def open_entry(path: str, name: str) -> BinaryIO:
                 raise FormatError(f"zip entry {name} is truncated")
             return EntryWindow(raw, start, info.file_size)  # type: ignore[return-value]
         spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller
-        with z.open(info) as src:
-            shutil.copyfileobj(src, spool, 1 << 20)
-        spool.seek(0)
+        try:
+            with z.open(info) as src:
+                shutil.copyfileobj(src, spool, 1 << 20)
+            spool.seek(0)
+        except BaseException:  # a corrupt stream (bad CRC, zlib error) or a cancel
+            spool.close()
+            raise
         return spool
