@@ -6,7 +6,13 @@ else escaping a reader is a bug (the fuzz tests hold the readers to that).
 
 from __future__ import annotations
 
+import functools
 import os
+import struct
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class KinspectError(Exception):
@@ -48,3 +54,29 @@ class Cancelled(KinspectError):
 
     def __init__(self, message: str = "cancelled", path: str | None = None) -> None:
         super().__init__(message, path)
+
+
+# What damaged content raises while a reader decodes it (h5py, zipfile, numpy, struct…);
+# readers of other encodings add theirs (tf_tensor.DAMAGE adds protobuf's DecodeError).
+DATA_ERRORS: tuple[type[BaseException], ...] = (
+    struct.error, ValueError, KeyError, IndexError, TypeError, OSError, UnicodeError,
+    RecursionError, MemoryError)
+
+
+def as_format_errors(fn: Callable[..., T],
+                     damage: tuple[type[BaseException], ...] = DATA_ERRORS) -> Callable[..., T]:
+    """Turn what damaged content raises into FormatError, so a broken file or tensor is one
+    clear message (CLI exit 2, a dialog or an error row in the UI), never a traceback. A file
+    gone or unreadable since it was opened (values are read on demand) says so."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except KinspectError:
+            raise
+        except damage as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:
+                raise FormatError(f"cannot read the file: {exc.strerror}",
+                                  exc.filename) from exc
+            raise FormatError(f"damaged content: {type(exc).__name__}: {exc}") from exc
+    return wrapper

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import FormatError
+
 Shape = tuple[int | None, ...]
 
 
@@ -72,7 +74,7 @@ class TensorInfo:
     def read(self) -> np.ndarray:
         """Read the values now (may be slow: call from a worker for big tensors)."""
         if self.loader is None:
-            raise ValueError(f"{self.name}: no stored values")
+            raise FormatError(f"{self.name}: no stored values")
         return np.asarray(self.loader())
 
     def read_part(self, index: tuple[Any, ...]) -> np.ndarray:

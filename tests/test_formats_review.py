@@ -232,3 +232,40 @@ def test_corrupt_deflated_weights_leave_no_temp_file_open(tmp_path: Path) -> Non
     # garbage collector's ResourceWarning.
     leaked = _open_fds() - before
     assert caught.value is not None and leaked == set()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", ["keras2", "keras3", "keras-zip"])
+def test_values_of_a_deleted_file_raise_format_error(tmp_path: Path, kind: str) -> None:
+    from kinspect.errors import FormatError
+
+    kernel = np.arange(6, dtype=np.float32).reshape(2, 3)
+    if kind == "keras-zip":
+        path = tmp_path / "m.keras"
+        _deflated_keras(path, corrupt=False)
+    else:
+        path = tmp_path / ("w.h5" if kind == "keras2" else "w.weights.h5")
+        with h5py.File(path, "w") as f:
+            if kind == "keras2":  # save_weights of tf.keras: layer_names, weight_names
+                f.attrs["layer_names"] = [b"dense"]
+                group = f.create_group("dense")
+                group.attrs["weight_names"] = [b"dense/kernel:0"]
+                group.create_dataset("dense/kernel:0", data=kernel)
+            else:
+                f.create_group("layers/dense/vars").create_dataset("0", data=kernel)
+    doc = open_document(str(path))
+    (weight,) = [w for la in doc.all_layers() for w in la.weights][:1]
+    np.testing.assert_array_equal(weight.read_part((slice(0, 1),)), kernel[:1])
+    path.unlink()
+    with pytest.raises(FormatError, match="cannot read the file|damaged"):
+        weight.read_part((slice(0, 1),))
+    with pytest.raises(FormatError):
+        weight.read()
+
+
+def test_tensor_without_values_raises_format_error() -> None:
+    from kinspect.errors import FormatError
+    from kinspect.model import TensorInfo
+
+    with pytest.raises(FormatError, match="no stored values"):
+        TensorInfo("t", (2,), "float32").read()

@@ -15,6 +15,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from ..errors import as_format_errors
 from ..model import TensorInfo
 
 
@@ -44,13 +45,14 @@ def json_attr(attrs: h5py.AttributeManager, key: str) -> Any:
 
 
 def dataset_loader(path: str, dataset: str) -> Callable[[], np.ndarray]:
-    """Reopens the file on demand, so a document holds no open handle and no values."""
+    """Reopens the file on demand, so a document holds no open handle and no values; a file
+    changed or gone since is a FormatError (the window calls this from a GUI slot)."""
 
     def load() -> np.ndarray:
         with h5py.File(path, "r") as f:
             return np.asarray(f[dataset][()])
 
-    return load
+    return as_format_errors(load)
 
 
 def dataset_slicer(path: str, dataset: str) -> Callable[[tuple[Any, ...]], np.ndarray]:
@@ -60,7 +62,7 @@ def dataset_slicer(path: str, dataset: str) -> Callable[[tuple[Any, ...]], np.nd
         with h5py.File(path, "r") as f:
             return np.asarray(f[dataset][index])
 
-    return read
+    return as_format_errors(read)
 
 
 def tensor_info(file_path: str, dataset: h5py.Dataset, name: str) -> TensorInfo:

@@ -18,6 +18,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from ..errors import as_format_errors
 from ..model import Layer, TensorInfo
 from ..progress import NO_PROGRESS, Progress
 from . import h5_weights
@@ -124,7 +125,7 @@ def _readers(open_h5: Callable[[], AbstractContextManager[h5py.File]], dataset: 
         with open_h5() as f:
             return np.asarray(f[dataset][index])
 
-    return load, part
+    return as_format_errors(load), as_format_errors(part)
 
 
 def _number(key: str) -> tuple[int, str]:

@@ -7,15 +7,14 @@ imported to show a graph; the rules follow tensor.proto (tensor_content first, e
 
 from __future__ import annotations
 
-import functools
 import math
-import struct
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
 from google.protobuf import message
 
+from .. import errors
 from ..errors import FormatError
 from ..model import Shape, TensorInfo
 from . import tf_protos
@@ -25,22 +24,13 @@ T = TypeVar("T")
 # are bounded by the file, a broadcast scalar only by this (a 40-byte Const can claim 40 GB).
 MAX_EXPANDED_BYTES = 256 << 20
 # What damaged protobuf, flatbuffer or table content raises while being read.
-DAMAGE = (message.DecodeError, struct.error, ValueError, KeyError, IndexError, TypeError,
-          OSError, UnicodeError, RecursionError, MemoryError)
+DAMAGE = (message.DecodeError, *errors.DATA_ERRORS)
 
 
 def as_format_errors(fn: Callable[..., T]) -> Callable[..., T]:
-    """Turn what damaged content raises into FormatError, so a broken file or tensor is one
-    clear message (CLI exit 2, a dialog or an error row in the UI), never a traceback."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except FormatError:
-            raise
-        except DAMAGE as exc:
-            raise FormatError(f"damaged content: {type(exc).__name__}: {exc}") from exc
-    return wrapper
+    """errors.as_format_errors, protobuf's DecodeError included."""
+    return errors.as_format_errors(fn, DAMAGE)
+
 
 # DataType number -> numpy dtype for tensor_content; the *_val field holding values otherwise.
 _NUMPY: dict[int, Any] = {
