@@ -269,3 +269,37 @@ def test_tensor_without_values_raises_format_error() -> None:
 
     with pytest.raises(FormatError, match="no stored values"):
         TensorInfo("t", (2,), "float32").read()
+
+
+_V1_SAVER = """
+import numpy as np, sys, tensorflow as tf
+tf1 = tf.compat.v1
+tf1.disable_eager_execution()
+with tf.Graph().as_default():
+    w = tf1.get_variable("w", shape=[6, 3], partitioner=tf1.fixed_size_partitioner(2),
+                         initializer=tf1.zeros_initializer())
+    u = tf1.get_variable("u", initializer=tf1.constant([1.0, 2.0]))
+    fill = [p.assign(np.arange(9, dtype=np.float32).reshape(3, 3) + 9 * i)
+            for i, p in enumerate(w)]
+    saver = tf1.train.Saver(write_version=tf1.train.SaverDef.V1)
+    with tf1.Session() as s:
+        s.run(tf1.global_variables_initializer())
+        s.run(fill)
+        saver.save(s, sys.argv[1])
+"""
+
+
+@pytest.mark.timeout(300)
+def test_v1_checkpoint_values_and_partitions(tmp_path: Path) -> None:
+    """TF 2.21 still writes V1 checkpoints: a 2-partition [6, 3] variable (rows 0-2 and 3-5
+    hold 0..8 and 9..17) and a plain [2] one."""
+    import subprocess
+    import sys
+
+    prefix = tmp_path / "model.ckpt"
+    subprocess.run([sys.executable, "-c", _V1_SAVER, str(prefix)], check=True,
+                   capture_output=True, timeout=240)
+    doc = open_document(str(prefix))
+    values = {v.name: v.read() for v in doc.variables}
+    np.testing.assert_array_equal(values["w"], np.arange(18, dtype=np.float32).reshape(6, 3))
+    np.testing.assert_array_equal(values["u"], np.array([1.0, 2.0], np.float32))

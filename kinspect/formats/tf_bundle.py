@@ -237,35 +237,49 @@ def _strings(raw: bytes, count: int) -> np.ndarray:
 
 @tf_tensor.as_format_errors
 def read_v1(path: str) -> list[TensorInfo]:
-    """Variables of a V1 checkpoint file; each value is read (from the same table) on demand."""
+    """Variables of a V1 checkpoint file, from its metadata entry alone; values are read from
+    the table on demand, every slice of a partitioned variable put in its place."""
     meta = None
-    data: dict[str, Any] = {}
-    cls = tf_protos.SavedTensorSlices
     for key, value in read_table(path):
-        slices = cls.FromString(value)
-        if key == b"":
-            meta = slices.meta
-        elif slices.HasField("data"):
-            data.setdefault(slices.data.name, slices.data.data)
+        if key == b"":  # sorts first
+            meta = tf_protos.SavedTensorSlices.FromString(value).meta
+        break
     if meta is None:
         raise FormatError("V1 checkpoint has no tensor-slice metadata")
     out = []
     for saved in meta.tensor:
-        proto = data.get(saved.name)
         info = TensorInfo(saved.name, tf_tensor.shape_of(saved.shape),
                           tf_protos.dtype_name(saved.type))
-        if proto is not None:
-            if not proto.dtype:  # slice data leaves the dtype to the metadata
-                proto.dtype = saved.type
-            info.loader = _v1_loader(proto, info.shape)
+        shape = info.shape
+        if saved.slice and shape is not None and None not in shape:
+            info.loader = tf_tensor.as_format_errors(
+                lambda saved=saved, shape=shape: _read_v1_tensor(path, saved, shape))
         out.append(info)
     return out
 
 
-def _v1_loader(proto: Any, shape: Any) -> Any:
-    @tf_tensor.as_format_errors
-    def load() -> np.ndarray:
-        # Slice data carries values but no shape of its own.
-        arr = tf_tensor.tensor_to_numpy(proto)
-        return arr.reshape(shape) if shape is not None and arr.size == np.prod(shape) else arr
-    return load
+def _read_v1_tensor(path: str, saved: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """One variable of a V1 table: each stored slice (keyed by name, then extents) carries
+    its values without a shape; the extents say where they go."""
+    out: np.ndarray | None = None
+    found = 0
+    for key, value in read_table(path):
+        if key[:1] != b"\x00" or _slice_key_name(key) != saved.name:
+            continue
+        item = tf_protos.SavedTensorSlices.FromString(value).data
+        extents = _extents(item.slice, len(shape))
+        proto = item.data
+        if not proto.dtype:  # slice data leaves the dtype to the metadata
+            proto.dtype = saved.type
+        proto.tensor_shape.Clear()
+        for size, (start, length) in zip(shape, extents, strict=True):
+            proto.tensor_shape.dim.add().size = size if start < 0 else length
+        values = tf_tensor.tensor_to_numpy(proto)
+        if out is None:
+            out = np.zeros(shape, dtype=values.dtype)
+        out[tuple(slice(None) if start < 0 else slice(start, start + length)
+                  for start, length in extents)] = values
+        found += 1
+    if out is None or found != len(saved.slice):
+        raise FormatError(f"{saved.name}: {len(saved.slice)} slice(s) listed, {found} stored")
+    return out
