@@ -303,3 +303,31 @@ def test_v1_checkpoint_values_and_partitions(tmp_path: Path) -> None:
     values = {v.name: v.read() for v in doc.variables}
     np.testing.assert_array_equal(values["w"], np.arange(18, dtype=np.float32).reshape(6, 3))
     np.testing.assert_array_equal(values["u"], np.array([1.0, 2.0], np.float32))
+
+
+@pytest.mark.timeout(60)
+def test_functions_only_graph_is_parsed_once_and_other_pb_not_at_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kinspect.errors import UnsupportedFormat
+    from kinspect.formats import detect, tf_graphdef, tf_protos
+
+    calls: list[str] = []
+    real = tf_graphdef.parse
+    monkeypatch.setattr(tf_graphdef, "parse", lambda path, *a: calls.append(path) or
+                        real(path, *a))
+    graph = tf_protos.GraphDef()
+    graph.library.function.add().signature.name = "my_fn"
+    graph.versions.producer = 10
+    lib = tmp_path / "lib.pb"
+    lib.write_bytes(graph.SerializeToString())
+    doc = open_document(str(lib))
+    assert doc.format == "tf-graphdef" and doc.extra["functions"] == ["my_fn"]
+    assert calls == [str(lib)]
+    other = tmp_path / "other.pb"  # field 2, then bytes that are no function library
+    other.write_bytes(b"\x12\x7f" + bytes(range(127)) * 50)
+    calls.clear()
+    try:
+        found = detect(str(other)).ID
+    except UnsupportedFormat:
+        found = None
+    assert found != "tf-graphdef" and calls == []

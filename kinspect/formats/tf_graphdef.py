@@ -10,7 +10,6 @@ import builtins
 import re
 from typing import Any
 
-from ..errors import FormatError
 from ..model import Document, Node
 from ..progress import NO_PROGRESS, Progress
 from . import graph_tree, pb_wire, tf_protos, tf_tensor
@@ -31,15 +30,9 @@ def match(probe: Probe) -> bool:
         return True
     if looks_like_binary_graph(probe.head):
         return True
-    # A graph of functions only (no top-level nodes) starts with its library (field 2) or its
-    # versions (field 4); accepted for a .pb name when the whole file parses as such.
-    if probe.suffix == ".pb" and probe.head[:1] in (b"\x12", b"\x22"):
-        try:
-            graph = parse(probe.path)
-        except FormatError:
-            return False
-        return bool(len(graph.library.function)) and graph.versions.producer > 0
-    return False
+    # A graph of functions only (no top-level nodes) starts with its library (field 2), or
+    # its versions (field 4) then its library; accepted for a .pb name from the head alone.
+    return probe.suffix == ".pb" and looks_like_function_library(probe.head)
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -73,6 +66,28 @@ def looks_like_binary_graph(head: bytes) -> bool:
     op_len, pos = _varint(head, pos + 1)
     op = head[pos:pos + op_len]
     return 0 < op_len < 128 and len(op) == op_len and bool(_IDENT.match(op))
+
+
+def looks_like_function_library(head: bytes) -> bool:
+    """GraphDef.library (field 2) {function (1) {signature (1) {name (1) an identifier}}},
+    after an optional small versions message (field 4), read from the head: no full parse."""
+    pos = 0
+    if head[:1] == b"\x22":  # versions first: skip it
+        size, pos = pb_wire.varint_or_end(head, 1)
+        if size < 0 or size > 64:
+            return False
+        pos += size
+    for level in range(3):  # library -> function -> signature
+        if head[pos:pos + 1] != (b"\x12" if level == 0 else b"\x0a"):
+            return False
+        size, pos = pb_wire.varint_or_end(head, pos + 1)
+        if size <= 0:
+            return False
+    if head[pos:pos + 1] != b"\x0a":  # the signature's name
+        return False
+    name_len, pos = pb_wire.varint_or_end(head, pos + 1)
+    name = head[pos:pos + name_len]
+    return 0 < name_len < 256 and len(name) == name_len and bool(_IDENT.match(name))
 
 
 def parse(path: str, data: bytes | None = None) -> Any:
