@@ -12,28 +12,12 @@ from kinspect.convert import convert
 from kinspect.errors import UnsafeContent
 
 from .conftest import corpus
+from .tf1_builders import tf1_savedmodel
 
 
 def _evil_savedmodel(tmp: Path, marker: Path) -> Path:
     """A TF1 SavedModel whose main op (run by every loader) writes MARKER."""
-    import tensorflow as tf
-
-    v1 = tf.compat.v1
-    path = tmp / "evil_sm"
-    graph = tf.Graph()
-    with graph.as_default():
-        x = v1.placeholder(tf.float32, [None, 1], name="x")
-        y = tf.identity(tf.matmul(x, v1.Variable([[2.0]], name="w")), name="y")
-        main_op = tf.group(v1.local_variables_initializer(),
-                           tf.io.write_file(str(marker), "ran"))
-        with v1.Session(graph=graph) as sess:
-            sess.run(v1.global_variables_initializer())
-            builder = v1.saved_model.Builder(str(path))
-            sig = v1.saved_model.predict_signature_def({"x": x}, {"y": y})
-            builder.add_meta_graph_and_variables(
-                sess, ["serve"], signature_def_map={"serving_default": sig}, main_op=main_op)
-            builder.save()
-    return path
+    return tf1_savedmodel(tmp / "evil_sm", lambda tf: tf.io.write_file(str(marker), "ran"))
 
 
 def _evil_checkpoint(tmp: Path, marker: Path) -> Path:

@@ -13,6 +13,8 @@ import pytest
 from kinspect import cli
 from kinspect.safety import scan
 
+from .tf1_builders import tf1_savedmodel
+
 
 def _cli(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
@@ -79,23 +81,7 @@ def test_second_saver_scope_is_exempt_only_while_nothing_outside_depends_on_it(t
 
 def test_main_op_is_a_root_like_the_signatures(tmp_path):
     """A TF1 SavedModel's main op runs on every load: a `save/` Save op it reaches is found."""
-    import tensorflow as tf
-
-    v1 = tf.compat.v1
-    path = tmp_path / "sm"
-    graph = tf.Graph()
-    with graph.as_default():
-        x = v1.placeholder(tf.float32, [None, 1], name="x")
-        y = tf.identity(tf.matmul(x, v1.Variable([[2.0]], name="w")), name="y")
-        main_op = tf.group(v1.local_variables_initializer(),
-                           _save_op(tf, "save/", tmp_path / "MARKER"))
-        with v1.Session(graph=graph) as sess:
-            sess.run(v1.global_variables_initializer())
-            builder = v1.saved_model.Builder(str(path))
-            sig = v1.saved_model.predict_signature_def({"x": x}, {"y": y})
-            builder.add_meta_graph_and_variables(
-                sess, ["serve"], signature_def_map={"serving_default": sig}, main_op=main_op)
-            builder.save()
+    path = tf1_savedmodel(tmp_path / "sm", lambda tf: _save_op(tf, "save/", tmp_path / "MARKER"))
     assert _file_ops(path) == ["meta_graph[serve]/save/evil"]
 
 

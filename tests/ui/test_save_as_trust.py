@@ -41,7 +41,8 @@ def freeze_dialog(dialog, dst, verify):
     dialog.destination.setText(str(dst))
 
 
-def test_verify_of_a_graph_that_reads_files_asks_and_no_saves_nothing(qtbot, window, tmp_path):
+def _freeze_with_verify(qtbot, window, tmp_path):
+    """Save As a frozen graph with Verify on, once the Safety page has scanned the file."""
     view = open_view(qtbot, window, reads_a_file(tmp_path))
     safety = view.page("Safety")
     qtbot.waitUntil(lambda: safety.done, timeout=30_000)
@@ -50,6 +51,11 @@ def test_verify_of_a_graph_that_reads_files_asks_and_no_saves_nothing(qtbot, win
     dst = tmp_path / "out.pb"
     freeze_dialog(dialog, dst, verify=True)
     dialog.export_button.click()
+    return dialog, dst
+
+
+def test_verify_of_a_graph_that_reads_files_asks_and_no_saves_nothing(qtbot, window, tmp_path):
+    dialog, dst = _freeze_with_verify(qtbot, window, tmp_path)
     box = dialog.trust_box  # at once: the Safety page's report is reused
     assert box is not None and box.isVisible()
     assert "read" in box.text() and "read or write files" in box.text()
@@ -61,14 +67,7 @@ def test_verify_of_a_graph_that_reads_files_asks_and_no_saves_nothing(qtbot, win
 
 
 def test_yes_passes_trust_to_the_converter(qtbot, window, tmp_path):
-    view = open_view(qtbot, window, reads_a_file(tmp_path))
-    safety = view.page("Safety")
-    qtbot.waitUntil(lambda: safety.done, timeout=30_000)
-    window.save_as()
-    dialog = window.save_as_dialog
-    dst = tmp_path / "out.pb"
-    freeze_dialog(dialog, dst, verify=True)
-    dialog.export_button.click()
+    dialog, dst = _freeze_with_verify(qtbot, window, tmp_path)
     with qtbot.waitSignal(dialog.converted, timeout=120_000) as done:
         dialog.trust_box.button(QMessageBox.StandardButton.Yes).click()
     assert done.args[0].verified and dst.is_file()
