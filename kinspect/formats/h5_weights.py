@@ -44,6 +44,11 @@ def json_attr(attrs: h5py.AttributeManager, key: str) -> Any:
     return json.loads(text(attrs[key]))
 
 
+def producer(attrs: h5py.AttributeManager) -> dict[str, str]:
+    """`keras_version` and `backend` as the writer recorded them (full models and weights)."""
+    return {key: text(attrs[key]) for key in ("keras_version", "backend") if key in attrs}
+
+
 def dataset_loader(path: str, dataset: str) -> Callable[[], np.ndarray]:
     """Reopens the file on demand, so a document holds no open handle and no values; a file
     changed or gone since is a FormatError (the window calls this from a GUI slot)."""

@@ -33,7 +33,7 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
         if config is None:
             raise FormatError("HDF5 file has no 'model_config': not a full Keras model")
         model = keras_config.model_from_config(config)
-        producer = _producer(f.attrs)
+        producer = h5_weights.producer(f.attrs)
         training_config = h5_weights.json_attr(f.attrs, "training_config")
         progress.step(0.3, "reading weights")
         weights_group = f.get("model_weights")
@@ -55,11 +55,6 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
         optimizer_weights=optimizer_weights, root_attrs=root_attrs, warnings=warnings)
 
 
-def _producer(attrs: h5py.AttributeManager) -> dict[str, str]:
-    return {key: h5_weights.text(attrs[key]) for key in ("keras_version", "backend")
-            if key in attrs}
-
-
 def _attr_preview(value: object) -> str:
     text = h5_weights.text(value)
     return text if len(text) <= 2000 else text[:2000] + f"… ({len(text)} characters)"
@@ -69,8 +64,8 @@ def version_warnings(keras_version: str) -> list[str]:
     """What a user should know before loading the file with today's Keras.
 
     Checked with Keras 3.15.1 and tf_keras 2.21 on the corpus: Keras 3 fails on files from
-    standalone Keras 2.0-2.3 and tf.keras before 2.2.4 (2.1.6-tf, 2.2.2 and, per TECH-NOTES,
-    2.0.8 and 2.3.1), which tf_keras reads; it loads 2.2.4-tf, 2.10.0 and Keras 3 legacy files.
+    standalone Keras 2.0-2.3 (2.2.2 and, per TECH-NOTES, 2.0.8 and 2.3.1) and tf.keras before
+    2.2.4 (2.1.6-tf), which tf_keras reads; it loads 2.2.4-tf, 2.10.0 and Keras 3 legacy files.
     """
     if not keras_version:
         return ["file records no keras_version"]

@@ -54,11 +54,11 @@ def read_weights(path: str, progress: Progress = NO_PROGRESS) -> StoredWeights:
             group = f.get("model_weights")
             if not isinstance(group, h5py.Group):
                 raise FormatError("full Keras model without a 'model_weights' group")
-            stored = StoredWeights("keras2", _producer(f.attrs),
+            stored = StoredWeights("keras2", h5_weights.producer(f.attrs),
                                    h5_weights.layer_weights(path, group))
             return stored
         if "layer_names" in f.attrs:
-            stored = StoredWeights("keras2", _producer(f.attrs),
+            stored = StoredWeights("keras2", h5_weights.producer(f.attrs),
                                    h5_weights.layer_weights(path, f))
             top = f.get(TOP_LEVEL)
             if isinstance(top, h5py.Group):
@@ -69,11 +69,6 @@ def read_weights(path: str, progress: Progress = NO_PROGRESS) -> StoredWeights:
             return StoredWeights("keras3", {}, store=model,
                                  optimizer=optimizer.all_weights() if optimizer else [])
     raise FormatError("HDF5 file holds neither Keras 'layer_names' nor a Keras 3 weight store")
-
-
-def _producer(attrs: h5py.AttributeManager) -> dict[str, str]:
-    return {key: h5_weights.text(attrs[key]) for key in ("keras_version", "backend")
-            if key in attrs}
 
 
 def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API

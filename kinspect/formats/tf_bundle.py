@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import FormatError
 from ..model import TensorInfo
-from . import tf_protos, tf_tensor
+from . import pb_wire, tf_protos, tf_tensor
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48
@@ -41,18 +41,7 @@ def is_table(path: str) -> bool:
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(buf):
-            raise FormatError("truncated varint in checkpoint table")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise FormatError("bad varint in checkpoint table")
+    return pb_wire.varint(buf, pos, "checkpoint table")
 
 
 def _block(data: bytes, offset: int, size: int) -> bytes:

@@ -35,18 +35,6 @@ def match(probe: Probe) -> bool:
     return probe.suffix == ".pb" and looks_like_function_library(probe.head)
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while pos < len(buf):
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-    return -1, pos
-
-
 _IDENT = re.compile(rb"\A[A-Za-z0-9_>.\-]+\Z")
 
 
@@ -54,16 +42,16 @@ def looks_like_binary_graph(head: bytes) -> bool:
     """A binary GraphDef starts with a NodeDef: field 1 {name (1), op (2) an identifier}."""
     if head[:1] != b"\x0a":
         return False
-    _size, pos = _varint(head, 1)
+    _size, pos = pb_wire.varint_or_end(head, 1)
     if head[pos:pos + 1] != b"\x0a":
         return False
-    name_len, pos = _varint(head, pos + 1)
+    name_len, pos = pb_wire.varint_or_end(head, pos + 1)
     if name_len <= 0 or pos + name_len >= len(head):
         return False
     pos += name_len
     if head[pos:pos + 1] != b"\x12":
         return False
-    op_len, pos = _varint(head, pos + 1)
+    op_len, pos = pb_wire.varint_or_end(head, pos + 1)
     op = head[pos:pos + op_len]
     return 0 < op_len < 128 and len(op) == op_len and bool(_IDENT.match(op))
 
