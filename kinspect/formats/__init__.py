@@ -179,5 +179,3 @@ def _describe_text(probe: Probe) -> str:
 def _hex(data: bytes) -> str:
     return " ".join(f"{b:02x}" for b in data)
 
-
-_describe_unknown = describe_unknown

@@ -139,13 +139,3 @@ def sequential_inbound(model: Layer) -> None:
         if not layer.inbound and previous is not None:
             layer.inbound = [previous]
         previous = layer.name
-
-
-def input_shape_of(model: Layer) -> list[Any] | None:
-    """The declared input shape (with batch dimension) of a model config, if any."""
-    for layer in model.layers[:1] + model.layers:
-        cfg = layer.config if isinstance(layer.config, dict) else {}
-        for key in ("batch_input_shape", "batch_shape"):
-            if isinstance(cfg.get(key), list):
-                return cfg[key]
-    return None

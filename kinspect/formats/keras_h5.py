@@ -18,7 +18,6 @@ from .probe import Probe
 
 ID = "keras-h5"
 LABEL = "Keras HDF5 model"
-SUFFIXES = (".h5", ".hdf5", ".keras")
 
 
 def match(probe: Probe) -> bool:

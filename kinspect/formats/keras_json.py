@@ -22,7 +22,6 @@ from .probe import Probe
 
 ID = "keras-json"
 LABEL = "Keras architecture (JSON)"
-SUFFIXES = (".json",)
 MAX_BYTES = 256 * 1024 * 1024
 
 

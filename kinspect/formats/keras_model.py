@@ -5,7 +5,6 @@ reader so that a `.h5`, a `.keras` and a weights + architecture pair look the sa
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..model import Document, Kind, Layer, Node, Summary, TensorInfo
@@ -183,7 +182,3 @@ def code_warnings(model: Layer) -> list[str]:
                        f"{layer.config.get('function_type', 'code')}: Keras 3 refuses to load "
                        "it unless safe_mode=False, which runs that code")
     return out
-
-
-def compact_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=False)

@@ -22,7 +22,6 @@ from .probe import Probe
 
 ID = "keras-weights-h5"
 LABEL = "Keras weights (HDF5)"
-SUFFIXES = (".h5", ".hdf5", ".weights.h5")
 TOP_LEVEL = "top_level_model_weights"
 WEIGHTS_ONLY = "(weights only)"
 

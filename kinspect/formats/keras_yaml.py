@@ -16,7 +16,6 @@ from .probe import Probe
 
 ID = "keras-yaml"
 LABEL = "Keras architecture (YAML)"
-SUFFIXES = (".yaml", ".yml")
 _KEY = re.compile(r"^class_name:\s*\S", re.MULTILINE)
 
 

@@ -101,10 +101,6 @@ class Probe:
             except UnicodeDecodeError:
                 return None
 
-    def sibling(self, name: str) -> str:
-        base = self.path if self.is_dir else os.path.dirname(self.path)
-        return os.path.join(base, name)
-
 
 def is_pickle_bytes(head: bytes) -> bool:
     """True for a pickle stream: PROTO 2-5 header, or a protocol 0/1 GLOBAL opcode first, or a

@@ -17,7 +17,6 @@ from .probe import Probe
 
 ID = "tf-graphdef"
 LABEL = "TensorFlow GraphDef"
-SUFFIXES = (".pb", ".pbtxt", ".pbtext", ".txt")
 
 _TEXT_START = pb_wire.text_start("node", "library", "versions")
 
