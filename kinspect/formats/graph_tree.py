@@ -155,11 +155,6 @@ class GraphRow(Node):
         return True
 
 
-def node_row(gn: GraphNode, nd: Any | None) -> Node:
-    """The row of one graph node (see GraphRow)."""
-    return GraphRow(gn, nd)
-
-
 def _output_shapes(nd: Any) -> list[str]:
     if nd is None or "_output_shapes" not in nd.attr:
         return []
@@ -236,7 +231,7 @@ def _scope_level(nodes: list[GraphNode], defs: Sequence[Any] | None, idx: list[i
                          children_factory=lambda m=members: _scope_level(nodes, defs, m,
                                                                          depth + 1)))
     for i in leaves:
-        rows.append(node_row(nodes[i], defs[i] if defs is not None else None))
+        rows.append(GraphRow(nodes[i], defs[i] if defs is not None else None))
     return rows
 
 

@@ -195,7 +195,7 @@ def _read_entry(prefix: str, header: Any, entry: Any) -> np.ndarray:
         raw = f.read(entry.size)
     if len(raw) != entry.size:
         raise FormatError(f"{os.path.basename(path)} is shorter than its index says")
-    shape = tf_tensor.tensor_shape(type("S", (), {"tensor_shape": entry.shape})())
+    shape = tuple(d.size for d in entry.shape.dim)
     dt = entry.dtype % 100
     if dt == 7:
         return _strings(raw, int(np.prod(shape)) if shape else 1).reshape(shape)
