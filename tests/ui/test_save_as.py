@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
@@ -105,7 +106,15 @@ def test_overwrite_asks_and_no_keeps_the_file(qtbot, window, tmp_path):
         view.document.layers[-1].name
 
 
-def test_cancel_leaves_nothing(qtbot, window, tmp_path):
+def test_cancel_leaves_nothing(qtbot, window, tmp_path, monkeypatch):
+    # Hold the freeze until Cancel is clicked: with TensorFlow warm the whole conversion can
+    # otherwise finish before the click, and then there is nothing left to cancel.
+    from kinspect.convert import freeze
+
+    gate = threading.Event()
+    unfrozen = freeze.from_keras
+    monkeypatch.setattr(freeze, "from_keras",
+                        lambda *args, **kw: (gate.wait(60), unfrozen(*args, **kw))[1])
     open_corpus(qtbot, window, SOUP)
     window.save_as()
     dialog = window.save_as_dialog
@@ -119,6 +128,7 @@ def test_cancel_leaves_nothing(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: dialog.task is not None, timeout=30_000)
     with qtbot.waitSignal(dialog.task.signals.cancelled, timeout=60_000):
         dialog.cancel_button.click()
+        gate.set()
     assert not dst.exists()
     assert list(out.iterdir()) == []  # no temporary left beside it either
     assert "nothing was written" in dialog.status.text()
