@@ -104,6 +104,10 @@ def module(rel: str) -> types.ModuleType:
 def _load(rel: str) -> types.ModuleType:
     dotted = "tensorflow." + rel.replace("/", ".")
     if _real_tensorflow_loaded():
+        # It may still be initialising on another thread: importing a `*_pb2` now would run
+        # beside its own imports of the same modules, and one side gets a half-made module
+        # ("partially initialized module ... graph_pb2"). import_module waits for it first.
+        importlib.import_module("tensorflow")
         return importlib.import_module(dotted)
     root = tensorflow_dir()
     if not os.path.exists(os.path.join(root, rel + ".py")):
