@@ -64,7 +64,10 @@ def node_properties(node: Node) -> list[tuple[str, str]]:
             continue
         if key == "name" and value == node.name:
             continue
-        rows.append((key, value_text(value)))
+        if key.endswith(" params") and isinstance(value, int):
+            rows.append((key, f"{value:,}"))  # as the tree and the status bar print counts
+        else:
+            rows.append((key, value_text(value)))
     return rows
 
 

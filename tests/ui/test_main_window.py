@@ -11,6 +11,11 @@ def _rows(model, parent):
     return [model.index(r, 0, parent) for r in range(model.rowCount(parent))]
 
 
+def _detail_rows(view) -> dict[str, str]:
+    table = view.details.table
+    return {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+
+
 def test_open_shows_layers_and_weights(qtbot, window):
     path = corpus("keras_h5_full/carnd_1560800/model.h5")
     with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
@@ -29,11 +34,11 @@ def test_open_shows_layers_and_weights(qtbot, window):
     assert [model.data(i) for i in weights] == ["conv2d_1/kernel:0", "conv2d_1/bias:0"]
     assert model.data(weights[0].siblingAtColumn(SHAPE)) == "(5, 5, 3, 24)"
     view.tree.setCurrentIndex(weights[0])
-    props = dict(view.details.node_rows if hasattr(view.details, "node_rows") else
-                 [(view.details.table.item(r, 0).text(), view.details.table.item(r, 1).text())
-                  for r in range(view.details.table.rowCount())])
+    props = _detail_rows(view)
     assert props["stored name"] == "conv2d_1/kernel:0"
     assert props["dtype"] == "float32"
+    view.tree.setCurrentIndex(top)
+    assert _detail_rows(view)["total params"] == "252,219"  # printed as the tree prints it
     assert "keras-h5" in window.statusBar().currentMessage()
     assert "2.2.4" in window.statusBar().currentMessage()
     assert model.data(conv.siblingAtColumn(NAME)) == "conv2d_1"
