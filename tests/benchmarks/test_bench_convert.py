@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import CORPUS
 
-RUNS = 5  # conversions of 2 s and more
+RUNS = 5  # conversions of 5 s and more
 RUNS_FAST = 9  # quicker ones, where a stray process on the shared machine weighs more
 BAR = 1.15
 
@@ -124,7 +124,7 @@ def test_bench_convert(model_h5, tmp_path):
         convert(src, ours_out, kin_target, {"force": True})
         plain, ours = _interleaved(_plain(target, src, plain_out), plain_out,
                                    lambda s=src, o=ours_out, t=kin_target: convert(s, o, t),
-                                   ours_out, RUNS if warm_up >= 2 else RUNS_FAST)
+                                   ours_out, RUNS if warm_up >= 5 else RUNS_FAST)
         results[target] = {"plain_s": round(plain, 3), "kinspect_s": round(ours, 3),
                            "ratio": round(ours / plain, 3)}
         print(f"{target:18s} plain {plain:7.3f} s  kinspect {ours:7.3f} s  "
