@@ -225,3 +225,12 @@ def test_exporters_for_an_open_document():
     assert {"keras-h5", "keras", "tf-graphdef", "onnx"} <= {e.id for e in exporters_for(doc)}
     lite = open_document(corpus("tflite/tf2onnx_regression/model.tflite"))
     assert exporters_for(lite) == []
+
+
+def test_the_outputs_page_asks_the_freeze_exporters_own_sources():
+    """The window decides "can this be frozen?" from sources.GRAPH_SOURCES without importing
+    the registry: it must be what the freeze exporter accepts."""
+    from kinspect.convert.registry import exporter
+    from kinspect.convert.sources import GRAPH_SOURCES
+
+    assert exporter("tf-graphdef").accepts == GRAPH_SOURCES

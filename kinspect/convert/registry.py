@@ -22,12 +22,10 @@ from . import targets as t
 from .atomic import atomic_path
 from .job import KERAS_FILE_TARGETS, Job, Options
 from .result import ConvertReport
-from .sources import source_format
+from .sources import GRAPH_SOURCES, KERAS_SOURCES, source_format
 from .verify import TFLITE_TOLERANCE, TOLERANCE
 
-KERAS = ("keras-h5", "keras", "keras-weights-h5", "tf-savedmodel")
-GRAPH = ("keras-h5", "keras", "keras-weights-h5", "tf-savedmodel", "tf-checkpoint",
-         "tf-graphdef")
+KERAS, GRAPH = KERAS_SOURCES, GRAPH_SOURCES
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 from .. import graph_focus
 from ..model import Node
 from . import netron_js, netron_tree
-from .netron_server import NetronServer
 from .workers import Task
 from .workers import start as start_task
 
 if TYPE_CHECKING:
     from .document_view import DocumentView
+    from .netron_server import NetronServer
 
 POLL_MS = 150
 SETTLE_MS = 600
@@ -137,7 +137,7 @@ class NetronView(QWidget):
         if self.web is not None or self.reason or self.webengine_error:
             return
         path, data = self._initial_model()
-        self.server = NetronServer(path, data)
+        self.server = _server(path, data)
         self.current_model = os.path.basename(path)
         from .netron_web import make_web_view
 
@@ -371,14 +371,14 @@ class NetronView(QWidget):
         """Show what this tab shows (whole graph or current focus) in the default browser."""
         if self.server is None:
             path, data = self._initial_model()
-            self.server = NetronServer(path, data)
+            self.server = _server(path, data)
             self.current_model = os.path.basename(path)
         server = self.server
         if self.current_model != server.content.base:
             # Netron's page opens the server's own file first: serve the current model alone.
             with server.content.lock:
                 data = server.content.extra.get(self.current_model)
-            server = NetronServer(os.path.join(self._folder(), self.current_model), data)
+            server = _server(os.path.join(self._folder(), self.current_model), data)
             self.browser_servers.append(server)
         QDesktopServices.openUrl(QUrl(server.url))
 
@@ -396,3 +396,11 @@ def show_netron(window: object, callback: Callable[[], None], timeout: float = 9
         QTimer.singleShot(200, callback)
         return
     page.when_drawn(callback, timeout)
+
+
+def _server(path: str, data: bytes | None) -> NetronServer:
+    """Netron's server, imported on first use: `netron` and http.server cost ~80 ms that
+    every window would otherwise pay at its first open, Graph tab shown or not."""
+    from .netron_server import NetronServer
+
+    return NetronServer(path, data)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import graph_focus
-from ..convert.registry import exporters_for
+from ..convert.sources import GRAPH_SOURCES
 from ..model import Document
 from ..outputs import OutputCandidate, backward_closure, candidates, tensor_name
 from .output_picks import Picks
@@ -273,7 +273,7 @@ class OutputsPage(QWidget):
 
 def create(view: DocumentView) -> QWidget | None:
     """Page factory: only for documents the freeze exporter accepts."""
-    if not any(e.id == FREEZE_TARGET for e in exporters_for(view.document)):
+    if view.document.format not in GRAPH_SOURCES:  # what the freeze exporter accepts
         return None
     if not view.document.nodes and not view.document.layers:
         return None
