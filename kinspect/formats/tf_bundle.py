@@ -124,7 +124,9 @@ def read_bundle(prefix: str) -> tuple[Any, list[TensorInfo], bytes | None]:
         raise FormatError("checkpoint index has no bundle header")
     for name, entry in entries:
         if name == OBJECT_GRAPH_KEY:
-            object_graph = _read_entry(prefix, header, entry).reshape(-1)[0]
+            value = _read_entry(prefix, header, entry)
+            # TensorFlow writes a scalar string; TensorFlow.NET the same bytes as a uint8 vector.
+            object_graph = value.tobytes() if value.dtype == np.uint8 else value.reshape(-1)[0]
             continue
         tensors.append(TensorInfo(
             name, tf_tensor.shape_of(entry.shape), tf_protos.dtype_name(entry.dtype),

@@ -225,6 +225,21 @@ def checkpoint_values(prefix: str) -> dict:
             for name, shape in tf.train.list_variables(prefix)}
 
 
+def object_graph(prefix: str) -> dict | None:
+    """The TF2 object graph as TensorFlow's checkpoint reader returns it: a string scalar
+    from TensorFlow, a uint8 vector from TensorFlow.NET."""
+    from tensorflow.core.protobuf import trackable_object_graph_pb2
+
+    reader = tf.train.load_checkpoint(prefix)
+    if not reader.has_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"):
+        return None
+    raw = reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH")
+    raw = raw if isinstance(raw, bytes) else raw.tobytes()
+    graph = trackable_object_graph_pb2.TrackableObjectGraph.FromString(raw)
+    return {"objects": len(graph.nodes),
+            "root_children": [c.local_name for c in graph.nodes[0].children]}
+
+
 def main(out: str, corpus: str) -> None:
     truth: dict = {"multi": multi_output_graph(out)}
     several = several_signatures(out)
@@ -250,6 +265,7 @@ def main(out: str, corpus: str) -> None:
         prefix = os.path.join(corpus, rel)
         if os.path.exists(prefix) or os.path.exists(prefix + ".index"):
             truth["variables"][rel] = checkpoint_values(prefix)
+            truth.setdefault("object_graphs", {})[rel] = object_graph(prefix)
     with open(os.path.join(out, "truth.json"), "w") as f:
         json.dump(truth, f, indent=1, default=str)
 

@@ -71,6 +71,19 @@ def test_tf2_object_checkpoint_tree(truth: dict[str, Any]) -> None:
     assert {"layer_with_weights-0", "optimizer", "loss_scale", "kernel"} <= names
 
 
+@pytest.mark.parametrize("rel", ["tf2_checkpoint/tfkeras_lso_ckpt_tf2.2/ckpt",
+                                 "savedmodel/tfnet_keras_chengen_tsai/variables/variables"])
+def test_object_graph_as_tensorflow_reads_it(rel: str, truth: dict[str, Any]) -> None:
+    """TensorFlow.NET stores the object graph as a uint8 vector, not a string scalar: its
+    `variables.index` opened alone once failed with "expected bytes, numpy.uint8 found"."""
+    expected = truth["object_graphs"][rel]
+    doc = open_document(corpus(rel + ".index"))
+    objects = branch(doc, "Object graph")
+    assert objects.type == f"{expected['objects']} objects"
+    assert [c.name for c in objects.children] == expected["root_children"]
+    assert_variables(doc, truth["variables"][rel])
+
+
 def test_estimator_dir_with_graph_pbtxt(tmp_path: Path, truth: dict[str, Any]) -> None:
     """An estimator model dir: checkpoint file, prefix files and graph.pbtxt (no .meta)."""
     src = corpus("tf2_checkpoint/tfkeras_lso_ckpt_tf2.2")
