@@ -26,6 +26,8 @@ from .probe import Probe
 ID = "tf-savedmodel"
 LABEL = "TensorFlow SavedModel"
 PB, PBTXT = "saved_model.pb", "saved_model.pbtxt"
+# Files that are only parts of a SavedModel: opened, they show the SavedModel beside them.
+PARTS = ("keras_metadata.pb", "fingerprint.pb")
 _TEXT_START = pb_wire.text_start("saved_model_schema_version", "meta_graphs")
 
 
@@ -57,7 +59,12 @@ def locate(path: str) -> tuple[str, str, list[str]]:
             folder = os.path.join(path, numbered[-1])
             return folder, _model_file(folder) or "", numbered
         raise FormatError("folder holds no saved_model.pb")
-    return os.path.dirname(path) or ".", path, []
+    folder = os.path.dirname(path) or "."
+    if os.path.basename(path) in PARTS:
+        found = _model_file(folder)
+        if found:
+            return folder, found, []
+    return folder, path, []
 
 
 def match(probe: Probe) -> bool:
@@ -66,6 +73,8 @@ def match(probe: Probe) -> bool:
     if not probe.exists:
         return False
     if probe.name in (PB, PBTXT):
+        return True
+    if probe.name in PARTS and _model_file(os.path.dirname(probe.path) or "."):
         return True
     head = probe.head
     # SavedModel: field 1 saved_model_schema_version (varint 1) then field 2 meta_graphs.
@@ -128,6 +137,9 @@ def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001
     doc.extra["tags"] = [list(m.meta_info_def.tags) for m in saved.meta_graphs]
     root = doc.root
     root.attrs["folder"] = folder
+    if os.path.basename(path) in PARTS:
+        doc.warnings.append(f"{os.path.basename(path)} is part of a SavedModel: showing the "
+                            f"SavedModel in {os.path.basename(os.path.abspath(folder))}")
     if numbered:
         root.attrs["versions"] = numbered
         doc.extra["versions"] = numbered

@@ -34,6 +34,23 @@ def test_savedmodel_variables_match_tensorflow(truth: dict[str, Any]) -> None:
         assert_variables(doc, truth["variables"][key])
 
 
+@pytest.mark.parametrize("part", ["savedmodel/tfnet_keras_chengen_tsai/keras_metadata.pb",
+                                  "savedmodel/tfserving_half_plus_two_tf2_cpu/00000123/"
+                                  "fingerprint.pb"])
+def test_a_part_of_a_savedmodel_opens_the_savedmodel(part: str, truth: dict[str, Any]) -> None:
+    """Double-clicking keras_metadata.pb or fingerprint.pb shows the SavedModel they belong to
+    (both said "not a model file" before), and says so."""
+    from kinspect.safety_scan import scan_path
+
+    folder = str(Path(part).parent)
+    doc = open_document(corpus(part))
+    assert doc.format == "tf-savedmodel"
+    assert_variables(doc, truth["variables"][folder + "/variables/variables"])
+    assert any(w.startswith(Path(part).name + " is part of a SavedModel") for w in doc.warnings)
+    assert list(doc.signatures) == list(open_document(corpus(folder)).signatures)
+    assert scan_path(str(corpus(part))).format == "tf-savedmodel"
+
+
 def test_tf1_savedmodel_half_plus_two() -> None:
     doc = open_document(corpus("savedmodel/tfserving_half_plus_two_cpu"))
     assert doc.extra["tags"] == [["serve"]] and len(doc.nodes) == 74
