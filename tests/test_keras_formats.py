@@ -305,6 +305,70 @@ def test_architecture_counts_inferred_as_tf_keras_builds_them(rel):
         [tuple(la.output_shape) for la in model.layers]
 
 
+FULL_MODELS = ["keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5",
+               "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5",
+               "keras_h5_full/cryptoann_0xart/model.h5",
+               "keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5",
+               "keras_h5_full/py_f4_neuron_1000salex/model.h5",
+               "keras3/flownet_ann_2mdtln/final_model.keras"]
+
+
+def _library_output_shapes(path) -> dict[str, tuple]:
+    """Each layer's output shape as the Keras that wrote the file builds it (Keras 3 for its own
+    files and its legacy .h5, tf_keras for Keras 2)."""
+    import h5py
+
+    version = ""
+    if path.suffix == ".h5":
+        with h5py.File(path, "r") as f:
+            version = str(f.attrs.get("keras_version", ""))
+    if version.startswith("2."):
+        tf_keras = pytest.importorskip("tf_keras")
+        model = tf_keras.models.load_model(path, compile=False)
+        shapes = {la.name: la.output_shape for la in model.layers}
+        # tf_keras gives an InputLayer's shape as a one-element list
+        return {k: tuple(v[0] if isinstance(v, list) else v) for k, v in shapes.items()}
+    import keras
+
+    model = keras.models.load_model(path, compile=False)
+    return {la.name: tuple(la.output.shape) for la in model.layers}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", FULL_MODELS, ids=[r.split("/")[1] for r in FULL_MODELS])
+def test_full_model_output_shapes_as_keras_builds_them(rel):
+    """The Summary's output shapes for files with weights (planned from the config and kept
+    only when the stored weight shapes confirm the plan) equal what Keras builds."""
+    path = corpus(rel)
+    doc = open_document(path)
+    ours = {la.name: tuple(la.output_shape) for la in doc.layers}
+    assert all(shape for shape in ours.values())
+    expected = _library_output_shapes(path)
+    assert {k: v for k, v in ours.items() if k in expected} == expected
+    assert set(ours) - set(expected) <= {la.name for la in doc.layers
+                                         if la.class_name == "InputLayer"}
+
+
+def test_output_shapes_left_out_when_the_stored_weights_disagree(tmp_path):
+    """A config whose Dense units disagree with the stored kernel: no shape is guessed."""
+    import json
+    import shutil
+
+    import h5py
+
+    path = tmp_path / "m.h5"
+    shutil.copy(corpus("keras_h5_full/cryptoann_0xart/model.h5"), path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        layers = config["config"]  # Keras 2.0's list-style Sequential config
+        assert layers[0]["config"]["units"] == 512  # as the stored kernel (6, 512)
+        layers[0]["config"]["units"] = 511
+        f.attrs["model_config"] = json.dumps(config)
+    doc = open_document(path)
+    assert [la.output_shape for la in doc.layers] == [None] * len(doc.layers)
+    assert doc.summary.total == 11_843  # the counts come from the stored weights regardless
+
+
 def test_malformed_keras_inputs_give_one_line_errors(tmp_path):
     odd = tmp_path / "odd.keras"
     with zipfile.ZipFile(odd, "w") as z:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Document, Kind, Layer, Node, Summary, TensorInfo
-from . import keras3_vars, keras_config
+from . import keras3_vars, keras_config, keras_shapes
 
 # Weights Keras creates with trainable=False, by variable base name.
 NON_TRAINABLE_VARIABLES = {"moving_mean", "moving_variance"}
@@ -140,6 +140,7 @@ def build_document(path: str, format_id: str, model: Layer, *,
                    root_attrs: dict[str, Any] | None = None,
                    warnings: list[str] | None = None) -> Document:
     keras_config.sequential_inbound(model)
+    keras_shapes.infer_output_shapes(model)
     summary = summarize(model)
     root = Node(Kind.MODEL, model.name, model.class_name, params=summary.total, ref=model,
                 attrs={"name": model.name, "class_name": model.class_name,

@@ -52,6 +52,27 @@ def infer_functional(model: Layer) -> bool:
     return _apply(model, _plan_graph)
 
 
+def infer_output_shapes(model: Layer) -> bool:
+    """Output shapes, as `model.summary()` prints them, for a model whose weights are stored
+    (.h5, .keras, pairs): planned by the same rules, and kept only when every layer's planned
+    weight shapes are the stored ones, so the file itself confirms the plan."""
+    plan = {"Sequential": _plan, "Model": _plan_graph, "Functional": _plan_graph}.get(
+        model.class_name)
+    if plan is None or not model.layers or any(la.output_shape for la in model.layers):
+        return False
+    try:
+        planned = plan(model.layers)
+    except (Unknown, TypeError, ValueError, KeyError, IndexError):
+        return False
+    for layer, (weights, _out) in zip(model.layers, planned, strict=True):
+        if sorted(tuple(w.shape) for w in weights) != \
+                sorted(tuple(w.shape) for w in layer.weights):
+            return False
+    for layer, (_weights, out) in zip(model.layers, planned, strict=True):
+        layer.output_shape = list(out)
+    return True
+
+
 def _apply(model: Layer, plan: Callable[[list[Layer]], list]) -> bool:
     """All layers or none: a plan that meets a layer beyond the rules changes nothing."""
     try:

@@ -72,7 +72,9 @@ class SummaryPage(QWidget):
             for c, text in enumerate((name, class_name, shape, f"{params:,}")):
                 item = QTableWidgetItem(text)
                 if c == 2 and not shape:
-                    item.setToolTip("the file does not record this layer's output shape")
+                    item.setToolTip("not known without running the model: worked out from the "
+                                    "config only for the layers kinspect knows, and only "
+                                    "when the stored weights agree")
                 if c == 3:
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(r, c, item)
