@@ -103,6 +103,12 @@ class Layer:
     output_shape: Any = None
 
     @property
+    def shape_text(self) -> str | None:
+        """The output shape as `model.summary()` prints it; None when not known."""
+        shape = self.output_shape
+        return format_shape(tuple(shape)) if isinstance(shape, (list, tuple)) else None
+
+    @property
     def params(self) -> int:
         own = sum(w.size or 0 for w in self.weights)
         return own + sum(child.params for child in self.layers)
@@ -121,6 +127,8 @@ class Layer:
             "inbound": list(self.inbound),
             "weights": [w.to_json() for w in self.weights],
         }
+        if self.output_shape is not None:
+            data["output_shape"] = list(self.output_shape)
         if self.layers:
             data["layers"] = [child.to_json() for child in self.layers]
         return data

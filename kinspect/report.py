@@ -10,9 +10,8 @@ def summary_rows(doc: Document) -> list[tuple[str, str, str, int]]:
     rows: list[tuple[str, str, str, int]] = []
 
     def add(layer: Layer, depth: int) -> None:
-        shape = layer.output_shape
-        shape_text = format_shape(tuple(shape)) if isinstance(shape, (list, tuple)) else ""
-        rows.append(("  " * depth + layer.name, layer.class_name, shape_text, layer.params))
+        rows.append(("  " * depth + layer.name, layer.class_name, layer.shape_text or "",
+                     layer.params))
         for child in layer.layers:
             add(child, depth + 1)
 

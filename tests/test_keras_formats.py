@@ -345,6 +345,11 @@ def test_full_model_output_shapes_as_keras_builds_them(rel):
     assert all(shape for shape in ours.values())
     expected = _library_output_shapes(path)
     assert {k: v for k, v in ours.items() if k in expected} == expected
+    # the same in `info --json` and in the tree's Shape column
+    assert [tuple(la["output_shape"]) for la in doc.to_json()["layers"]] == list(ours.values())
+    rows = next(c for c in doc.root.children if c.name == "Layers").children
+    assert [r.shape for r in rows] == [la.shape_text for la in doc.layers]
+    assert rows[-1].shape == "(" + ", ".join(str(d) for d in ours[rows[-1].name]) + ")"
     assert set(ours) - set(expected) <= {la.name for la in doc.layers
                                          if la.class_name == "InputLayer"}
 

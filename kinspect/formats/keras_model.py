@@ -91,8 +91,9 @@ def layer_node(layer: Layer) -> Node:
     if layer.module:
         attrs["module"] = layer.module
     attrs["config"] = layer.config
+    # The Shape column shows a layer's output shape, as the Summary does.
     node = Node(Kind.LAYER, layer.name, layer.class_name, attrs=attrs, params=layer.params,
-                ref=layer)
+                ref=layer, shape_text=layer.shape_text)
     for child in layer.layers:
         node.add(layer_node(child))
     for weight in layer.weights:
