@@ -78,9 +78,13 @@ CONCURRENT = textwrap.dedent("""
     t = threading.Thread(target=worker)
     t.start()
     if sys.argv[3] == "initialising":  # the case that once flaked: real package half-imported
-        while not getattr(getattr(sys.modules.get("tensorflow"), "__spec__", None),
-                          "_initializing", False) or not sys.modules["tensorflow"].__file__:
+        def half_imported():
+            tf = sys.modules.get("tensorflow")
+            return getattr(getattr(tf, "__spec__", None), "_initializing", False) \
+                and getattr(tf, "__file__", None)
+        while not half_imported() and "tf" not in done:
             time.sleep(0.0005)
+        assert "tf" not in done  # (it takes seconds: the loop sees it half-imported)
     tf_protos.load_all()  # races the worker's import of the real package
     graph = tf_protos.GraphDef()
     graph.ParseFromString(open(sys.argv[1], "rb").read())
