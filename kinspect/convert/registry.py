@@ -22,10 +22,10 @@ from . import targets as t
 from .atomic import atomic_path
 from .job import KERAS_FILE_TARGETS, Job, Options
 from .result import ConvertReport
-from .sources import GRAPH_SOURCES, KERAS_SOURCES, source_format
+from .sources import GRAPH_SOURCES as GRAPH
+from .sources import KERAS_SOURCES as KERAS
+from .sources import source_format
 from .verify import TFLITE_TOLERANCE, TOLERANCE
-
-KERAS, GRAPH = KERAS_SOURCES, GRAPH_SOURCES
 
 
 @dataclass(frozen=True)
