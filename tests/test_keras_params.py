@@ -56,6 +56,23 @@ def test_counts_equal_keras(applications, name, suffix):
     assert doc.summary.to_json() == expected
     assert [la.name for la in doc.layers if la.class_name != "InputLayer"] == \
         [la.name for la in model.layers if type(la).__name__ != "InputLayer"]
+    # output shapes as Keras builds them (ZeroPadding2D, DepthwiseConv2D, Add, Concatenate…)
+    assert {la.name: tuple(la.output_shape or ()) for la in doc.layers} == \
+        {la.name: tuple(la.output.shape) for la in model.layers}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", APPS)
+def test_architecture_json_gets_the_same_counts_and_shapes(applications, name, tmp_path):
+    """`to_json()` alone (no weights): counts and output shapes inferred from the config."""
+    model = applications[name][0]
+    path = tmp_path / f"{name}.json"
+    path.write_text(model.to_json())
+    doc = open_document(path)
+    assert doc.extra["weights_inferred"] is True
+    assert doc.summary.to_json() == _summary_counts(model)
+    assert {la.name: tuple(la.output_shape or ()) for la in doc.layers} == \
+        {la.name: tuple(la.output.shape) for la in model.layers}
 
 
 @pytest.mark.slow

@@ -21,6 +21,8 @@ PASS_THROUGH = {"Dropout", "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU",
                 "GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
                 "AlphaDropout", "ActivityRegularization", "Masking"}
 CONV = {"Conv1D": 1, "Conv2D": 2, "Conv3D": 3, "Convolution1D": 1, "Convolution2D": 2}
+DEPTHWISE = {"DepthwiseConv1D": 1, "DepthwiseConv2D": 2}
+ZERO_PADDING = {"ZeroPadding1D": 1, "ZeroPadding2D": 2, "ZeroPadding3D": 3}
 POOL = {"MaxPooling1D": 1, "MaxPooling2D": 2, "MaxPooling3D": 3, "AveragePooling1D": 1,
         "AveragePooling2D": 2, "AveragePooling3D": 3}
 GLOBAL_POOL = {"GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
@@ -32,37 +34,30 @@ class Unknown(Exception):
     """A layer this module cannot size."""
 
 
-def infer_sequential(model: Layer) -> bool:
-    """Give each layer placeholder weights (shape, dtype, no values) and an output shape.
-    Returns False, changing nothing, when any layer is beyond these rules."""
-    if model.class_name != "Sequential" or not model.layers:
-        return False
-    return _apply(model, _plan)
+Plan = list[tuple[list[TensorInfo], Shape]]  # per layer: (weights, output shape)
 
 
 def infer(model: Layer) -> bool:
-    """Sequential or functional; False (nothing changed) when beyond these rules."""
-    return infer_sequential(model) or infer_functional(model)
-
-
-def infer_functional(model: Layer) -> bool:
-    """Functional graphs of single-input layers and merges, in config (topological) order."""
-    if model.class_name not in ("Model", "Functional") or not model.layers:
+    """Architecture only (Sequential, or functional graphs of single-input layers and merges
+    in config order): give each layer placeholder weights (shape, dtype, no values) and an
+    output shape. False, changing nothing, when any layer is beyond these rules."""
+    planned = _planned(model)
+    if planned is None:
         return False
-    return _apply(model, _plan_graph)
+    for layer, (weights, out) in zip(model.layers, planned, strict=True):
+        layer.weights = weights
+        layer.output_shape = list(out)
+    return True
 
 
 def infer_output_shapes(model: Layer) -> bool:
     """Output shapes, as `model.summary()` prints them, for a model whose weights are stored
     (.h5, .keras, pairs): planned by the same rules, and kept only when every layer's planned
     weight shapes are the stored ones, so the file itself confirms the plan."""
-    plan = {"Sequential": _plan, "Model": _plan_graph, "Functional": _plan_graph}.get(
-        model.class_name)
-    if plan is None or not model.layers or any(la.output_shape for la in model.layers):
-        return False
-    try:
-        planned = plan(model.layers)
-    except (Unknown, TypeError, ValueError, KeyError, IndexError):
+    if not any(la.weights for la in model.layers) or any(la.output_shape for la in model.layers):
+        return False  # nothing stored to confirm a plan, or shapes already there (infer)
+    planned = _planned(model)
+    if planned is None:
         return False
     for layer, (weights, _out) in zip(model.layers, planned, strict=True):
         if sorted(tuple(w.shape) for w in weights) != \
@@ -73,21 +68,22 @@ def infer_output_shapes(model: Layer) -> bool:
     return True
 
 
-def _apply(model: Layer, plan: Callable[[list[Layer]], list]) -> bool:
-    """All layers or none: a plan that meets a layer beyond the rules changes nothing."""
+def _planned(model: Layer) -> Plan | None:
+    """All layers or none: None when the model's kind or any layer is beyond these rules."""
+    plan: Callable[[list[Layer]], Plan] | None = {
+        "Sequential": _plan, "Model": _plan_graph, "Functional": _plan_graph,
+    }.get(model.class_name)
+    if plan is None or not model.layers:
+        return None
     try:
-        planned = plan(model.layers)
+        return plan(model.layers)
     except (Unknown, TypeError, ValueError, KeyError, IndexError):
-        return False
-    for layer, (weights, out) in zip(model.layers, planned, strict=True):
-        layer.weights = weights
-        layer.output_shape = list(out)
-    return True
+        return None
 
 
-def _plan_graph(layers: list[Layer]) -> list[tuple[list[TensorInfo], Shape]]:
+def _plan_graph(layers: list[Layer]) -> Plan:
     shapes: dict[str, Shape] = {}
-    out: list[tuple[list[TensorInfo], Shape]] = []
+    out: Plan = []
     for layer in layers:
         cfg = layer.config if isinstance(layer.config, dict) else {}
         if layer.class_name == "InputLayer":
@@ -126,9 +122,9 @@ def _merge(cls: str, cfg: dict[str, Any], inputs: list[Shape]) -> Shape:
     return tuple(shape)
 
 
-def _plan(layers: list[Layer]) -> list[tuple[list[TensorInfo], Shape]]:
+def _plan(layers: list[Layer]) -> Plan:
     shape: Shape | None = None
-    out: list[tuple[list[TensorInfo], Shape]] = []
+    out: Plan = []
     for layer in layers:
         cfg = layer.config if isinstance(layer.config, dict) else {}
         declared = cfg.get("batch_input_shape") or cfg.get("batch_shape")
@@ -184,6 +180,10 @@ def _layer(layer: Layer, cfg: dict[str, Any], shape: Shape) -> tuple[list[Tensor
         return [], (shape[0], *_reshaped(layer, shape[1:], cfg["target_shape"]))
     if cls in CONV:
         return _conv(layer, cfg, shape, CONV[cls], bias)
+    if cls in DEPTHWISE:
+        return _conv(layer, cfg, shape, DEPTHWISE[cls], bias, depthwise=True)
+    if cls in ZERO_PADDING:
+        return [], _zero_padded(cfg, shape, ZERO_PADDING[cls])
     if cls in POOL:
         return [], _pool(cfg, shape, POOL[cls])
     if cls in GLOBAL_POOL:
@@ -205,20 +205,46 @@ def _layer(layer: Layer, cfg: dict[str, Any], shape: Shape) -> tuple[list[Tensor
     raise Unknown(cls)
 
 
-def _conv(layer: Layer, cfg: dict[str, Any], shape: Shape, rank: int, bias: bool
-          ) -> tuple[list[TensorInfo], Shape]:
-    filters = int(cfg["filters"])
+def _conv(layer: Layer, cfg: dict[str, Any], shape: Shape, rank: int, bias: bool,
+          depthwise: bool = False) -> tuple[list[TensorInfo], Shape]:
+    """Conv and DepthwiseConv: a depthwise kernel is (*size, channels, depth_multiplier) and
+    gives channels * depth_multiplier outputs."""
     size = _tuple(cfg["kernel_size"], rank)
     last = _channels_last(cfg)
     channels = shape[-1] if last else shape[1]
+    if depthwise:
+        multiplier = int(cfg.get("depth_multiplier", 1))
+        if channels is None:
+            raise Unknown(f"{layer.name}: unknown channels")
+        filters, kernel = channels * multiplier, (*size, channels, multiplier)
+    else:
+        filters = int(cfg["filters"])
+        kernel = (*size, channels, filters)
     spatial = shape[1:-1] if last else shape[2:]
     strides = _tuple(cfg.get("strides", 1), rank)
     dilation = _tuple(cfg.get("dilation_rate", 1), rank)
     out = tuple(_length(n, k, s, cfg.get("padding", "valid"), d)
                 for n, k, s, d in zip(spatial, size, strides, dilation, strict=True))
-    ws = [_w(layer, "kernel", (*size, channels, filters))] + \
+    ws = [_w(layer, "depthwise_kernel" if depthwise else "kernel", kernel)] + \
         ([_w(layer, "bias", (filters,))] if bias else [])
     return ws, (shape[0], *out, filters) if last else (shape[0], filters, *out)
+
+
+def _zero_padded(cfg: dict[str, Any], shape: Shape, rank: int) -> Shape:
+    """ZeroPadding: `padding` is n, (n per axis) or ((before, after) per axis)."""
+    padding = cfg.get("padding", 1)
+    if isinstance(padding, int):
+        pads = [(padding, padding)] * rank
+    elif rank == 1 and len(padding) == 2 and all(isinstance(p, int) for p in padding):
+        pads = [(int(padding[0]), int(padding[1]))]
+    else:
+        pads = [(p, p) if isinstance(p, int) else (int(p[0]), int(p[1])) for p in padding]
+    if len(pads) != rank:
+        raise Unknown(f"padding {padding}")
+    last = _channels_last(cfg)
+    spatial = shape[1:-1] if last else shape[2:]
+    out = tuple(None if n is None else n + a + b for n, (a, b) in zip(spatial, pads, strict=True))
+    return (shape[0], *out, shape[-1]) if last else (shape[0], shape[1], *out)
 
 
 def _pool(cfg: dict[str, Any], shape: Shape, rank: int) -> Shape:
