@@ -13,18 +13,6 @@ def isolated_settings(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.fixture(scope="session", autouse=True)
-def delete_widgets_before_the_app(qapp):
-    """pytest-qt closes test widgets with deleteLater; run those deletions before the
-    application goes, or a Graph page outlives its web profile (Qt: "Release of profile
-    requested but WebEnginePage still not deleted") when a Netron test runs last."""
-    yield
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    qapp.processEvents()
-
-
 @pytest.fixture
 def window(qtbot):
     """A shown main window, closed with the test."""
