@@ -4,6 +4,7 @@ config pretty-printed, copy actions, and error rows with an icon."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import h5py
@@ -185,8 +186,9 @@ def test_other_slices_are_read_on_a_worker_and_a_failed_read_says_so(qtbot, tmp_
 
 
 def test_a_late_result_for_a_previous_selection_is_ignored(qtbot):
-    slow = TensorInfo("slow", (3,), "float32",
-                      loader=lambda: (time.sleep(0.4), np.ones(3, np.float32))[1])
+    connected = threading.Event()  # the slow read reports only once this test listens
+    slow = TensorInfo("slow", (3,), "float32", loader=lambda: (
+        connected.wait(10), time.sleep(0.4), np.ones(3, np.float32))[2])
     fast = TensorInfo("fast", (2,), "float32", loader=lambda: np.array([5, 7], np.float32))
     root = Node(Kind.MODEL, "m", "Model")
     a = root.add(Node(Kind.WEIGHT, "slow", "weight", tensor=slow))
@@ -197,6 +199,7 @@ def test_a_late_result_for_a_previous_selection_is_ignored(qtbot):
     ended = []
     task.signals.cancelled.connect(lambda: ended.append("cancelled"))
     task.signals.finished.connect(lambda _r: ended.append("finished"))
+    connected.set()
     view.select_node(b)
     qtbot.waitUntil(lambda: view.details.tensor_view.stats is not None, timeout=10_000)
     qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
@@ -287,24 +290,25 @@ def test_histogram_follows_a_dark_palette(qtbot):
 
 
 def test_closing_a_document_while_its_values_are_read(qtbot):
-    from kinspect.ui import workers
     from kinspect.ui.main_window import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window)
-    slow = TensorInfo("slow", (3,), "float32",
-                      loader=lambda: (time.sleep(0.3), np.ones(3, np.float32))[1])
+    connected = threading.Event()  # the read reports only once this test listens
+    slow = TensorInfo("slow", (3,), "float32", loader=lambda: (
+        connected.wait(10), time.sleep(0.3), np.ones(3, np.float32))[2])
     root = Node(Kind.MODEL, "m", "Model")
     weight = root.add(Node(Kind.WEIGHT, "slow", "weight", tensor=slow))
     view = DocumentView(Document("x.h5", "keras-h5", root))
     window.tabs.addTab(view, "x")
     view.select_node(weight)
     task = view.details.tensor_view.task
-    assert task in workers._running
+    ended = []
+    task.signals.cancelled.connect(lambda: ended.append("cancelled"))
+    task.signals.finished.connect(lambda _r: ended.append("finished"))
+    connected.set()
     window.close_tab(0)
-    # The task leaves _running when it reports (workers.start connects that before the thread
-    # starts; a slot connected here could miss a report on a machine that stalls the test).
-    qtbot.waitUntil(lambda: task not in workers._running, timeout=5_000)
+    qtbot.waitUntil(lambda: bool(ended), timeout=5_000)
     qtbot.wait(50)  # a late slot on the deleted view would raise here (pytest-qt reports it)
     assert window.tabs.count() == 0
 
