@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..model import Document, Node
 from .details import DetailsPane, copy_menu, tensor_name
 from .search_bar import SearchBar
-from .tree_model import NAME, DocumentTreeModel
+from .tree_model import NAME, SHAPE, DocumentTreeModel
 
 __all__ = ["DocumentView", "tensor_name"]
 
@@ -172,6 +172,9 @@ class DocumentView(QWidget):
         # Long graph names: widen the Name column to what the first rows need, within reason.
         wanted = self.tree.sizeHintForColumn(NAME) + 16
         self.tree.header().resizeSection(NAME, max(300, min(wanted, 560)))
+        # and the Shape column to whole layer output shapes, e.g. (None, 112, 112, 32)
+        wanted = self.tree.sizeHintForColumn(SHAPE) + 16
+        self.tree.header().resizeSection(SHAPE, max(130, min(wanted, 240)))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.model.node(current) if current.isValid() else None

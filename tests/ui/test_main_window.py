@@ -5,6 +5,7 @@ from __future__ import annotations
 from kinspect.ui.tree_model import NAME, PARAMS, SHAPE, TYPE
 
 from ..conftest import corpus
+from .conftest import open_view
 
 
 def _rows(model, parent):
@@ -42,6 +43,27 @@ def test_open_shows_layers_and_weights(qtbot, window):
     assert "keras-h5" in window.statusBar().currentMessage()
     assert "2.2.4" in window.statusBar().currentMessage()
     assert model.data(conv.siblingAtColumn(NAME)) == "conv2d_1"
+
+
+def test_layer_output_shapes_fit_their_column(qtbot, window, tmp_path):
+    import json
+
+    arch = {"class_name": "Sequential", "keras_version": "2.1.2", "backend": "tensorflow",
+            "config": [{"class_name": "Conv2D", "config": {
+                "name": "conv", "filters": 1024, "kernel_size": [3, 3], "strides": [1, 1],
+                "padding": "valid", "data_format": "channels_last", "dilation_rate": [1, 1],
+                "use_bias": True, "batch_input_shape": [None, 1024, 1024, 3]}}]}
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps(arch))
+    view = open_view(qtbot, window, path)
+    model = view.model
+    layers = next(i for i in _rows(model, _rows(model, view.tree.rootIndex())[0])
+                  if model.data(i) == "Layers")
+    (conv,) = _rows(model, layers)
+    shape = model.data(conv.siblingAtColumn(SHAPE))
+    assert shape == "(None, 1022, 1022, 1024)"  # 1024 - 3 + 1, valid padding
+    width = view.tree.header().sectionSize(SHAPE)
+    assert width >= view.tree.fontMetrics().horizontalAdvance(shape)
 
 
 def test_bad_file_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_path):
