@@ -101,7 +101,7 @@ def _info(args: argparse.Namespace) -> int:
     from .report import human_info
 
     if args.arch:
-        from .formats.pairing import open_pair
+        from .formats.keras.pairing import open_pair
 
         doc = open_pair(args.file, args.arch)
     else:
@@ -120,7 +120,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .safety import run_scan
+    from .safety.cli import run_scan
 
     return run_scan(args)
 

@@ -65,7 +65,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
 
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory):
-    """Hostile model files (tests/hostile_builders.py), each built once on first use."""
-    from tests.hostile_builders import HostileSet
+    """Hostile model files (tests/builders/hostile.py), each built once on first use."""
+    from tests.builders.hostile import HostileSet
 
     return HostileSet(tmp_path_factory.mktemp("hostile"))

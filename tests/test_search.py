@@ -5,8 +5,8 @@ from __future__ import annotations
 from kinspect.formats import open_document
 from kinspect.search import Cursor, SearchIndex, index_of
 
+from .builders.generated import graph_document
 from .conftest import corpus
-from .ui.generated import graph_document
 
 
 def test_graph_search_matches_names_and_ops_case_insensitively():

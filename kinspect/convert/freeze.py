@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConvertError, FormatError, InvalidRequest
-from ..outputs import node_name, tensor_name  # noqa: F401 - used by job/targets
+from ..graph.outputs import node_name, tensor_name  # noqa: F401 - used by job/targets
 
 # Ops that are never a model's output: bookkeeping, saving, training.
 _NOT_OUTPUT_OPS = frozenset({

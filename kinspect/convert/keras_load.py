@@ -31,7 +31,7 @@ def read_config(path: str) -> dict[str, Any]:
     """The architecture ({class_name, config, ...}) as stored, without deserialising it, read
     as `info --arch` reads it (the readers' guarded functions: size limits, zip-bomb checks,
     the safe YAML loader)."""
-    from ..formats.pairing import load_arch
+    from ..formats.keras.pairing import load_arch
 
     config = load_arch(path)[0]
     if not isinstance(config, dict):

@@ -18,7 +18,7 @@ GRAPH_SOURCES = KERAS_SOURCES + ("tf-checkpoint", "tf-graphdef")
 def source_format(path: str) -> str:
     """The format id of SRC (see PRODUCT.md), or a FormatError naming it."""
     from ..formats import detect, reject_hostile
-    from ..formats.probe import Probe
+    from ..formats.containers.probe import Probe
 
     reject_hostile(Probe(path))
     return str(detect(path).ID)
@@ -27,7 +27,7 @@ def source_format(path: str) -> str:
 def savedmodel_dir(path: str) -> str:
     """The folder holding saved_model.pb: PATH itself, or its highest numeric version folder
     (TF Serving layout, DIR/<version>/), as the SavedModel reader finds it."""
-    from ..formats import tf_savedmodel
+    from ..formats.tf import savedmodel as tf_savedmodel
 
     try:
         return tf_savedmodel.locate(path)[0]
@@ -40,7 +40,7 @@ def checkpoint_parts(path: str) -> tuple[str, str]:
     """(.meta path, checkpoint prefix) of a TF1 checkpoint given as prefix, .meta, .index or
     folder: the checkpoint the reader opens (the `checkpoint` state file's latest, else the
     newest), so info and convert agree. FormatError when there is no .meta graph."""
-    from ..formats import tf_checkpoint
+    from ..formats.tf import checkpoint as tf_checkpoint
 
     try:
         prefix = tf_checkpoint.locate(path)[0]

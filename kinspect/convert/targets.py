@@ -222,7 +222,7 @@ def _tf_keras_signatures(model: Any, name: str) -> dict[str, Any] | None:
 def _describe_savedmodel(job: Job, folder: str, signature_name: str) -> None:
     """Report the written serving signature and a TF Serving request, read by the format
     reader (no TensorFlow import; the `serve` meta graph, as Serving picks it)."""
-    from ..formats import tf_savedmodel
+    from ..formats.tf import savedmodel as tf_savedmodel
 
     saved = tf_savedmodel.parse(tf_savedmodel.locate(folder)[1])
     sig = tf_savedmodel.signatures(tf_savedmodel.main_meta_graph(saved)).get(signature_name)

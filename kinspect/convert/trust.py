@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import FormatError, UnsafeContent
 from ..safety import scan
-from ..safety_graph import scan_graph
+from ..safety.graph import scan_graph
 
 
 def scan_findings(path: str) -> tuple[bool, bool, list[str]]:

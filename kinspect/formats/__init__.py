@@ -16,22 +16,22 @@ from types import ModuleType
 from ..errors import FormatError, UnsupportedFormat
 from ..model import Document
 from ..progress import NO_PROGRESS, Progress
-from .probe import Probe
+from .containers.probe import Probe
 
 # Module names under kinspect.formats, most specific first. A module that fails to import is
 # skipped (listed in `broken_readers()`), so one broken reader never takes the others down.
 READER_MODULES: list[str] = [
-    "keras_h5",
-    "keras_weights_h5",
-    "keras_zip",
-    "keras_json",
-    "keras_yaml",
+    "keras.h5_model",
+    "keras.weights_file",
+    "keras.archive",
+    "keras.json_arch",
+    "keras.yaml_arch",
     # Graph formats (read as data, without TensorFlow's runtime).
-    "tf_savedmodel",
-    "tf_checkpoint",
-    "tf_graphdef",
-    "tflite_reader",
-    "onnx_reader",
+    "tf.savedmodel",
+    "tf.checkpoint",
+    "tf.graphdef",
+    "tflite",
+    "onnx",
 ]
 
 # Errors of the container libraries that mean "this data is broken" (not a kinspect bug):
@@ -120,7 +120,7 @@ def reject_hostile(probe: Probe) -> None:
         raise FormatError("Python pickle, not a model file kinspect reads (unpickling could "
                           "run any code; see `kinspect scan`)", probe.path)
     if probe.head.startswith(b"PK"):
-        from .zip_guard import check_zip_bomb
+        from .containers.zip_guard import check_zip_bomb
 
         try:
             with zipfile.ZipFile(probe.path) as z:
@@ -165,7 +165,7 @@ def _describe_text(probe: Probe) -> str:
     if probe.size > 16 << 20 or probe.suffix not in (".yaml", ".yml"):
         return plain
     try:
-        from . import safe_yaml
+        from .containers import safe_yaml
 
         with open(probe.path, encoding="utf-8", errors="replace") as f:
             safe_yaml.load(f.read())

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..graph.outputs import tensor_name
 from ..model import GraphNode, Kind, Node, format_shape
-from ..outputs import tensor_name
 from .tensor_view import TensorView
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -26,10 +25,6 @@ from ..model import Document
 from . import gc_guard, settings
 from .document_view import DocumentView
 from .workers import Task, start
-
-# Filled by the Save As issue: called with (window, view) for the current document.
-SaveAsHook = Callable[["MainWindow", DocumentView], None]
-save_as_hook: SaveAsHook | None = None
 
 ARCH_FILTER = ("Keras architecture (*.json *.yaml *.yml *.keras *.h5 *.hdf5);;All files (*)")
 OPEN_FILTER = ("Model files (*.h5 *.hdf5 *.keras *.json *.yaml *.yml *.pb *.pbtxt *.meta "
@@ -140,14 +135,12 @@ class MainWindow(QMainWindow):
 
     # -- actions on the current document
     def save_as(self) -> None:
-        """Ctrl+Shift+S: hands the current document to `save_as_hook` (the export dialog)."""
+        """Ctrl+Shift+S: the export dialog for the current document."""
+        from .save_as.hook import open_save_as
+
         view = self.current_view()
-        if view is None:
-            return
-        if save_as_hook is None:
-            self.statusBar().showMessage("Save As is not available in this build yet")
-            return
-        save_as_hook(self, view)
+        if view is not None:
+            open_save_as(self, view)
 
     def find(self) -> None:
         view = self.current_view()
@@ -179,7 +172,7 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         if view is None:
             return None
-        from ..formats.pairing import open_pair
+        from ..formats.keras.pairing import open_pair
 
         weights = view.document.path
         title = f"{os.path.basename(weights)} + {os.path.basename(arch_path)}"
@@ -268,7 +261,7 @@ class MainWindow(QMainWindow):
     def show_netron(self, callback: object) -> None:
         """Show the current document's Graph tab; `callback()` (no arguments) once Netron has
         drawn it (used by `--screenshot --view netron`)."""
-        from .netron_view import show_netron
+        from .netron.view import show_netron
 
         show_netron(self, callback)
 
@@ -336,6 +329,3 @@ def dropped_paths(urls: list) -> list[str]:  # noqa: ANN001 - list[QUrl]
             if os.path.exists(path) and path not in out:
                 out.append(path)
     return out
-
-
-from . import save_as as _save_as  # noqa: E402, F401 - sets save_as_hook (File > Save As)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import statistics
 import time
 
-from kinspect import graph_focus
-from kinspect.formats import open_document, tf_protos
+from kinspect.formats import open_document
+from kinspect.formats.tf import protos as tf_protos
+from kinspect.graph import focus as graph_focus
 
-from ..graph_builders import chain_graph
+from ..builders.graph import chain_graph
 from .timing import median_seconds
 
 

@@ -39,7 +39,7 @@ os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 
 BARE_PARSE = """
 import sys
-from kinspect.formats import tf_protos
+from kinspect.formats.tf import protos as tf_protos
 g = tf_protos.GraphDef()
 with open(sys.argv[1], "rb") as f:
     g.ParseFromString(f.read())
@@ -57,7 +57,8 @@ def inception_pb() -> Path:
 
 
 def test_bench_frozen_inception_info(inception_pb: Path) -> None:
-    from kinspect.formats import open_document, tf_protos
+    from kinspect.formats import open_document
+    from kinspect.formats.tf import protos as tf_protos
 
     size_mb = inception_pb.stat().st_size / 2**20
 
@@ -90,7 +91,7 @@ def test_bench_frozen_inception_info(inception_pb: Path) -> None:
 
 def _big_graph(path: Path, count: int) -> None:
     """A GraphDef shaped like a real one: nested scopes, Const/MatMul/Add chains, attrs."""
-    from kinspect.formats import tf_protos
+    from kinspect.formats.tf import protos as tf_protos
 
     g = tf_protos.GraphDef()
     g.versions.producer = 1000
@@ -126,7 +127,8 @@ def _big_graph(path: Path, count: int) -> None:
 
 def test_bench_200k_node_graph_tree_and_search(tmp_path_factory: pytest.TempPathFactory) -> None:
     from kinspect import search
-    from kinspect.formats import open_document, tf_protos
+    from kinspect.formats import open_document
+    from kinspect.formats.tf import protos as tf_protos
 
     path = CACHE / "graph_200k.pb"
     if not path.exists():

@@ -18,7 +18,7 @@ FUNCTIONS = 200
 
 @pytest.fixture(scope="module")
 def big_graph(tmp_path_factory) -> Path:
-    from kinspect.formats import tf_protos
+    from kinspect.formats.tf import protos as tf_protos
 
     graph = tf_protos.GraphDef()
     graph.versions.producer = 1882
@@ -39,7 +39,7 @@ def big_graph(tmp_path_factory) -> Path:
 
 
 def test_scan_vs_bare_parse(big_graph):
-    from kinspect.formats import tf_protos
+    from kinspect.formats.tf import protos as tf_protos
     from kinspect.safety import scan
 
     def bare() -> None:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.ui.generated import graph_document
+from tests.builders.generated import graph_document
 
 from .timing import median_seconds
 

@@ -21,8 +21,8 @@ from kinspect.ui.document_view import DocumentView
 from kinspect.ui.tensor_view import is_dark
 from kinspect.ui.tree_model import NAME
 
+from ..builders.generated import broken_document
 from ..conftest import corpus
-from .generated import broken_document
 
 
 def _view(qtbot, doc: Document) -> DocumentView:
@@ -113,7 +113,7 @@ def test_big_tensor_is_read_on_a_worker_and_sampled(qtbot, tmp_path):
 
 def test_a_tensor_over_64_mib_is_sampled_and_sliced_from_the_file(qtbot, tmp_path):
     """81 MB (3 x 2600 x 2600 float32) through the HDF5 reader's slicer: never read whole."""
-    from kinspect.formats import h5_weights
+    from kinspect.formats.keras import h5_weights
 
     path = tmp_path / "big3d.h5"
     rng = np.random.default_rng(7)

@@ -13,15 +13,16 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from kinspect import graph_focus
 from kinspect.formats import open_document
-from kinspect.ui import netron_js, netron_web
+from kinspect.graph import focus as graph_focus
 from kinspect.ui.document_view import DocumentView
 from kinspect.ui.main_window import MainWindow
-from kinspect.ui.netron_view import NetronView
+from kinspect.ui.netron import js as netron_js
+from kinspect.ui.netron import web as netron_web
+from kinspect.ui.netron.view import NetronView
 
+from ..builders.graph import chain_graph
 from ..conftest import corpus
-from ..graph_builders import chain_graph
 
 MNIST = "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"
 FC = "frozen_pb/tf2onnx_fc_layers/frozen.pb"
@@ -121,13 +122,13 @@ def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot, monkeypatch):
 
     # "Open in browser" shows the same focus graph, served from this computer.
     opened: list[str] = []
-    monkeypatch.setattr("kinspect.ui.netron_view.QDesktopServices.openUrl",
+    monkeypatch.setattr("kinspect.ui.netron.view.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toString()))
     qtbot.mouseClick(page.browser_button, Qt.MouseButton.LeftButton)
     index = urllib.request.urlopen(opened[0], timeout=5).read().decode()
     assert f'<meta name="file" content="/data/{page.current_model}">' in index
     served = urllib.request.urlopen(f"{opened[0]}data/{page.current_model}", timeout=5).read()
-    from kinspect.formats import tf_protos
+    from kinspect.formats.tf import protos as tf_protos
     assert {n.name for n in tf_protos.GraphDef.FromString(served).node} == page.focus_names
 
 
@@ -182,7 +183,7 @@ def test_weights_only_file_explains_instead_of_drawing(qtbot):
 def test_without_webengine_open_in_browser_serves_the_model(qtbot, monkeypatch):
     monkeypatch.setenv("KINSPECT_NO_WEBENGINE", "1")
     opened: list[str] = []
-    monkeypatch.setattr("kinspect.ui.netron_view.QDesktopServices.openUrl",
+    monkeypatch.setattr("kinspect.ui.netron.view.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toString()))
     path = corpus(FC)
     view = DocumentView(open_document(path))
@@ -201,7 +202,7 @@ def test_without_webengine_open_in_browser_serves_the_model(qtbot, monkeypatch):
 
 def test_server_keeps_only_the_last_focus_models(tmp_path):
     """Every refocus serves a new model with its weights; 50 of them kept 16 MB."""
-    from kinspect.ui.netron_server import KEEP_EXTRA, NetronServer
+    from kinspect.ui.netron.server import KEEP_EXTRA, NetronServer
 
     server = NetronServer(str(tmp_path / "m.pb"), b"graph")
     try:
@@ -265,7 +266,7 @@ def _serve_old_page(monkeypatch) -> None:
     """Serve Netron's index.html as if the bundled page were years old."""
     import re
 
-    from kinspect.ui import netron_server
+    from kinspect.ui.netron import server as netron_server
 
     write = netron_server._Handler._write
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from kinspect.ui.outputs_page import NAMED_AFTER_FREEZING, OutputsPage
+from kinspect.ui.pages.outputs import NAMED_AFTER_FREEZING, OutputsPage
 
 from ..conftest import corpus
 from .conftest import open_view
@@ -80,7 +80,7 @@ def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
 
 
 def test_show_in_graph_draws_what_the_freeze_keeps_and_follows_picks(qtbot, window):
-    from kinspect.outputs import kept_nodes
+    from kinspect.graph.outputs import kept_nodes
 
     view = open_corpus(qtbot, window, "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
     page = view.page("Outputs")
@@ -102,9 +102,9 @@ def test_big_graph_suggests_and_counts_on_workers(qtbot, tmp_path):
 
     from kinspect.formats import open_document
     from kinspect.ui.document_view import DocumentView
-    from kinspect.ui.outputs_page import FINDING
+    from kinspect.ui.pages.outputs import FINDING
 
-    from ..graph_builders import chain_graph
+    from ..builders.graph import chain_graph
 
     doc = open_document(str(chain_graph(tmp_path / "chain.pb", 100_000)))
     view = DocumentView(doc)

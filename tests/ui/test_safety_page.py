@@ -77,7 +77,7 @@ def test_bad_file_gives_one_line_dialog(qtbot, window, tmp_path):
     ("yaml_alias_bomb", "alias"), ("pickle", "pickle"),
 ])
 def test_broken_files_each_one_dialog(qtbot, window, tmp_path, name, words):
-    from tests.test_hostile_files import BAD
+    from tests.safety.test_hostile_files import BAD
 
     path = BAD[name][0](tmp_path)
     with qtbot.waitSignal(window.open_failed, timeout=30_000) as blocker:
@@ -95,9 +95,9 @@ def test_finding_late_in_a_big_graph_is_revealed(qtbot, window, tmp_path):
     finds the row."""
     import time
 
-    from kinspect.formats import tf_protos
+    from kinspect.formats.tf import protos as tf_protos
 
-    from ..graph_builders import chain_graph
+    from ..builders.graph import chain_graph
 
     path = chain_graph(tmp_path / "chain.pb", 40_000)
     graph = tf_protos.GraphDef()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 
 from kinspect.convert.registry import exporters_for
 from kinspect.formats import open_document
-from kinspect.ui.save_as_dialog import SaveAsDialog
+from kinspect.ui.save_as.dialog import SaveAsDialog
 
 from ..conftest import corpus
 from .conftest import open_view

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from kinspect.errors import ConvertError
-from kinspect.ui import save_as_dialog
+from kinspect.ui.save_as import dialog as save_as_dialog
 
 from ..conftest import corpus
 from .conftest import open_view

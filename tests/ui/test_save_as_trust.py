@@ -7,9 +7,10 @@ import threading
 
 from PySide6.QtWidgets import QMessageBox
 
-from kinspect.formats import open_document, tf_protos
-from kinspect.ui import save_as_trust
-from kinspect.ui.save_as_dialog import SaveAsDialog
+from kinspect.formats import open_document
+from kinspect.formats.tf import protos as tf_protos
+from kinspect.ui.save_as import trust as save_as_trust
+from kinspect.ui.save_as.dialog import SaveAsDialog
 
 from .conftest import open_view
 

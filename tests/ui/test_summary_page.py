@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kinspect.formats import open_document
 from kinspect.ui.document_view import DocumentView
-from kinspect.ui.summary_page import SummaryPage
+from kinspect.ui.pages.summary import SummaryPage
 
 from ..conftest import corpus
 
@@ -44,7 +44,7 @@ def test_graph_summary_counts_ops(qtbot):
     view, page = _summary(qtbot, path)
     rows = page.rows()
     assert sum(int(count) for _op, count in rows) == 8  # PROVENANCE: 8 nodes
-    from kinspect.formats import tf_protos
+    from kinspect.formats.tf import protos as tf_protos
 
     graph = tf_protos.GraphDef()  # count the ops straight from the protobuf
     graph.ParseFromString(path.read_bytes())

@@ -12,7 +12,7 @@ from kinspect.model import Kind, Node
 from kinspect.ui.document_view import DocumentView
 from kinspect.ui.tree_model import CHUNK, DocumentTreeModel
 
-from .generated import graph_document
+from ..builders.generated import graph_document
 
 
 @pytest.fixture

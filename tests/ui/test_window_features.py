@@ -73,8 +73,9 @@ def test_geometry_is_remembered(qtbot, isolated_settings):
 
 def test_save_as_calls_the_hook_for_the_current_document(qtbot, window, monkeypatch):
     calls = []
-    monkeypatch.setattr(main_window_module, "save_as_hook",
-                        lambda win, view: calls.append((win, view)))
+    from kinspect.ui.save_as import hook
+
+    monkeypatch.setattr(hook, "open_save_as", lambda win, view: calls.append((win, view)))
     view = open_view(qtbot, window, corpus(CRYPTO))
     assert window.save_as_action.isEnabled()
     window.save_as_action.trigger()
@@ -133,7 +134,7 @@ def test_find_selects_matches_next_and_previous(qtbot, window):
 def test_find_in_a_200000_node_graph(qtbot, window, monkeypatch):
     from kinspect.ui import pages
 
-    from .generated import graph_document
+    from ..builders.generated import graph_document
 
     # Only the tree: this times Find, not the Graph page's own preparation.
     monkeypatch.setattr(pages, "PAGES", [p for p in pages.PAGES if p[0] == "Summary"])

@@ -1,0 +1,278 @@
+"""Checkpoint tables read without TensorFlow: the `.index` of a V2 bundle, and V1 checkpoints.
+
+Both are LevelDB-style SSTables (tensorflow/core/lib/io/table*.cc). No maintained PyPI package
+reads TensorFlow's variant (plyvel/leveldb bindings want a whole LevelDB database, not one table
+file), so this is a small reader of our own: footer -> index block -> data blocks, entries with
+shared key prefixes. A V2 `.index` maps "" to a BundleHeaderProto and each variable name to a
+BundleEntryProto that locates its bytes in a `.data-NNNNN-of-NNNNN` shard; values are read from
+the shard only when asked. A V1 checkpoint maps keys to SavedTensorSlices protos.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ...errors import FormatError
+from ...model import TensorInfo
+from ..containers import pb_wire
+from . import protos as tf_protos
+from . import tensor as tf_tensor
+
+TABLE_MAGIC = 0xDB4775248B80FB57
+FOOTER_SIZE = 48
+BLOCK_TRAILER = 5  # compression type byte + crc32c
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+
+def is_table(path: str) -> bool:
+    """True when the file ends with the SSTable magic number (cheap: reads 8 bytes)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() < FOOTER_SIZE:
+                return False
+            f.seek(-8, os.SEEK_END)
+            return struct.unpack("<Q", f.read(8))[0] == TABLE_MAGIC
+    except OSError:
+        return False
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    return pb_wire.varint(buf, pos, "checkpoint table")
+
+
+def _block(data: bytes, offset: int, size: int) -> bytes:
+    if offset + size + BLOCK_TRAILER > len(data):
+        raise FormatError("checkpoint table block points past the end of the file")
+    kind = data[offset + size]
+    raw = data[offset:offset + size]
+    if kind == 0:
+        return raw
+    if kind == 1:  # snappy (TensorFlow's table writer uses it when it saves space)
+        import cramjam
+
+        # Snappy starts with the uncompressed length; its best ratio is ~32x, so a larger
+        # claim is a hostile file, refused before anything is allocated.
+        claimed, _pos = _varint(raw, 0)
+        if claimed > 64 * len(raw) + 65536:
+            raise FormatError("checkpoint table block claims an impossible size")
+        try:
+            return bytes(cramjam.snappy.decompress_raw(raw))
+        except cramjam.DecompressionError as exc:
+            raise FormatError(f"checkpoint table block is corrupt: {exc}") from exc
+    raise FormatError(f"checkpoint table block has unknown compression {kind}")
+
+
+def _entries(block: bytes) -> Iterator[tuple[bytes, bytes]]:
+    if len(block) < 4:
+        raise FormatError("checkpoint table block too short")
+    restarts = struct.unpack_from("<I", block, len(block) - 4)[0]
+    end = len(block) - 4 - 4 * restarts
+    if end < 0:
+        raise FormatError("checkpoint table block has a bad restart array")
+    pos, key = 0, b""
+    while pos < end:
+        shared, pos = _varint(block, pos)
+        unshared, pos = _varint(block, pos)
+        length, pos = _varint(block, pos)
+        key = key[:shared] + block[pos:pos + unshared]
+        pos += unshared
+        yield key, block[pos:pos + length]
+        pos += length
+
+
+def read_table(path: str) -> Iterator[tuple[bytes, bytes]]:
+    """Every (key, value) of an SSTable file, in key order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < FOOTER_SIZE or struct.unpack_from("<Q", data, len(data) - 8)[0] != TABLE_MAGIC:
+        raise FormatError("not a TensorFlow checkpoint table (no table magic number)")
+    footer = data[len(data) - FOOTER_SIZE:]
+    _meta_off, pos = _varint(footer, 0)
+    _meta_size, pos = _varint(footer, pos)
+    index_off, pos = _varint(footer, pos)
+    index_size, pos = _varint(footer, pos)
+    for _last_key, handle in _entries(_block(data, index_off, index_size)):
+        off, p = _varint(handle, 0)
+        size, _p = _varint(handle, p)
+        yield from _entries(_block(data, off, size))
+
+
+# ---- V2 bundles (prefix.index + prefix.data-*) ----------------------------------------------
+
+@tf_tensor.as_format_errors
+def read_bundle(prefix: str) -> tuple[Any, list[TensorInfo], bytes | None]:
+    """(BundleHeaderProto, variables sorted by name, the serialized object graph if any)."""
+    header = None
+    tensors: list[TensorInfo] = []
+    object_graph: bytes | None = None
+    entry_cls = tf_protos.BundleEntryProto
+    entries: list[tuple[str, Any]] = []
+    slices: dict[str, list[Any]] = {}
+    for key, value in read_table(prefix + ".index"):
+        if key == b"":
+            header = tf_protos.BundleHeaderProto.FromString(value)
+            continue
+        if key[:1] == b"\x00":  # one slice of a partitioned variable, listed with the variable
+            slices.setdefault(_slice_key_name(key), []).append(entry_cls.FromString(value))
+            continue
+        entries.append((key.decode("utf-8", "replace"), entry_cls.FromString(value)))
+    if header is None:
+        raise FormatError("checkpoint index has no bundle header")
+    for name, entry in entries:
+        if name == OBJECT_GRAPH_KEY:
+            value = _read_entry(prefix, header, entry)
+            # TensorFlow writes a scalar string; TensorFlow.NET the same bytes as a uint8 vector.
+            object_graph = value.tobytes() if value.dtype == np.uint8 else value.reshape(-1)[0]
+            continue
+        tensors.append(TensorInfo(
+            name, tf_tensor.shape_of(entry.shape), tf_protos.dtype_name(entry.dtype),
+            loader=_entry_loader(prefix, header, entry, slices.get(name, []))))
+    return header, tensors, object_graph
+
+
+def _slice_key_name(key: bytes) -> str:
+    """The variable name in a slice key (tensor_slice_util's EncodeTensorNameSlice): a 0x00
+    (OrderedCode number 0), then the name as an OrderedCode string: 0x00 is escaped as 00 FF,
+    0xFF as FF 00, and 00 01 ends it; the slice extents follow."""
+    out = bytearray()
+    pos = 1
+    while pos + 1 < len(key):
+        b, nxt = key[pos], key[pos + 1]
+        if b == 0x00:
+            if nxt == 0x01:
+                break
+            out.append(0x00)
+            pos += 2
+        elif b == 0xFF:
+            out.append(0xFF)
+            pos += 2
+        else:
+            out.append(b)
+            pos += 1
+    return out.decode("utf-8", "replace")
+
+
+def _extents(spec: Any, rank: int) -> tuple[tuple[int, int], ...]:
+    """(start, length) per dimension, (-1, -1) for a full one: the order slice keys sort in."""
+    dims = [(e.start, e.length) if e.HasField("length") else (-1, -1) for e in spec.extent]
+    return tuple(dims + [(-1, -1)] * (rank - len(dims)))
+
+
+def shard_path(prefix: str, shard: int, num_shards: int) -> str:
+    return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
+
+
+def _entry_loader(prefix: str, header: Any, entry: Any, parts: list[Any]) -> Any:
+    if entry.slices:
+        return tf_tensor.as_format_errors(lambda: _read_partitioned(prefix, header, entry, parts))
+    return tf_tensor.as_format_errors(lambda: _read_entry(prefix, header, entry))
+
+
+def _read_partitioned(prefix: str, header: Any, entry: Any, parts: list[Any]) -> np.ndarray:
+    """A partitioned variable put together from its slices (each stored like a variable)."""
+    shape = tuple(d.size for d in entry.shape.dim)
+    specs = sorted(entry.slices, key=lambda spec: _extents(spec, len(shape)))
+    if len(specs) != len(parts):
+        raise FormatError(f"partitioned variable has {len(specs)} slices in its entry but "
+                          f"{len(parts)} stored")
+    out: np.ndarray | None = None
+    for spec, part in zip(specs, parts, strict=True):
+        values = _read_entry(prefix, header, part)
+        if out is None:
+            out = np.zeros(shape, dtype=values.dtype)
+        index = tuple(slice(None) if start < 0 else slice(start, start + length)
+                      for start, length in _extents(spec, len(shape)))
+        out[index] = values
+    return out if out is not None else np.zeros(shape)
+
+
+def _read_entry(prefix: str, header: Any, entry: Any) -> np.ndarray:
+    path = shard_path(prefix, entry.shard_id, max(header.num_shards, 1))
+    with open(path, "rb") as f:
+        f.seek(entry.offset)
+        raw = f.read(entry.size)
+    if len(raw) != entry.size:
+        raise FormatError(f"{os.path.basename(path)} is shorter than its index says")
+    shape = tuple(d.size for d in entry.shape.dim)
+    dt = entry.dtype % 100
+    if dt == 7:
+        return _strings(raw, int(np.prod(shape)) if shape else 1).reshape(shape)
+    np_dtype = tf_tensor.numpy_dtype(dt)
+    if np_dtype is object:
+        raise FormatError(f"cannot show values of dtype {tf_protos.dtype_name(entry.dtype)}")
+    arr = np.frombuffer(raw, dtype=np_dtype)
+    if header.endianness == 1:  # BIG
+        arr = arr.byteswap()
+    return arr.reshape(shape).copy()
+
+
+def _strings(raw: bytes, count: int) -> np.ndarray:
+    """DT_STRING in a bundle: varint64 lengths, a crc32c of them, then the bytes."""
+    lengths, pos = [], 0
+    for _ in range(count):
+        n, pos = _varint(raw, pos)
+        lengths.append(n)
+    pos += 4
+    out = np.empty(count, dtype=object)
+    for i, n in enumerate(lengths):
+        out[i] = raw[pos:pos + n]
+        pos += n
+    return out
+
+
+# ---- V1 checkpoints (one SSTable of SavedTensorSlices) ----------------------------------------
+
+@tf_tensor.as_format_errors
+def read_v1(path: str) -> list[TensorInfo]:
+    """Variables of a V1 checkpoint file, from its metadata entry alone; values are read from
+    the table on demand, every slice of a partitioned variable put in its place."""
+    meta = None
+    for key, value in read_table(path):
+        if key == b"":  # sorts first
+            meta = tf_protos.SavedTensorSlices.FromString(value).meta
+        break
+    if meta is None:
+        raise FormatError("V1 checkpoint has no tensor-slice metadata")
+    out = []
+    for saved in meta.tensor:
+        info = TensorInfo(saved.name, tf_tensor.shape_of(saved.shape),
+                          tf_protos.dtype_name(saved.type))
+        shape = info.shape
+        if saved.slice and shape is not None and None not in shape:
+            info.loader = tf_tensor.as_format_errors(
+                lambda saved=saved, shape=shape: _read_v1_tensor(path, saved, shape))
+        out.append(info)
+    return out
+
+
+def _read_v1_tensor(path: str, saved: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """One variable of a V1 table: each stored slice (keyed by name, then extents) carries
+    its values without a shape; the extents say where they go."""
+    out: np.ndarray | None = None
+    found = 0
+    for key, value in read_table(path):
+        if key[:1] != b"\x00" or _slice_key_name(key) != saved.name:
+            continue
+        item = tf_protos.SavedTensorSlices.FromString(value).data
+        extents = _extents(item.slice, len(shape))
+        proto = item.data
+        if not proto.dtype:  # slice data leaves the dtype to the metadata
+            proto.dtype = saved.type
+        proto.tensor_shape.Clear()
+        for size, (start, length) in zip(shape, extents, strict=True):
+            proto.tensor_shape.dim.add().size = size if start < 0 else length
+        values = tf_tensor.tensor_to_numpy(proto)
+        if out is None:
+            out = np.zeros(shape, dtype=values.dtype)
+        out[tuple(slice(None) if start < 0 else slice(start, start + length)
+                  for start, length in extents)] = values
+        found += 1
+    if out is None or found != len(saved.slice):
+        raise FormatError(f"{saved.name}: {len(saved.slice)} slice(s) listed, {found} stored")
+    return out

@@ -1,0 +1,92 @@
+"""What a finished Save As produced: verification per output, the result's tensor names with
+copy buttons, the TF Serving request for a SavedModel, and Open result."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...convert.result import ConvertReport
+from ..clipboard import copy_button
+
+
+class ResultDialog(QDialog):
+    def __init__(self, report: ConvertReport, open_path: Callable[[str], object] | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.report = report
+        self.open_path = open_path
+        self.setWindowTitle(f"Saved {os.path.basename(report.dst.rstrip(os.sep))}")
+        layout = QVBoxLayout(self)
+        head = QLabel(f"<b>{report.dst}</b><br>{report.target}, from {report.source_format}"
+                      f" in {report.seconds:.1f} s"
+                      + (f" (loaded with {report.loaded_with})" if report.loaded_with else ""))
+        head.setWordWrap(True)
+        layout.addWidget(head)
+        self.verification = QLabel(self.verification_text())
+        self.verification.setWordWrap(True)
+        layout.addWidget(self.verification)
+        self.names = QGridLayout()
+        row = 0
+        for title, names in (("Input", report.inputs), ("Output", report.outputs)):
+            for name in names:
+                self.names.addWidget(QLabel(title), row, 0)
+                label = QLabel(name)
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.names.addWidget(label, row, 1)
+                self.names.addWidget(copy_button(name, f"Copy the {title.lower()} name"), row, 2)
+                row += 1
+        self.names.setColumnStretch(1, 1)
+        layout.addLayout(self.names)
+        self.serving: QPlainTextEdit | None = None
+        if report.serving_request:
+            req = report.serving_request
+            layout.addWidget(QLabel(f"TF Serving REST request: POST {req['url']}"))
+            self.serving = QPlainTextEdit(req["curl"] + "\n\n" +
+                                          json.dumps(req["body"], indent=2))
+            self.serving.setReadOnly(True)
+            self.serving.setMaximumHeight(140)
+            layout.addWidget(self.serving)
+            layout.addWidget(copy_button(req["curl"], "Copy the curl command"))
+        if report.warnings:
+            warn = QLabel("\n".join(f"⚠ {w}" for w in report.warnings))
+            warn.setWordWrap(True)
+            layout.addWidget(warn)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.open_button = buttons.addButton("Open result",
+                                             QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setEnabled(open_path is not None)
+        self.open_button.clicked.connect(self.open_result)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(620, self.sizeHint().height())
+
+    def verification_text(self) -> str:
+        r = self.report
+        if r.max_abs_diff:
+            rows = "".join(f"<tr><td>{name}</td><td align=right>{diff:.3g}</td></tr>"
+                           for name, diff in r.max_abs_diff.items())
+            return (f"<b>Verified</b> on random inputs (tolerance {r.tolerance:g}):"
+                    f"<table><tr><th align=left>output</th><th>max abs diff</th></tr>{rows}"
+                    "</table>")
+        if r.verified:
+            return "<b>Verified</b>: " + "; ".join(r.warnings[:1] or ["read back identical"])
+        return "Not verified (tick Verify in Save As to compare source and result)."
+
+    def open_result(self) -> None:
+        """Open the result in a new tab of the window."""
+        if self.open_path is not None:
+            self.open_path(self.report.dst)
+            self.accept()
