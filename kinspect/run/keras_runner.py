@@ -1,0 +1,93 @@
+"""A live Keras model (Keras 3 or tf_keras) as a Runner; layers from one forward pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .runner import Runner, RunResult, TensorSpec
+
+
+class KerasRunner(Runner):
+    """Inputs named after the model's input layers; a run with layers builds (once per set of
+    layers) a Model from the same inputs to the outputs plus those layers' outputs, so the
+    outputs and every activation come from one forward pass."""
+
+    def __init__(self, model: Any, lib: str, path: str, fmt: str) -> None:
+        super().__init__()
+        self.model, self.lib, self.path, self.format = model, lib, path, fmt
+        self.inputs = {s.name: s for s in _input_specs(model)}
+        self.outputs = _output_names(model)
+        self._probes: dict[tuple[str, ...], Any] = {}
+        self._layer_outputs = _layer_outputs(model)
+
+    def layer_names(self) -> list[str]:
+        return list(self._layer_outputs)
+
+    def _run(self, feeds: dict[str, np.ndarray], layers: list[str]) -> RunResult:
+        arrays = [feeds[n] for n in self.inputs]
+        x = arrays[0] if len(arrays) == 1 else arrays
+        if not layers:
+            return RunResult(dict(zip(self.outputs, _as_list(self.model(x, training=False)),
+                                      strict=True)))
+        probe = self._probe(tuple(layers))
+        values = _as_list(probe(x, training=False))
+        n = len(self.outputs)
+        return RunResult(dict(zip(self.outputs, values[:n], strict=True)),
+                         dict(zip(layers, values[n:], strict=True)))
+
+    def _probe(self, layers: tuple[str, ...]) -> Any:
+        if layers not in self._probes:
+            lib = __import__(self.lib)
+            outs = list(_as_tensors(self.model.outputs)) + [self._layer_outputs[n]
+                                                            for n in layers]
+            ins = self.model.inputs
+            self._probes[layers] = lib.Model(ins[0] if len(ins) == 1 else ins, outs)
+        return self._probes[layers]
+
+
+def _as_tensors(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _as_list(result: Any) -> list[np.ndarray]:
+    if isinstance(result, dict):
+        result = [result[k] for k in result]
+    return [np.asarray(r) for r in _as_tensors(result)]
+
+
+def _input_specs(model: Any) -> list[TensorSpec]:
+    specs = []
+    for i, t in enumerate(model.inputs):
+        name = str(getattr(t, "name", "") or f"input_{i}").split(":")[0] or f"input_{i}"
+        shape = tuple(None if d is None else int(d) for d in tuple(t.shape))
+        dtype = getattr(t.dtype, "name", None) or str(t.dtype)
+        specs.append(TensorSpec(name, shape, np.dtype(dtype).name))
+    return specs
+
+
+def _output_names(model: Any) -> list[str]:
+    names = list(getattr(model, "output_names", None) or [])
+    count = len(_as_tensors(model.outputs))
+    if len(names) != count:
+        names = [f"output_{i}" for i in range(count)]
+    return [str(n) for n in names]
+
+
+def _layer_outputs(model: Any) -> dict[str, Any]:
+    """Each layer's symbolic output (one name per output; `name:i` for layers with several),
+    input layers left out, in the model's layer order."""
+    out: dict[str, Any] = {}
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            tensors = _as_tensors(layer.output)
+        except (AttributeError, ValueError):  # shared layers: several call sites
+            continue
+        if len(tensors) == 1:
+            out[layer.name] = tensors[0]
+        else:
+            out.update({f"{layer.name}:{i}": t for i, t in enumerate(tensors)})
+    return out

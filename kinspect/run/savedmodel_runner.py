@@ -1,0 +1,119 @@
+"""SavedModel signatures: TF2's `tf.saved_model.load`, else the TF1 loader in a v1 Session.
+
+TF 2.21's loader fails on some TF1 SavedModels whose extra signatures do not prune ("Shapes
+must be equal rank", TECH-NOTES); the v1 loader in a graph session loads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConvertError, InvalidRequest
+from .graph_runner import GraphRunner
+from .runner import Runner, RunResult, TensorSpec
+
+
+class SignatureRunner(Runner):
+    """One signature of a loaded TF2 SavedModel; inputs and outputs named by its keys.
+    Layers come from the signature frozen once (the same function, variables as constants)."""
+
+    format = "tf-savedmodel"
+    free_batch = True
+
+    def __init__(self, loaded: Any, key: str, path: str) -> None:
+        super().__init__()
+        self.loaded, self.key, self.path = loaded, key, path
+        self.fn = loaded.signatures[key]
+        _, kwargs = self.fn.structured_input_signature
+        self.inputs = {n: _spec(n, kwargs[n]) for n in sorted(kwargs)}
+        outs = self.fn.structured_outputs
+        self.outputs = sorted(outs) if isinstance(outs, dict) else ["output_0"]
+        self._frozen: GraphRunner | None = None
+
+    def layer_names(self) -> list[str]:
+        return self._graph().layer_names()
+
+    def _run(self, feeds: dict[str, np.ndarray], layers: list[str]) -> RunResult:
+        if layers:
+            return self._graph().run(feeds, layers)
+        import tensorflow as tf
+
+        result = self.fn(**{n: tf.constant(a) for n, a in feeds.items()})
+        if not isinstance(result, dict):
+            result = {"output_0": result}
+        return RunResult({k: np.asarray(result[k]) for k in self.outputs})
+
+    def _graph(self) -> GraphRunner:
+        """The signature frozen into a GraphDef and run in a session, inputs and outputs
+        under the signature's names."""
+        if self._frozen is None:
+            from ..convert.freeze import from_savedmodel
+            from .graph_runner import graph_session
+
+            frozen = from_savedmodel(self.path, self.key, self.loaded)
+            ins = dict(zip(self.inputs, frozen.inputs, strict=True))
+            aliases = frozen.output_aliases or dict(zip(self.outputs, frozen.outputs,
+                                                        strict=True))
+            self._frozen = GraphRunner(graph_session(frozen.graph_def), ins, aliases,
+                                       self.path, self.format)
+        return self._frozen
+
+    def close(self) -> None:
+        if self._frozen is not None:
+            self._frozen.close()
+
+
+def _spec(name: str, spec: Any) -> TensorSpec:
+    dims = None if spec.shape.rank is None else tuple(spec.shape.as_list())
+    return TensorSpec(name, dims, np.dtype(spec.dtype.as_numpy_dtype).name)
+
+
+def load_signature(path: str, signature: str | None) -> Runner:
+    """PATH's signature (default serving_default) as a Runner: TF2 loader, else TF1."""
+    import tensorflow as tf
+
+    from ..convert.freeze import signature_key
+
+    try:
+        loaded = tf.saved_model.load(path)
+    except Exception as exc:  # noqa: BLE001 - TF raises many types; try the TF1 loader
+        return load_v1(path, signature, first_error=exc)
+    sigs = dict(loaded.signatures)
+    if not sigs:
+        raise InvalidRequest("the SavedModel has no signatures to run", path)
+    key = signature_key(sigs, signature)
+    if key not in sigs:
+        raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
+    return SignatureRunner(loaded, key, path)
+
+
+def load_v1(path: str, signature: str | None, first_error: BaseException) -> GraphRunner:
+    """The TF1 loader in a graph session: the signature's tensors by their keys."""
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    sess = tf.compat.v1.Session(graph=graph)
+    try:
+        with graph.as_default():
+            meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], path)
+    except Exception as exc:  # noqa: BLE001
+        sess.close()
+        raise ConvertError(f"TensorFlow cannot load the SavedModel: "
+                           f"{' '.join(str(first_error).split())[:200]}; TF1 loader: "
+                           f"{' '.join(str(exc).split())[:200]}", path) from exc
+    sigs = meta.signature_def
+    if not sigs:
+        sess.close()
+        raise InvalidRequest("the SavedModel has no signatures to run", path)
+    key = signature or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
+    if key not in sigs:
+        sess.close()
+        raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
+    sig = sigs[key]
+    runner = GraphRunner(sess, {k: sig.inputs[k].name for k in sorted(sig.inputs)},
+                         {k: sig.outputs[k].name for k in sorted(sig.outputs)},
+                         path, "tf-savedmodel")
+    runner.warnings.append("loaded with the TF1 SavedModel loader")
+    return runner
