@@ -21,7 +21,7 @@ def source_format(path: str) -> str:
     from ..formats.containers.probe import Probe
 
     reject_hostile(Probe(path))
-    return str(detect(path).ID)
+    return str(detect(path).id)
 
 
 def savedmodel_dir(path: str) -> str:

@@ -1,6 +1,8 @@
-"""Format registry: one module per format, each with `ID`, `LABEL`, `match(probe)` and
-`open(path, progress)`. Order matters where two formats could claim the same content: the more
-specific reader comes first.
+"""Format registry: one reader per format (`reader.Reader`: id, label, `match(probe)`,
+`read(path, progress)`), each published as `READER` by its module and imported on first need.
+Order matters where two formats could claim the same content: the more specific reader comes
+first. A reader module that fails to import is reported (`broken_readers()`, a warning on every
+opened document and in the "not a model file" message), never silently skipped.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from types import ModuleType
 
 from ..errors import FormatError, UnsupportedFormat
 from ..model import Document
 from ..progress import NO_PROGRESS, Progress
 from .containers.probe import Probe
+from .reader import Reader
 
 # Module names under kinspect.formats, most specific first. A module that fails to import is
-# skipped (listed in `broken_readers()`), so one broken reader never takes the others down.
+# skipped and reported, so one broken reader never takes the others down.
 READER_MODULES: list[str] = [
     "keras.h5_model",
     "keras.weights_file",
@@ -40,44 +42,51 @@ READER_MODULES: list[str] = [
 _DATA_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, struct.error,
                                                  RuntimeError)
 
-_loaded: dict[str, ModuleType] = {}
+_loaded: dict[str, Reader] = {}
 _broken: dict[str, str] = {}
 
 
-def iter_readers() -> Iterator[ModuleType]:
+def iter_readers() -> Iterator[Reader]:
     """Readers in order, each imported only when reached: detecting a Keras file does not pay
     for importing the graph readers (measured: 0.17 s of a 1.2 s `kinspect info`)."""
     for name in READER_MODULES:
         if name not in _loaded and name not in _broken:
             try:
-                _loaded[name] = importlib.import_module(f"{__name__}.{name}")
+                _loaded[name] = importlib.import_module(f"{__name__}.{name}").READER
             except Exception as exc:  # noqa: BLE001 - reported by broken_readers()
                 _broken[name] = f"{type(exc).__name__}: {exc}"
         if name in _loaded:
             yield _loaded[name]
 
 
-def readers() -> list[ModuleType]:
+def readers() -> list[Reader]:
     return list(iter_readers())
 
 
 def broken_readers() -> dict[str, str]:
+    """Reader modules that failed to import, with the error: files of their formats cannot be
+    opened, and every document and "not a model file" message says so."""
     readers()
     return dict(_broken)
 
 
+def broken_warnings() -> list[str]:
+    return [f"kinspect's reader `{name}` could not be loaded ({error}): files of its format "
+            "cannot be opened" for name, error in sorted(_broken.items())]
+
+
 def format_ids() -> list[str]:
-    return [r.ID for r in readers()]
+    return [r.id for r in readers()]
 
 
-def reader_for(format_id: str) -> ModuleType:
+def reader_for(format_id: str) -> Reader:
     for reader in readers():
-        if reader.ID == format_id:
+        if reader.id == format_id:
             return reader
     raise UnsupportedFormat(f"unknown format '{format_id}'")
 
 
-def detect(path: str | os.PathLike[str]) -> ModuleType:
+def detect(path: str | os.PathLike[str]) -> Reader:
     """The reader whose `match` accepts this content; raises a FormatError naming the file."""
     probe = Probe(path)
     if not probe.exists and not os.path.exists(probe.path + ".index"):  # checkpoint prefix
@@ -85,7 +94,10 @@ def detect(path: str | os.PathLike[str]) -> ModuleType:
     for reader in iter_readers():
         if reader.match(probe):
             return reader
-    raise UnsupportedFormat(describe_unknown(probe), probe.path)
+    message = describe_unknown(probe)
+    if _broken:
+        message += "; " + "; ".join(broken_warnings())
+    raise UnsupportedFormat(message, probe.path)
 
 
 def open_document(path: str | os.PathLike[str], format_id: str | None = None,
@@ -95,15 +107,17 @@ def open_document(path: str | os.PathLike[str], format_id: str | None = None,
     reject_hostile(Probe(path))
     reader = reader_for(format_id) if format_id else detect(path)
     try:
-        return reader.open(path, progress)
+        document = reader.read(path, progress)
     except FormatError as exc:
         if exc.path is None:
             exc.path = path
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError, RecursionError,
             MemoryError, UnicodeError, EOFError, *_DATA_ERRORS) as exc:
-        raise FormatError(f"cannot read as {reader.LABEL}: {type(exc).__name__}: "
+        raise FormatError(f"cannot read as {reader.label}: {type(exc).__name__}: "
                           f"{' '.join(str(exc).split())[:300]}", path) from exc
+    document.warnings.extend(broken_warnings())
+    return document
 
 
 def reject_hostile(probe: Probe) -> None:

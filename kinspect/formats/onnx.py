@@ -12,6 +12,7 @@ from ..errors import FormatError
 from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
 from .containers.probe import Probe
+from .reader import FormatReader
 from .tf import graph_tree
 from .tf import tensor as tf_tensor
 
@@ -47,7 +48,7 @@ def _value_spec(vi: Any) -> TensorSpec:
 
 
 @tf_tensor.as_format_errors
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     import onnx
     from google.protobuf import message
 
@@ -123,3 +124,6 @@ def _node_row(gn: GraphNode, nd: Any) -> Node:
                                       Node(Kind.TENSOR, i, "input") for i in gn.inputs]),
                                   Node(Kind.GROUP, "outputs", str(len(gn.outputs)), children=[
                                       Node(Kind.TENSOR, o, "output") for o in gn.outputs])])
+
+
+READER = FormatReader(ID, LABEL, match, read)

@@ -7,7 +7,6 @@ package itself is never imported. Weights stay in the file's buffers until looke
 
 from __future__ import annotations
 
-import builtins
 import importlib.util
 import os
 import sys
@@ -20,6 +19,7 @@ from ..errors import FormatError
 from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
 from .containers.probe import Probe
+from .reader import FormatReader
 from .tf import graph_tree
 from .tf import protos as tf_protos
 from .tf import tensor as tf_tensor
@@ -70,9 +70,9 @@ def _s(value: bytes | str | None) -> str:
 
 
 @tf_tensor.as_format_errors
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading flatbuffer")
-    with builtins.open(path, "rb") as f:
+    with open(path, "rb") as f:
         buf = f.read()
     sch = schema()
     try:
@@ -206,3 +206,6 @@ def _tensors_branch(title: str, tensors: list[TensorInfo]) -> Node:
                 children_factory=lambda: [
         Node(Kind.TENSOR if t.loader is None else Kind.WEIGHT, t.name, t.dtype, tensor=t)
         for t in tensors])
+
+
+READER = FormatReader(ID, LABEL, match, read)

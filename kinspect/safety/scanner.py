@@ -53,7 +53,7 @@ def _format_id(path: str) -> str:
     from ..formats import detect
 
     try:
-        return str(detect(path).ID)
+        return str(detect(path).id)
     except KinspectError:
         return "?"
 

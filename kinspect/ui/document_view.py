@@ -47,6 +47,20 @@ def small_branch(node: Node, document: Document | None = None) -> bool:
     return isinstance(count, int) and count <= AUTO_EXPAND_LIMIT
 
 
+def warnings_banner(warnings: list[str]) -> QLabel | None:
+    """The reader's warnings (a part it could not read, a reader that failed to load) above the
+    pages, where they are seen without looking for them; None when there are none."""
+    if not warnings:
+        return None
+    shown = warnings[:5] + ([f"… and {len(warnings) - 5} more"] if len(warnings) > 5 else [])
+    banner = QLabel("\n".join(f"⚠ {w}" for w in shown))
+    banner.setWordWrap(True)
+    banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    banner.setContentsMargins(8, 4, 8, 4)
+    banner.setObjectName("documentWarnings")
+    return banner
+
+
 class MatchList(QListView):
     """The Filter mode list. QListView copies a row's display text ("conv1    Conv2D") on
     Ctrl+C before any shortcut sees the key; here Ctrl+C calls `copy_name` instead."""
@@ -125,6 +139,9 @@ class DocumentView(QWidget):
         self._add_registered_pages()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.warnings = warnings_banner(document.warnings)
+        if self.warnings is not None:
+            layout.addWidget(self.warnings)
         layout.addWidget(self.pages)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self._expand_defaults()

@@ -329,7 +329,7 @@ def test_functions_only_graph_is_parsed_once_and_other_pb_not_at_all(
     other.write_bytes(b"\x12\x7f" + bytes(range(127)) * 50)
     calls.clear()
     try:
-        found = detect(str(other)).ID
+        found = detect(str(other)).id
     except UnsupportedFormat:
         found = None
     assert found != "tf-graphdef" and calls == []

@@ -89,3 +89,20 @@ def test_small_lazy_branches_open_without_a_count_attribute(qtbot):
     view = DocumentView(doc)
     qtbot.addWidget(view)
     assert view.tree.isExpanded(view.model.index_of(branch))
+
+
+def test_document_warnings_show_above_the_pages(qtbot):
+    from kinspect.formats import open_document
+    from kinspect.ui.document_view import DocumentView
+    from tests.conftest import SAMPLE
+
+    doc = open_document(SAMPLE)
+    assert doc.warnings == ["saved by Keras 2.21.0 (Keras 2); Keras 3 loads it as a legacy file"]
+    doc.warnings.append("model_weights/dense: cannot read this group")
+    view = DocumentView(doc)
+    qtbot.addWidget(view)
+    assert view.warnings.text() == "\n".join(f"⚠ {w}" for w in doc.warnings)
+    doc.warnings.clear()
+    quiet = DocumentView(doc)
+    qtbot.addWidget(quiet)
+    assert quiet.warnings is None

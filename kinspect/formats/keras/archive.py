@@ -22,6 +22,7 @@ from ...model import Document
 from ...progress import NO_PROGRESS, Progress
 from ..containers import zip_entry, zip_guard
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import config as keras_config
 from . import document as keras_model
 from . import vars3 as keras3_vars
@@ -54,7 +55,7 @@ def _open_weights(path: str) -> Iterator[h5py.File]:
         yield f
 
 
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading config.json")
     try:
         z = zipfile.ZipFile(path)
@@ -146,3 +147,6 @@ def _custom_classes(config: Any) -> set[str]:
 
     visit(config, 0)
     return found
+
+
+READER = FormatReader(ID, LABEL, match, read)

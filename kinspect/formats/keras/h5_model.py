@@ -14,6 +14,7 @@ from ...errors import FormatError
 from ...model import Document
 from ...progress import NO_PROGRESS, Progress
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import config as keras_config
 from . import document as keras_model
 from . import h5_weights
@@ -27,7 +28,7 @@ def match(probe: Probe) -> bool:
     return "model_config" in attrs
 
 
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading model config")
     with h5py.File(path, "r") as f:
         config = h5_weights.json_attr(f.attrs, "model_config")
@@ -83,3 +84,6 @@ def version_warnings(keras_version: str) -> list[str]:
     if major == 2:
         return [f"saved by Keras {keras_version} (Keras 2); Keras 3 loads it as a legacy file"]
     return []
+
+
+READER = FormatReader(ID, LABEL, match, read)

@@ -8,7 +8,6 @@ Keras format. A tfjs `model.json` (`modelTopology`) is read the same way.
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from ...errors import FormatError
 from ...model import Document
 from ...progress import NO_PROGRESS, Progress
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import config as keras_config
 from . import document as keras_model
 from . import shapes as keras_shapes
@@ -34,7 +34,7 @@ def match(probe: Probe) -> bool:
     return '"class_name"' in text or '"modelTopology"' in text
 
 
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading JSON")
     try:
         data = json.loads(read_text(path))
@@ -47,7 +47,7 @@ def read_text(path: str) -> str:
     """The file as text, refusing absurd sizes (an architecture is kilobytes)."""
     if os.path.getsize(path) > MAX_BYTES:
         raise FormatError(f"architecture file larger than {MAX_BYTES >> 20} MiB")
-    with builtins.open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         return f.read()
 
 
@@ -104,3 +104,6 @@ def arch_version_warnings(config: dict[str, Any], writer: str) -> list[str]:
     if isinstance(config.get("config"), list):
         out.append("list-style Sequential config (Keras <= 2.1)")
     return out
+
+
+READER = FormatReader(ID, LABEL, match, read)

@@ -57,12 +57,12 @@ WEIGHTLESS = {"InputLayer", "Dropout", "Flatten", "Activation", "Reshape", "MaxP
 def load_arch(arch_path: str) -> tuple[dict[str, Any], dict[str, str]]:
     """(model config, producer) of an architecture file: JSON, YAML, `.keras` or a full `.h5`."""
     reader = detect(arch_path)
-    if reader.ID in ("keras-json", "keras-yaml"):
+    if reader.id in ("keras-json", "keras-yaml"):
         text = keras_json.read_text(arch_path)
-        data = keras_json.json.loads(text) if reader.ID == "keras-json" else safe_yaml.load(text)
+        data = keras_json.json.loads(text) if reader.id == "keras-json" else safe_yaml.load(text)
         config = keras_json.unwrap(data)
         return config, {k: str(config[k]) for k in ("keras_version",) if k in config}
-    if reader.ID == "keras":
+    if reader.id == "keras":
         import zipfile
 
         with zipfile.ZipFile(arch_path) as z:
@@ -71,12 +71,12 @@ def load_arch(arch_path: str) -> tuple[dict[str, Any], dict[str, str]]:
         if not isinstance(metadata, dict):
             metadata = {}
         return config, {k: str(v) for k, v in metadata.items() if k == "keras_version"}
-    if reader.ID == "keras-h5":
+    if reader.id == "keras-h5":
         with h5py.File(arch_path, "r") as f:
             config = h5_weights.json_attr(f.attrs, "model_config")
             version = h5_weights.text(f.attrs.get("keras_version", ""))
         return config, {"keras_version": version} if version else {}
-    raise InvalidRequest(f"not a Keras architecture file (detected as {reader.ID})", arch_path)
+    raise InvalidRequest(f"not a Keras architecture file (detected as {reader.id})", arch_path)
 
 
 def open_pair(weights_path: str | os.PathLike[str], arch_path: str | os.PathLike[str]

@@ -18,6 +18,7 @@ from ...errors import FormatError
 from ...model import Document, Layer, TensorInfo
 from ...progress import NO_PROGRESS, Progress
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import document as keras_model
 from . import h5_weights
 from . import vars3 as keras3_vars
@@ -72,7 +73,7 @@ def read_weights(path: str, progress: Progress = NO_PROGRESS) -> StoredWeights:
     raise FormatError("HDF5 file holds neither Keras 'layer_names' nor a Keras 3 weight store")
 
 
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading weights")
     stored = read_weights(path, progress)
     progress.check()
@@ -111,3 +112,6 @@ def weights_version_warnings(keras_version: str) -> list[str]:
                 "without converting (recurrent and Theano-ordered convolution weights need "
                 "conversion)"]
     return []
+
+
+READER = FormatReader(ID, LABEL, match, read)

@@ -12,6 +12,7 @@ import re
 from ...model import Document
 from ...progress import NO_PROGRESS, Progress
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from .json_arch import document_from_arch, read_text
 
 ID = "keras-yaml"
@@ -26,9 +27,12 @@ def match(probe: Probe) -> bool:
     return bool(_KEY.search(text)) and re.search(r"^config:", text, re.MULTILINE) is not None
 
 
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     from ..containers import safe_yaml  # PyYAML is imported only when a YAML file is opened
 
     progress.step(0.0, "reading YAML")
     data = safe_yaml.load(read_text(path))
     return document_from_arch(path, ID, data, "to_yaml")
+
+
+READER = FormatReader(ID, LABEL, match, read)

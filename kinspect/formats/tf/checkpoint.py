@@ -9,7 +9,6 @@ latest is opened) such as an estimator's model dir with `graph.pbtxt`. Variables
 
 from __future__ import annotations
 
-import builtins
 import glob
 import os
 import re
@@ -21,6 +20,7 @@ from ...errors import FormatError
 from ...model import Document, Kind, Node
 from ...progress import NO_PROGRESS, Progress
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import bundle as tf_bundle
 from . import graph_tree
 from . import graphdef as tf_graphdef
@@ -61,7 +61,7 @@ def prefix_of(path: str) -> str:
 def _state_text(path: str) -> Any | None:
     """The CheckpointState of a `checkpoint` file (text protobuf), or None."""
     try:
-        with builtins.open(path, "rb") as f:
+        with open(path, "rb") as f:
             text = f.read(1 << 20).decode("utf-8")
         state = tf_protos.CheckpointState()
         text_format.Parse(text, state, allow_unknown_field=True)
@@ -110,7 +110,7 @@ def locate(path: str) -> tuple[str, list[str], list[str]]:
 
 
 @tf_tensor.as_format_errors
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading checkpoint index")
     prefix, listed, warnings = locate(path)
     meta_path = _companion_meta(path, prefix)
@@ -163,7 +163,7 @@ companion_meta = _companion_meta  # public for kinspect.convert (one locator for
 def _graph_document(path: str, meta_path: str | None, prefix: str) -> Document:
     """The graph that goes with the checkpoint: its `.meta`, or an estimator's graph.pbtxt."""
     if meta_path is not None:
-        with builtins.open(meta_path, "rb") as f:
+        with open(meta_path, "rb") as f:
             data = f.read()
         mg = tf_protos.MetaGraphDef()
         try:
@@ -215,3 +215,6 @@ def _object_graph_branch(serialized: bytes, by_key: dict[str, Any]) -> Node:
 
     return Node(Kind.GROUP, "Object graph", f"{len(og.nodes)} objects",
                 children_factory=lambda: rows(0, frozenset({0})))
+
+
+READER = FormatReader(ID, LABEL, match, read)

@@ -6,7 +6,6 @@ protobuf `text_format` for text files.
 
 from __future__ import annotations
 
-import builtins
 import re
 from typing import Any
 
@@ -14,6 +13,7 @@ from ...model import Document, Node
 from ...progress import NO_PROGRESS, Progress
 from ..containers import pb_wire
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import graph_tree
 from . import protos as tf_protos
 from . import tensor as tf_tensor
@@ -83,13 +83,13 @@ def looks_like_function_library(head: bytes) -> bool:
 def parse(path: str, data: bytes | None = None) -> Any:
     """The GraphDef in a file, binary or text (decided by content)."""
     if data is None:
-        with builtins.open(path, "rb") as f:
+        with open(path, "rb") as f:
             data = f.read()
     return pb_wire.parse(data, tf_protos.GraphDef(), _TEXT_START, "GraphDef")
 
 
 @tf_tensor.as_format_errors
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "parsing GraphDef")
     graph = parse(path)
     progress.step(0.5, "indexing nodes")
@@ -130,3 +130,6 @@ def graph_branches(nodes: list, graph: Any) -> list[Node]:
     if functions is not None:
         out.append(functions)
     return out
+
+
+READER = FormatReader(ID, LABEL, match, read)

@@ -8,7 +8,6 @@ functions, variables from `variables/variables.index` (values on demand), Keras 
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from ...model import Document, Kind, Node, Signature, TensorSpec
 from ...progress import NO_PROGRESS, Progress
 from ..containers import pb_wire
 from ..containers.probe import Probe
+from ..reader import FormatReader
 from . import bundle as tf_bundle
 from . import graph_tree
 from . import graphdef as tf_graphdef
@@ -91,7 +91,7 @@ def match(probe: Probe) -> bool:
 
 def parse(path: str) -> Any:
     """The SavedModel in a file, binary or text (decided by content, as tf_graphdef does)."""
-    with builtins.open(path, "rb") as f:
+    with open(path, "rb") as f:
         data = f.read()
     saved = pb_wire.parse(data, tf_protos.SavedModel(), _TEXT_START, "SavedModel")
     if not saved.meta_graphs:
@@ -131,7 +131,7 @@ def tensor_spec(info: Any) -> TensorSpec:
 
 
 @tf_tensor.as_format_errors
-def open(path: str, progress: Progress = NO_PROGRESS) -> Document:  # noqa: A001 - registry API
+def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     folder, pb_path, numbered = locate(path)
     progress.step(0.0, "parsing saved_model.pb")
     saved = parse(pb_path)
@@ -235,7 +235,7 @@ def _keras_branch(folder: str, doc: Document) -> Node | None:
     path = os.path.join(folder, "keras_metadata.pb")
     if not os.path.isfile(path):
         return None
-    with builtins.open(path, "rb") as f:
+    with open(path, "rb") as f:
         raw = f.read()
     try:
         objects = [(o.node_path, o.identifier, o.metadata)
@@ -333,7 +333,7 @@ def _fingerprint_branch(folder: str, doc: Document) -> Node | None:
     path = os.path.join(folder, "fingerprint.pb")
     if not os.path.isfile(path):
         return None
-    with builtins.open(path, "rb") as f:
+    with open(path, "rb") as f:
         fp = tf_protos.FingerprintDef.FromString(f.read())
     attrs = {field.name: value for field, value in fp.ListFields()
              if field.name != "version"}
@@ -366,3 +366,6 @@ def _object_graph_branch(mg: Any) -> Node | None:
 
     return Node(Kind.GROUP, "Object graph", f"{len(og.nodes)} objects",
                 children_factory=lambda: rows(0, frozenset({0})))
+
+
+READER = FormatReader(ID, LABEL, match, read)

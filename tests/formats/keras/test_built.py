@@ -117,7 +117,7 @@ def test_built_keras3_json_reads_nested_and_wrappers(built):
 @pytest.mark.slow
 def test_full_model_named_weights_is_detected(built):
     path = built["dir"] / "weights.hdf5"
-    assert detect(path).ID == "keras-h5"
+    assert detect(path).id == "keras-h5"
     assert _ours(open_document(path)) == _keras_counts(built["k3"])
 
 

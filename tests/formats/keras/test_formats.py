@@ -40,7 +40,7 @@ CORPUS_WEIGHTS = [
                          ids=[c[0].split("/")[1] for c in CORPUS_WEIGHTS])
 def test_corpus_weights_only(rel, version, names, params, top):
     path = corpus(rel)
-    assert detect(path).ID == "keras-weights-h5"  # model.h5 names included: by content
+    assert detect(path).id == "keras-weights-h5"  # model.h5 names included: by content
     doc = open_document(path)
     assert doc.producer == {"keras_version": version, "backend": "tensorflow"}
     assert [la.name for la in doc.layers] == names
@@ -80,7 +80,7 @@ CORPUS_ARCH = [
 def test_corpus_architectures(rel, version, classes, list_style):
     path = corpus(rel)
     fmt = "keras-yaml" if rel.endswith(".yaml") else "keras-json"
-    assert detect(path).ID == fmt
+    assert detect(path).id == fmt
     doc = open_document(path)
     assert doc.format == fmt and doc.root.type == "Sequential"
     assert doc.producer["keras_version"] == version

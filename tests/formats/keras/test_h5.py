@@ -35,7 +35,7 @@ CORPUS_FULL = [
                          ids=[c[0].split("/")[1] for c in CORPUS_FULL])
 def test_corpus_full_models(rel, version, model_class, classes, params, opt_count):
     path = corpus(rel)
-    assert detect(path).ID == "keras-h5"
+    assert detect(path).id == "keras-h5"
     doc = open_document(path)
     assert doc.format == "keras-h5"
     assert doc.producer == {"keras_version": version, "backend": "tensorflow"}

@@ -94,13 +94,13 @@ def test_broken_graph_files_are_one_line_errors(tmp_path: Path) -> None:
 def test_detection_by_content_not_name(tmp_path: Path) -> None:
     misnamed = tmp_path / "model.h5"
     misnamed.write_bytes(corpus("frozen_pb/tf2onnx_regression/frozen.pb").read_bytes())
-    assert detect(misnamed).ID == "tf-graphdef"
+    assert detect(misnamed).id == "tf-graphdef"
     lite = tmp_path / "weights.pb"
     lite.write_bytes(corpus("tflite/tf2onnx_regression/model.tflite").read_bytes())
-    assert detect(lite).ID == "tflite"
-    assert detect(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")).ID \
+    assert detect(lite).id == "tflite"
+    assert detect(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")).id \
         == "tf-checkpoint"
-    assert detect(corpus("savedmodel/tf2onnx_regression_saved_model/saved_model.pb")).ID \
+    assert detect(corpus("savedmodel/tf2onnx_regression_saved_model/saved_model.pb")).id \
         == "tf-savedmodel"
 
 
