@@ -17,13 +17,17 @@ from typing import Any
 from ..graph.outputs import backward_closure, node_name
 from .findings import Finding
 from .ops import (
+    EMBEDDED_GRAPH_OPS,
     FILE_OPS,
     PYTHON_OPS,
     RESTORE_OPS,
-    RISKY_OPS,
     SAVER_OPS,
     WRITE_SAVER_OPS,
+    allowed_ops,
+    denied_ops,
 )
+
+MAX_EMBEDDED_DEPTH = 4  # graphs inside graphs inside graphs…: deeper ones are a finding
 
 SAVER_SCOPE = re.compile(r"^((?:[^/]+/)*save(?:_\d+)?/)")
 # MetaGraphDef collections naming ops a TF1 SavedModel loader runs after the restore.
@@ -40,7 +44,10 @@ class Saver:
 
 
 def op_finding(op: str, attrs: Any, where: str) -> Finding | None:
-    """The finding for one node, or None when the op is harmless. `attrs`: NodeDef.attr."""
+    """The finding for one node, or None when the op is on the allowlist. `attrs`: NodeDef.attr.
+    Calls of library functions by name are the caller's business (the functions are scanned)."""
+    if op in allowed_ops() and op != "PrintV2":
+        return None
     if op in PYTHON_OPS:
         return Finding("python-op", where, f"{op} {PYTHON_OPS[op]}", runs_code=True,
                        touches_files=True)
@@ -55,7 +62,13 @@ def op_finding(op: str, attrs: Any, where: str) -> Finding | None:
                                      "log(error)"):
             return Finding("file-op", where, f"PrintV2 writes to {stream!r}",
                            touches_files=True)
-    return None
+        return None
+    why = denied_ops().get(op)
+    if why is not None:
+        return Finding("op-not-allowed", where, f"{op} is not on the allowlist of pure ops "
+                       f"({why})", touches_files=True)
+    return Finding("unknown-op", where, f"{op} is not an op TensorFlow registers (a custom op "
+                   "library?); running it may do anything", runs_code=True, touches_files=True)
 
 
 def _attr_s(attrs: Any, key: str) -> str:
@@ -81,7 +94,7 @@ def called_functions(attrs: Any) -> Iterable[str]:
 
 def scan_graph(graph_def: Any, where: str = "graph", saver: Saver | None = None,
                object_graph_functions: Iterable[str] = (),
-               roots: Iterable[str] = ()) -> list[Finding]:
+               roots: Iterable[str] = (), depth: int = 0) -> list[Finding]:
     """Findings in a GraphDef and in all functions of its library.
 
     `roots`: what loading or serving runs (signature tensors, main op, legacy init op). Without
@@ -100,22 +113,57 @@ def scan_graph(graph_def: Any, where: str = "graph", saver: Saver | None = None,
             restore_fns = _called_only_by(restore, graph_nodes, functions, object_graph_functions)
             save_fns = _called_only_by(save, graph_nodes, functions, object_graph_functions)
     findings: list[Finding] = []
+    allowed = allowed_ops()
     for node in graph_nodes:
-        if node.op not in RISKY_OPS or node.name in exempt:
+        if node.name in exempt or node.op in functions or (
+                node.op in allowed and node.op != "PrintV2"):
             continue
         finding = op_finding(node.op, node.attr, f"{where}/{node.name}")
         if finding is not None:
             findings.append(finding)
+        if node.op in EMBEDDED_GRAPH_OPS:
+            findings += _embedded(node, {n.name: n for n in graph_nodes}, f"{where}/{node.name}",
+                                  depth)
     for fname, function in functions.items():
         for node in function.node_def:
             op = node.op
-            if op not in RISKY_OPS or (fname in restore_fns and op in RESTORE_OPS) or (
+            if op in functions or (op in allowed and op != "PrintV2") or (
+                    fname in restore_fns and op in RESTORE_OPS) or (
                     fname in save_fns and op in WRITE_SAVER_OPS):
                 continue
             finding = op_finding(op, node.attr, f"function {fname}/{node.name}")
             if finding is not None:
                 findings.append(finding)
+            if op in EMBEDDED_GRAPH_OPS:
+                findings += _embedded(node, {n.name: n for n in function.node_def},
+                                      f"function {fname}/{node.name}", depth)
     return findings
+
+
+def _embedded(node: Any, nodes: dict[str, Any], where: str, depth: int) -> list[Finding]:
+    """Findings in the serialized graph a DatasetFromGraph node runs, when a string Const feeds
+    it (the usual way); the node itself is already a finding."""
+    if not node.input:
+        return []
+    source = nodes.get(node_name(node.input[0]).split(":")[0])
+    if source is None or source.op != "Const" or "value" not in source.attr:
+        return []
+    values = source.attr["value"].tensor.string_val
+    if not values:
+        return []
+    if depth >= MAX_EMBEDDED_DEPTH:
+        return [Finding("op-not-allowed", where, "graphs nested more than "
+                        f"{MAX_EMBEDDED_DEPTH} deep; not scanned further", touches_files=True)]
+    from google.protobuf.message import DecodeError
+
+    from ..formats.tf import protos as tf_protos
+
+    inner = tf_protos.GraphDef()
+    try:
+        inner.ParseFromString(values[0])
+    except (DecodeError, RecursionError):
+        return []
+    return scan_graph(inner, f"{where} (embedded graph)", depth=depth + 1)
 
 
 def _saver_exempt(graph_nodes: list[Any], saver: Saver, roots: Iterable[str]

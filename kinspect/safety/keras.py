@@ -14,14 +14,15 @@ from typing import Any
 
 from ..datafiles import data_file
 from .findings import Finding
-from .ops import RISKY_OPS
+from .ops import allowed_ops
 
 MAX_DEPTH = 500
 
-# Roots of the `module` key that Keras itself writes (Keras 3 configs). Any other module is
-# imported by Keras when it loads the file, which runs that module's code.
-KERAS_MODULES = ("keras", "tf_keras", "tensorflow", "keras_core", "keras_nlp", "keras_hub",
-                 "keras_cv")
+# Roots of the `module` key that Keras itself writes (Keras 3 and tf_keras configs). Any other
+# module is imported when the file loads, which runs that module's code; the old Keras inside
+# TensorFlow (`tensorflow.python.keras…`) has no safe mode at all. A module under these roots
+# is not enough either: the class or function it names must be a Keras symbol on the lists.
+KERAS_MODULES = ("keras", "tf_keras")
 
 # Loss and metric names Keras resolves by itself (strings in compile/training configs).
 BUILTIN_FUNCTION_NAMES = frozenset("""
@@ -76,9 +77,18 @@ def tf_function_allowed(symbol: str) -> bool:
         symbol = symbol.removeprefix(prefix)
     namespace, _, leaf = symbol.rpartition(".")
     if namespace == "raw_ops":
-        return leaf not in RISKY_OPS
+        return leaf in allowed_ops()
     namespaces, names = tf_op_functions()
     return namespace in namespaces if namespace else leaf in names
+
+
+@cache
+def keras_objects() -> frozenset[str]:
+    """Non-layer classes a config names with a module: initializers, optimizers, losses, dtype
+    policies… (kinspect/data/keras_objects.txt, made by resources/make_keras_classes.py)."""
+    path = data_file("keras_objects.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @cache
@@ -139,8 +149,7 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int,
         else:
             here = f"{where}/{class_name}"
         finding = _classify(value, class_name, config, here)
-        if finding is None and layer_slot and "module" not in value \
-                and class_name not in keras_classes():
+        if finding is None and layer_slot and class_name not in keras_classes():
             finding = Finding("custom-object", here,
                               f"layer class '{class_name}' is not part of Keras; loading needs "
                               "its Python code (custom_objects)", runs_code=True)
@@ -186,11 +195,13 @@ def _classify(spec: dict[str, Any], class_name: str, config: Any, where: str) ->
                        "serialised Python function; loading it runs that code", runs_code=True)
     if class_name in TF_OP_CLASSES or class_name == "ClassMethod":
         return _tf_op_finding(class_name, config, where)
+    if class_name == "TensorFlowOpLayer":
+        return _op_layer_finding(config, where)
     module = spec.get("module")
     registered = spec.get("registered_name")
+    what = f"'{module}.{config}'" if class_name == "function" and isinstance(config, str) \
+        else f"'{class_name}' from module '{module}'"
     if isinstance(module, str) and module and not _is_keras_module(module):
-        what = f"'{module}.{config}'" if class_name == "function" and isinstance(config, str) \
-            else f"'{class_name}' from module '{module}'"
         return Finding("custom-object", where,
                        f"refers to {what}; loading imports that module and runs its code",
                        runs_code=True)
@@ -198,7 +209,43 @@ def _classify(spec: dict[str, Any], class_name: str, config: Any, where: str) ->
         return Finding("custom-object", where,
                        f"custom registered class '{registered}'; loading needs and runs its code",
                        runs_code=True)
+    if "module" in spec or "registered_name" in spec:
+        return _symbol_finding(spec, class_name, config, where, what)
     return None
+
+
+def _symbol_finding(spec: dict[str, Any], class_name: str, config: Any, where: str,
+                    what: str) -> Finding | None:
+    """A Keras 3 style reference (module / registered_name) must resolve to an allowed Keras
+    symbol: a class on the lists, or a function that is an activation, loss or metric. Keras
+    utilities such as `keras.utils.get_file` or `keras.config.enable_unsafe_deserialization`
+    sit under a Keras module but are not model parts."""
+    if class_name == "function":
+        ok = isinstance(config, str) and config in keras_functions()
+    else:
+        ok = class_name in keras_classes() or class_name in keras_objects()
+    registered = spec.get("registered_name")
+    if ok and isinstance(registered, str) and registered not in (class_name, config):
+        ok = registered in keras_classes() or registered in keras_objects() \
+            or registered in keras_functions()
+    if ok:
+        return None
+    return Finding("custom-object", where,
+                   f"refers to {what}, which is not an allowed Keras layer, object or function; "
+                   "loading resolves and calls it", runs_code=True)
+
+
+def _op_layer_finding(config: Any, where: str) -> Finding | None:
+    """TensorFlowOpLayer wraps a TensorFlow NodeDef that tf_keras runs while it rebuilds the
+    model (WriteFile, Save…): code unless the op is on the allowlist of pure ops."""
+    node_def = config.get("node_def") if isinstance(config, dict) else None
+    op = node_def.get("op") if isinstance(node_def, dict) else None
+    if isinstance(op, str) and op in allowed_ops():
+        return None
+    return Finding("tf-op-layer", where,
+                   f"TensorFlowOpLayer runs TensorFlow op {op!r}, which is not on the allowlist "
+                   "of pure ops, when the model is loaded or called", runs_code=True,
+                   touches_files=True)
 
 
 def _tf_op_finding(class_name: str, config: Any, where: str) -> Finding | None:

@@ -1,8 +1,13 @@
-"""The op tables every scanner reads: TensorFlow ops that call back into Python or reach the
-file system or the host. One module so that the graph scanner and the Keras scanner (op layers
-name TensorFlow ops too) judge an op the same way."""
+"""The op tables every scanner reads: the allowlist of pure ops (data, reviewed against
+TensorFlow's op registry by tests/safety/test_op_allowlist.py), and, for clearer findings, what
+the best-known risky ops do. One module so that the graph scanner and the Keras scanner (op
+layers name TensorFlow ops too) judge an op the same way."""
 
 from __future__ import annotations
+
+from functools import cache
+
+from ..datafiles import data_file
 
 # op -> what running it does. runs_code marks ops that call back into Python.
 PYTHON_OPS = {
@@ -84,3 +89,31 @@ SAVER_OPS = {
 RISKY_OPS = frozenset(PYTHON_OPS) | frozenset(FILE_OPS) | frozenset(SAVER_OPS) | {"PrintV2"}
 RESTORE_OPS = frozenset({"Restore", "RestoreSlice", "RestoreV2"})
 WRITE_SAVER_OPS = frozenset(SAVER_OPS) - RESTORE_OPS
+
+
+@cache
+def allowed_ops() -> frozenset[str]:
+    """Graph ops that scan clean (kinspect/data/tf_ops_allowed.txt, made from TensorFlow's op
+    registry by resources/make_tf_op_allowlist.py: its rules are the review). Any other op,
+    including ops TensorFlow does not register (custom op libraries), is a finding."""
+    return _names("tf_ops_allowed.txt")
+
+
+@cache
+def denied_ops() -> dict[str, str]:
+    """Registered ops reviewed and not allowed: op -> why (tf_ops_denied.txt)."""
+    out: dict[str, str] = {}
+    for line in data_file("tf_ops_denied.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            op, _, why = line.partition("\t")
+            out[op] = why
+    return out
+
+
+def _names(name: str) -> frozenset[str]:
+    lines = data_file(name).read_text(encoding="utf-8").splitlines()
+    return frozenset(s.strip() for s in lines if s.strip() and not s.startswith("#"))
+
+
+# Ops that run a serialized graph held in a tensor (a string Const): the scan opens that graph.
+EMBEDDED_GRAPH_OPS = frozenset({"DatasetFromGraph"})
