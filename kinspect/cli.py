@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import KinspectError
 
-SUBCOMMANDS = ("info", "convert", "scan")
+SUBCOMMANDS = ("info", "convert", "scan", "run", "compare")
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
@@ -28,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
 
 def gui_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kinspect", description="Inspect and convert Keras and TensorFlow "
-                     "model files. Subcommands: info, convert, scan (see kinspect CMD --help).")
+                     "model files. Subcommands: info, convert, scan, run, compare (see "
+                     "kinspect CMD --help).")
     parser.add_argument("file", nargs="?", help="model file or SavedModel folder to open")
     parser.add_argument("--version", action="version", version=f"kinspect {__version__}")
     parser.add_argument("--screenshot", metavar="OUT.png",
@@ -74,6 +75,13 @@ def command_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="safety findings")
     scan.add_argument("file")
     scan.add_argument("--json", action="store_true")
+    from .run.cli import add_arguments as run_arguments
+
+    run_arguments(sub.add_parser("run", help="run a model on inputs (images, .npy, JSON)"))
+    from .compare.cli import add_arguments as compare_arguments
+
+    compare_arguments(sub.add_parser("compare", help="structure, weights, outputs and "
+                                     "layer-by-layer differences of two models"))
     return parser
 
 
@@ -125,7 +133,20 @@ def _scan(args: argparse.Namespace) -> int:
     return run_scan(args)
 
 
-_COMMANDS = {"info": _info, "convert": _convert, "scan": _scan}
+def _run(args: argparse.Namespace) -> int:
+    from .run.cli import run_run
+
+    return run_run(args)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .compare.cli import run_compare
+
+    return run_compare(args)
+
+
+_COMMANDS = {"info": _info, "convert": _convert, "scan": _scan, "run": _run,
+             "compare": _compare}
 
 
 def _gui(args: argparse.Namespace) -> int:

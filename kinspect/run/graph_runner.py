@@ -35,6 +35,10 @@ class GraphRunner(Runner):
         self.outputs = list(outputs)
         self._layers: list[str] | None = None
 
+    @property
+    def output_tensors(self) -> dict[str, str]:
+        return dict(self._out)
+
     def layer_names(self) -> list[str]:
         if self._layers is None:
             self._layers = [t.name for op in self.session.graph.get_operations()

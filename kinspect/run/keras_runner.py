@@ -17,6 +17,7 @@ class KerasRunner(Runner):
     def __init__(self, model: Any, lib: str, path: str, fmt: str) -> None:
         super().__init__()
         self.model, self.lib, self.path, self.format = model, lib, path, fmt
+        self.model_name = str(getattr(model, "name", "") or "")
         self.inputs = {s.name: s for s in _input_specs(model)}
         self.outputs = _output_names(model)
         self._probes: dict[tuple[str, ...], Any] = {}
@@ -68,11 +69,20 @@ def _input_specs(model: Any) -> list[TensorSpec]:
 
 
 def _output_names(model: Any) -> list[str]:
+    """The layers that make the outputs (Keras 3's Sequential has no output_names)."""
+    tensors = _as_tensors(model.outputs)
     names = list(getattr(model, "output_names", None) or [])
-    count = len(_as_tensors(model.outputs))
-    if len(names) != count:
-        names = [f"output_{i}" for i in range(count)]
+    if len(names) != len(tensors):
+        names = [_producer(t) or f"output_{i}" for i, t in enumerate(tensors)]
+    if len(set(names)) != len(names):
+        names = [f"output_{i}" for i in range(len(tensors))]
     return [str(n) for n in names]
+
+
+def _producer(tensor: Any) -> str | None:
+    history = getattr(tensor, "_keras_history", None)
+    layer = getattr(history, "operation", None) or getattr(history, "layer", None)
+    return getattr(layer, "name", None)
 
 
 def _layer_outputs(model: Any) -> dict[str, Any]:

@@ -52,6 +52,11 @@ class Runner:
         self.outputs: list[str] = []
         self.warnings: list[str] = []
 
+    @property
+    def output_tensors(self) -> dict[str, str]:
+        """Output name -> the tensor it is (`node:0` in graphs); the name itself otherwise."""
+        return {n: n for n in self.outputs}
+
     def layer_names(self) -> list[str]:
         """Names whose values `run(..., layers=[...])` can return, in graph order."""
         return []

@@ -31,6 +31,13 @@ class SignatureRunner(Runner):
         outs = self.fn.structured_outputs
         self.outputs = sorted(outs) if isinstance(outs, dict) else ["output_0"]
         self._frozen: GraphRunner | None = None
+        names = [t.name for t in self.fn.outputs]
+        self._tensors = dict(zip(self.outputs, names, strict=True)) \
+            if len(names) == len(self.outputs) else {}
+
+    @property
+    def output_tensors(self) -> dict[str, str]:
+        return {n: self._tensors.get(n, n) for n in self.outputs}
 
     def layer_names(self) -> list[str]:
         return self._graph().layer_names()

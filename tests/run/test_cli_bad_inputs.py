@@ -1,0 +1,72 @@
+"""Bad inputs to `kinspect run`: exit 2, one stderr line that names the input, no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import corpus, run_cli
+
+pytestmark = pytest.mark.slow
+
+ONNX = "onnx/deepak_churn_ann/model.onnx"  # input_layer [N, 12] float32 -> output_0 [N, 1]
+
+
+def _fails(*args: str) -> str:
+    proc = run_cli("run", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kinspect: "), proc.stderr
+    assert "Traceback" not in proc.stderr and not proc.stdout
+    return lines[0]
+
+
+def test_bad_inputs_name_the_input(tmp_path: Path) -> None:
+    model = str(corpus(ONNX))
+    np.save(tmp_path / "short.npy", np.zeros((1, 11), np.float32))
+    np.save(tmp_path / "ints.npy", np.zeros((1, 12), np.complex64))
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (tmp_path / "corrupt.npy").write_bytes(b"\x93NUMPY\x01\x00garbage")
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "pic.png")
+    line = _fails(model, "-i", str(tmp_path / "short.npy"))
+    assert "input input_layer: expects shape (None, 12), got (1, 11)" in line
+    line = _fails(model, "-i", str(tmp_path / "ints.npy"))
+    assert "input input_layer: expects float32 (None, 12), got complex64" in line
+    line = _fails(model, "-i", str(tmp_path / "objects.npy"))
+    assert "input input_layer:" in line and "Python objects" in line
+    line = _fails(model, "-i", str(tmp_path / "corrupt.npy"))
+    assert "input input_layer:" in line and "not a valid .npy" in line
+    line = _fails(model, "-i", str(tmp_path / "pic.png"))
+    assert "input input_layer: an image needs an input of shape (batch, height, width" in line
+    line = _fails(model, "-i", "nosuch=random")
+    assert "input nosuch: the model has no such input; its inputs: input_layer" in line
+    line = _fails(model, "-i", "[[1, 2], [3]]")
+    assert "input input_layer:" in line and "not a rectangular array" in line
+
+
+def test_json_array_runs_like_onnxruntime() -> None:
+    import onnxruntime as ort
+
+    path = str(corpus(ONNX))
+    rows = [[0.5 * i - 2 for i in range(12)], [1.0] * 12]
+    proc = run_cli("run", path, "--input", f"input_layer={json.dumps(rows)}", "--json")
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)["outputs"]["output_0"]["values"]
+    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"input_layer": np.array(rows, np.float32)})[0]
+    np.testing.assert_array_equal(np.array(got, np.float32), expected)
+
+
+def test_known_answers_in_text_output() -> None:
+    proc = run_cli("run", str(corpus("savedmodel/tfserving_half_plus_two_tf2_cpu")),
+                   "--input", "[1, 2, 5]")
+    assert proc.returncode == 0, proc.stderr
+    assert "values: [2.5, 3.0, 4.5]" in proc.stdout
+    proc = run_cli("run", str(corpus("tflite/tfserving_half_plus_two/00000123/model.tflite")),
+                   "-i", "x=[[5]]", "--json")
+    assert json.loads(proc.stdout)["outputs"]["y"]["values"] == [[4.5]]
