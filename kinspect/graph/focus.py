@@ -353,3 +353,9 @@ def netron_source(doc: Document) -> tuple[str, bytes | None]:
 
 def focus_filename(doc: Document, serial: int) -> str:
     return f"kinspect-focus-{serial}" + (".pb" if doc.nodes else ".json")
+
+
+def node_defs(doc: Document) -> dict[str, Any] | None:
+    """The stored NodeDefs by name (GraphDef files only; None otherwise), parsed once and
+    shared by the focus view and the scope view (graph/scope_draw.py)."""
+    return _node_defs(doc)
