@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,12 +48,34 @@ def _collect_garbage_on_the_main_thread():
         gc.collect()
 
 
+def in_ci() -> bool:
+    """True on a CI runner (`CI=true`, as GitHub Actions and most CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
 def corpus(rel: str) -> Path:
-    """A corpus file; the suite needs ../shared/corpus beside the checkout (CI has it)."""
+    """A corpus file; the suite needs ../shared/corpus beside the checkout (CI has it). A
+    missing file skips the test on a developer's machine and fails it in CI, where a skip
+    would hide that the corpus never arrived."""
     path = CORPUS / rel
     if not path.exists():
-        pytest.skip(f"corpus file missing: {path}")
+        message = f"corpus file missing: {path}"
+        if in_ci():
+            pytest.fail(message + " (CI=true: the corpus must be there)", pytrace=False)
+        pytest.skip(message)
     return path
+
+
+def corpus_entry(entry_id: str) -> dict[str, Any]:
+    """The manifest entry (tests/corpus/manifest.json) of a corpus file, by id."""
+    from tests.corpus import corpus_entry as entry
+
+    return entry(entry_id)
+
+
+def corpus_path(entry_id: str) -> Path:
+    """The corpus file of a manifest entry, by id (skips or fails as `corpus` does)."""
+    return corpus(corpus_entry(entry_id)["path"])
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None,
