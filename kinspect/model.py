@@ -37,6 +37,20 @@ class Kind:
     ERROR = "error"
 
 
+class Role:
+    """What a branch row holds, so that the tree, search and pages recognise it by identity,
+    never by its (translatable, changeable) title."""
+
+    LAYERS = "layers"
+    WEIGHTS = "weights"
+    GRAPH_NODES = "graph-nodes"  # the flat list whose rows follow Document.nodes in order
+    SCOPES = "scopes"  # the same nodes grouped by name scope
+    SIGNATURES = "signatures"
+    VARIABLES = "variables"
+    FUNCTIONS = "functions"
+    TENSORS = "tensors"
+
+
 @dataclass(eq=False)
 class TensorInfo:
     """A stored tensor: its name exactly as stored, shape and dtype; values only on demand."""
@@ -191,17 +205,20 @@ class Summary:
 
 
 class Node:
-    """A row of the document tree. Children may be built on first access (`children_factory`)."""
+    """A row of the document tree. Children may be built on first access (`children_factory`);
+    like silx's Hdf5Node, a lazy branch can say how many children it will have (`count`) before
+    it builds them, so a view sizes it without building 200,000 rows."""
 
     __slots__ = ("kind", "name", "type", "attrs", "tensor", "params", "error", "ref",
-                 "parent", "_children", "_factory", "shape_text")
+                 "parent", "_children", "_factory", "shape_text", "role", "count")
 
     def __init__(self, kind: str, name: str, type: str = "", *,
                  attrs: dict[str, Any] | None = None, tensor: TensorInfo | None = None,
                  params: int | None = None, error: str | None = None, ref: Any = None,
                  children: list[Node] | None = None,
                  children_factory: Callable[[], list[Node]] | None = None,
-                 shape_text: str | None = None) -> None:
+                 shape_text: str | None = None, role: str | None = None,
+                 count: int | None = None) -> None:
         self.kind = kind
         self.name = name
         self.type = type
@@ -211,15 +228,20 @@ class Node:
         self.error = error
         self.ref = ref
         self.shape_text = shape_text
+        self.role = role  # a Role for the well-known branches, else None
+        self.count = count  # children a lazy branch will have, when known before building
         self.parent: Node | None = None
         self._children: list[Node] | None = None
         self._factory = children_factory
         if children is not None:
             self.set_children(children)
 
-    def set_children(self, children: list[Node]) -> None:
-        for child in children:
-            child.parent = self
+    def set_children(self, children: list[Node], adopt: bool = True) -> None:
+        """Replace the children; `adopt=False` keeps their parents (a view's grouping rows that
+        show another node's children without owning them)."""
+        if adopt:
+            for child in children:
+                child.parent = self
         self._children = children
         self._factory = None
 
@@ -243,6 +265,18 @@ class Node:
             else:
                 self._children = []
         return self._children  # type: ignore[return-value]
+
+    @property
+    def is_built(self) -> bool:
+        """Whether the children exist already (reading `children` would build them)."""
+        return self._children is not None
+
+    @property
+    def expected_child_count(self) -> int | None:
+        """How many children this row has, without building them; None when not known."""
+        if self._children is not None:
+            return len(self._children)
+        return self.count if self._factory is not None else 0
 
     @property
     def may_have_children(self) -> bool:

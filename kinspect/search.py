@@ -12,7 +12,7 @@ import weakref
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from .model import Document, GraphNode, Kind, Node
+from .model import Document, GraphNode, Kind, Node, Role
 
 _POSITIONS: weakref.WeakKeyDictionary[Document, dict[str, int]] = weakref.WeakKeyDictionary()
 
@@ -31,10 +31,6 @@ def index_of(doc: Document, name: str) -> int | None:
 
 # ---- the window's find bar: names, ops and class names over the whole tree --------------------
 
-NODES_TITLE = "Graph nodes"  # the flat branch whose children follow Document.nodes in order
-SCOPES_TITLE = "By name scope"
-
-
 def haystack(node: Node) -> str:
     """The text a tree row is matched against: name, type (class or op), the ref's op/class.
     Reads no lazy attributes, so matching never builds a row's details."""
@@ -48,15 +44,13 @@ def haystack(node: Node) -> str:
 
 
 def flat_branch(doc: Document) -> Node | None:
-    """The "Graph nodes" branch whose rows follow `doc.nodes`, if the document has one."""
-    return next((c for c in doc.root.children
-                 if c.kind == Kind.GROUP and c.name == NODES_TITLE), None)
+    """The branch whose rows follow `doc.nodes` (Role.GRAPH_NODES), if the document has one."""
+    return next((c for c in doc.root.children if c.role == Role.GRAPH_NODES), None)
 
 
 def scope_row(doc: Document, gn: GraphNode) -> Node | None:
     """The row of `gn` in the "By name scope" branch (groups `a/` > `b/` > row `a/b/c`)."""
-    level = next((c for c in doc.root.children
-                  if c.kind == Kind.GROUP and c.name == SCOPES_TITLE), None)
+    level = next((c for c in doc.root.children if c.role == Role.SCOPES), None)
     if level is None:
         return None
     for part in gn.name.split("/")[:-1]:
@@ -171,8 +165,7 @@ def _walk(root: Node, skip_graph: bool) -> Iterator[Node]:
     stack = [root]
     while stack:
         node = stack.pop()
-        if skip_graph and node.kind == Kind.GROUP and node.name in (NODES_TITLE, SCOPES_TITLE) \
-                and node.parent is root:
+        if skip_graph and node.role in (Role.GRAPH_NODES, Role.SCOPES) and node.parent is root:
             continue
         yield node
         if node.kind == Kind.GRAPH_NODE:

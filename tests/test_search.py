@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kinspect.formats import open_document
+from kinspect.model import Role
 from kinspect.search import Cursor, SearchIndex, index_of
 
 from .builders.generated import graph_document
@@ -36,7 +37,7 @@ def test_graph_hits_resolve_to_flat_rows_or_in_big_graphs_to_name_scope_rows(mon
     assert node.ref is big.nodes[4002]
     assert [p.name for p in node.path()][1:-1] == ["By name scope", "block_4/", "unit_0/"]
     flat = big.root.children[0]
-    assert flat.name == "Graph nodes" and flat._children is None  # still lazy
+    assert flat.role == Role.GRAPH_NODES and not flat.is_built  # still lazy
 
 
 def test_index_of_accepts_names_with_and_without_the_output_suffix():

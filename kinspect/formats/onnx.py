@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from ..errors import FormatError
-from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, TensorSpec
+from ..model import Document, GraphNode, Kind, Node, Role, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
 from .containers.probe import Probe
 from .reader import FormatReader
@@ -79,6 +79,7 @@ def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
                    signatures={sig.key: sig}, variables=variables)
     for branch in (graph_tree.signatures_branch(doc.signatures),
                    Node(Kind.GROUP, graph_tree.NODES_TITLE, f"{len(nodes):,} nodes",
+                        role=Role.GRAPH_NODES, count=len(nodes),
                         children_factory=lambda: [_node_row(gn, nd)
                                                   for gn, nd in zip(nodes, g.node, strict=True)]),
                    graph_tree.variables_branch(variables, "Initializers (weights)")):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError
-from ..model import Document, GraphNode, Kind, Node, Signature, TensorInfo, TensorSpec
+from ..model import Document, GraphNode, Kind, Node, Role, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
 from .containers.probe import Probe
 from .reader import FormatReader
@@ -131,9 +131,11 @@ def _read(path: str, buf: bytes, model: Any, sch: Any) -> Document:
             doc.variables = weights
             doc.extra["inputs"] = [_spec_json(t) for t in inputs]
             doc.extra["outputs"] = [_spec_json(t) for t in outputs]
-        branches = [graph_tree.nodes_branch(graph_tree.NODES_TITLE if g == 0 else "Operators",
-                                            nodes, None),
-                    _tensors_branch("Tensors", tensors), _tensors_branch("Weights", weights)]
+        main = g == 0
+        branches = [graph_tree.nodes_branch(graph_tree.NODES_TITLE if main else "Operators",
+                                            nodes, None, Role.GRAPH_NODES if main else None),
+                    _tensors_branch("Tensors", tensors, Role.TENSORS),
+                    _tensors_branch("Weights", weights, Role.WEIGHTS)]
         if g == 0:  # the main subgraph at the top, where search finds `doc.nodes` rows
             root.attrs.update(subgraph=sg_name, inputs=[t.name for t in inputs],
                               outputs=[t.name for t in outputs])
@@ -201,8 +203,8 @@ def _as_array(raw: bytes, dtype: str, shape: tuple) -> np.ndarray:
     return arr
 
 
-def _tensors_branch(title: str, tensors: list[TensorInfo]) -> Node:
-    return Node(Kind.GROUP, title, str(len(tensors)), attrs={"count": len(tensors)},
+def _tensors_branch(title: str, tensors: list[TensorInfo], role: str) -> Node:
+    return Node(Kind.GROUP, title, str(len(tensors)), role=role, count=len(tensors),
                 children_factory=lambda: [
         Node(Kind.TENSOR if t.loader is None else Kind.WEIGHT, t.name, t.dtype, tensor=t)
         for t in tensors])

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model import Document, Node
+from ..model import Document, Node, Role
 from .details import DetailsPane, copy_menu, tensor_name
 from .search_bar import SearchBar
 from .tree_model import NAME, SHAPE, DocumentTreeModel
@@ -30,21 +30,17 @@ __all__ = ["DocumentView", "tensor_name"]
 AUTO_EXPAND_LIMIT = 2000
 
 
-def small_branch(node: Node, document: Document | None = None) -> bool:
+def small_branch(node: Node) -> bool:
     """Whether a branch is small enough to open by itself: laying out 200,000 rows takes
     QTreeView seconds, so a big graph opens with its node list closed (Find reaches any node
-    through the name-scope branch instead). A lazy branch is not built to find out: its size
-    comes from attrs["count"], from the document's node list, or from a count in its type."""
-    built = node._children
-    if built is not None:
-        return len(built) <= AUTO_EXPAND_LIMIT
-    count = node.attrs.get("count")
-    if not isinstance(count, int) and document is not None and node.name == "Graph nodes":
-        count = len(document.nodes)
-    if not isinstance(count, int):
-        digits = node.type.split(" ")[0].replace(",", "")
-        count = int(digits) if digits.isdigit() else None
-    return isinstance(count, int) and count <= AUTO_EXPAND_LIMIT
+    through the name-scope branch instead). A lazy branch is not built to find out: the node
+    says how many children it will have."""
+    count = node.expected_child_count
+    return count is not None and count <= AUTO_EXPAND_LIMIT
+
+
+# Branches a new document opens with, when small: what a user looks at first.
+OPEN_AT_START = (Role.LAYERS, Role.GRAPH_NODES, Role.SIGNATURES, Role.VARIABLES, Role.WEIGHTS)
 
 
 def warnings_banner(warnings: list[str]) -> QLabel | None:
@@ -182,8 +178,7 @@ class DocumentView(QWidget):
         for row in range(min(self.model.rowCount(top), 3)):
             index = self.model.index(row, 0, top)
             node = self.model.node(index)
-            if node.name in ("Layers", "Graph nodes", "Signatures", "Variables", "Weights") \
-                    and small_branch(node, self.document):
+            if node.role in OPEN_AT_START and small_branch(node):
                 self.tree.expand(index)
         self.tree.setCurrentIndex(top)
         # Long graph names: widen the Name column to what the first rows need, within reason.

@@ -33,7 +33,7 @@ class DocumentTreeModel(QAbstractItemModel):
         # The document's root is shown as the single top-level row (its totals and producer
         # are what a user looks at first), so the model hangs it under an invisible container.
         self._root = Node(Kind.GROUP, "")
-        self._root._children = [root]
+        self._root.set_children([root], adopt=False)
         self.document_root = root
         # Row of each child within its parent, filled one parent at a time: a flat branch of
         # 200,000 graph nodes would otherwise cost a 200,000-item list.index per parent() call.
@@ -78,7 +78,7 @@ class DocumentTreeModel(QAbstractItemModel):
     def _kids(self, node: Node) -> list[Node]:
         """The rows shown under `node`: its children, or chunk rows when it has many."""
         if id(node) in self._chunk_ids:
-            return node._children  # type: ignore[return-value]
+            return node.children
         children = node.children
         if len(children) <= CHUNK:
             return children
@@ -94,7 +94,7 @@ class DocumentTreeModel(QAbstractItemModel):
             part = children[start:start + CHUNK]
             chunk = Node(Kind.GROUP, f"[{start:,} … {start + len(part) - 1:,}]",
                          f"{len(part):,} of {total:,}")
-            chunk._children = part  # not set_children: the rows keep their real parent
+            chunk.set_children(part, adopt=False)  # the rows keep their real parent
             chunk.parent = parent
             self._chunk_ids.add(id(chunk))
             self._rows[id(chunk)] = n

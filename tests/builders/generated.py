@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kinspect.model import Document, GraphNode, Kind, Node, TensorInfo
+from kinspect.model import Document, GraphNode, Kind, Node, Role, TensorInfo
 
 OPS = ("Conv2D", "BiasAdd", "Relu", "MatMul", "Identity", "Const", "Add", "Softmax")
 
@@ -44,9 +44,9 @@ def _scopes(nodes: list[GraphNode], depth: int) -> list[Node]:
 def graph_document(count: int, path: str = "generated.pb") -> Document:
     nodes = graph_nodes(count)
     root = Node(Kind.MODEL, "graph", "GraphDef")
-    root.add(Node(Kind.GROUP, "Graph nodes", f"{count:,} nodes",
-                  children_factory=lambda: [_row(gn) for gn in nodes]))
-    root.add(Node(Kind.GROUP, "By name scope", "",
+    root.add(Node(Kind.GROUP, "Graph nodes", f"{count:,} nodes", role=Role.GRAPH_NODES,
+                  count=count, children_factory=lambda: [_row(gn) for gn in nodes]))
+    root.add(Node(Kind.GROUP, "By name scope", "", role=Role.SCOPES,
                   children_factory=lambda: _scopes(nodes, 0)))
     return Document(path=path, format="tf-graphdef", root=root, nodes=nodes)
 

@@ -54,7 +54,6 @@ def test_small_branches_are_not_chunked(qtbot):
 
 def test_a_200000_node_graph_opens_closed_and_selects_any_node(qtbot, tree_pages_only):
     doc = graph_document(200_000)
-    doc.root.children[0].attrs["count"] = 200_000  # as the graph readers record it
     started = time.perf_counter()
     view = DocumentView(doc)
     qtbot.addWidget(view)
@@ -72,20 +71,25 @@ def test_a_200000_node_graph_opens_closed_and_selects_any_node(qtbot, tree_pages
     assert shown < 20  # generous on a shared machine; the view itself takes ~0.1 s here
 
 
-def test_small_lazy_branches_open_without_a_count_attribute(qtbot):
-    from kinspect.model import Document
+def test_small_lazy_branches_open_by_their_child_count_hint(qtbot):
+    """Whether a branch opens at start comes from its role and its count hint: the title and
+    the display text are never parsed, and a lazy branch is not built to find out."""
+    from kinspect.model import Document, Role
     from kinspect.ui.document_view import small_branch
 
     built = []
     rows = [Node(Kind.GRAPH_NODE, f"n{i}", "Relu") for i in range(9)]
-    branch = Node(Kind.GROUP, "Graph nodes", "9 nodes",
+    branch = Node(Kind.GROUP, "Knoten", "neun", role=Role.GRAPH_NODES, count=9,
                   children_factory=lambda: built.append(1) or rows)
     root = Node(Kind.MODEL, "g", "ONNX model", children=[branch])
     doc = Document("g.onnx", "onnx", root)
-    assert small_branch(branch, doc)
+    assert small_branch(branch)
     assert not built  # decided without building the branch
-    big = Node(Kind.GROUP, "Variables", "250,000", children_factory=lambda: [])
+    big = Node(Kind.GROUP, "Variables", "250,000 vars", role=Role.VARIABLES, count=250_000,
+               children_factory=lambda: [])
     assert not small_branch(big)
+    unknown = Node(Kind.GROUP, "Variables", "12", children_factory=lambda: [])
+    assert not small_branch(unknown)  # no hint: stays closed rather than being built
     view = DocumentView(doc)
     qtbot.addWidget(view)
     assert view.tree.isExpanded(view.model.index_of(branch))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...model import Document, Kind, Layer, Node, Summary, TensorInfo
+from ...model import Document, Kind, Layer, Node, Role, Summary, TensorInfo
 from . import config as keras_config
 from . import shapes as keras_shapes
 from . import vars3 as keras3_vars
@@ -132,7 +132,7 @@ def _value_node(key: str, value: Any) -> Node:
 
 
 def weights_group(title: str, weights: list[TensorInfo]) -> Node:
-    return Node(Kind.GROUP, title, f"{len(weights)} tensors",
+    return Node(Kind.GROUP, title, f"{len(weights)} tensors", role=Role.WEIGHTS,
                 params=sum(w.size or 0 for w in weights),
                 children=[weight_node(w) for w in weights])
 
@@ -151,7 +151,7 @@ def build_document(path: str, format_id: str, model: Layer, *,
                        "total params": summary.total, "trainable params": summary.trainable,
                        "non-trainable params": summary.non_trainable})
     layers = Node(Kind.GROUP, "Layers", f"{len(model.layers)} layers", params=summary.total,
-                  children=[layer_node(la) for la in model.layers])
+                  role=Role.LAYERS, children=[layer_node(la) for la in model.layers])
     root.add(layers)
     if model.weights:  # the model's own variables (top_level_model_weights, Keras 3 `vars`)
         root.add(weights_group("Model weights", model.weights))

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ...model import Document, GraphNode, Kind, Node, Signature, TensorInfo, format_shape
+from ...model import Document, GraphNode, Kind, Node, Role, Signature, TensorInfo, format_shape
 from . import tensor as tf_tensor
 from .ops import graph_nodes, no_gc, op_outputs_from_op_list
 
@@ -198,21 +198,24 @@ def _attr_rows(gn: GraphNode, nd: Any) -> list[Node]:
     return rows
 
 
-def nodes_branch(title: str, nodes: list[GraphNode], node_defs: Sequence[Any] | None) -> Node:
-    """A flat group of node rows (built when expanded) plus a sibling grouped by name scope."""
+def nodes_branch(title: str, nodes: list[GraphNode], node_defs: Sequence[Any] | None,
+                 role: str | None = Role.GRAPH_NODES) -> Node:
+    """A flat group of node rows, built when expanded (role GRAPH_NODES: the rows follow
+    `Document.nodes` in order, which search relies on)."""
     def rows() -> list[Node]:
         defs = node_defs if node_defs is not None else [None] * len(nodes)
         with no_gc():
             return [GraphRow(gn, nd) for gn, nd in zip(nodes, defs, strict=False)]
 
-    return Node(Kind.GROUP, title, f"{len(nodes):,} nodes", attrs={"count": len(nodes)},
+    return Node(Kind.GROUP, title, f"{len(nodes):,} nodes", role=role, count=len(nodes),
                 children_factory=rows)
 
 
 def scope_branch(nodes: list[GraphNode], node_defs: Sequence[Any] | None) -> Node:
     """Nodes grouped by name scope (`a/b/c` under `a/` then `b/`), one level at a time."""
-    return Node(Kind.GROUP, "By name scope", "", children_factory=lambda: _scope_level(
-        nodes, node_defs, list(range(len(nodes))), 0))
+    return Node(Kind.GROUP, SCOPES_TITLE, "", role=Role.SCOPES,
+                children_factory=lambda: _scope_level(nodes, node_defs,
+                                                      list(range(len(nodes))), 0))
 
 
 def _scope_level(nodes: list[GraphNode], defs: Sequence[Any] | None, idx: list[int],
@@ -253,8 +256,8 @@ def functions_branch(library: Any) -> Node | None:
                 children_factory=lambda fn=fn: _function_children(fn)))
         return out
 
-    return Node(Kind.GROUP, "Functions", f"{len(library.function):,}",
-                attrs={"count": len(library.function)}, children_factory=rows)
+    return Node(Kind.GROUP, "Functions", f"{len(library.function):,}", role=Role.FUNCTIONS,
+                count=len(library.function), children_factory=rows)
 
 
 def _arg_type(arg: Any) -> str:
@@ -306,10 +309,11 @@ def signatures_branch(signatures: dict[str, Signature]) -> Node | None:
                 attrs[f"{label} {alias}"] = \
                     f"{spec.name}  {spec.dtype}  {format_shape(spec.shape)}"
         rows.append(Node(Kind.SIGNATURE, key, sig.method, attrs=attrs, children=children))
-    return Node(Kind.GROUP, "Signatures", str(len(rows)), children=rows)
+    return Node(Kind.GROUP, "Signatures", str(len(rows)), role=Role.SIGNATURES, children=rows)
 
 
 NODES_TITLE = "Graph nodes"
+SCOPES_TITLE = "By name scope"
 OBJECT_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 
 
@@ -330,8 +334,8 @@ def variables_branch(variables: list[TensorInfo], title: str = "Variables") -> N
                             attrs={"stored name": var.name}))
         return root.children
 
-    return Node(Kind.GROUP, title, f"{len(variables):,}", attrs={"count": len(variables)},
-                children_factory=rows)
+    return Node(Kind.GROUP, title, f"{len(variables):,}", role=Role.VARIABLES,
+                count=len(variables), children_factory=rows)
 
 
 def _group(groups: dict[str, Node], path: str) -> Node:
@@ -345,8 +349,7 @@ def _group(groups: dict[str, Node], path: str) -> Node:
 
 def row_for(doc: Document, name: str) -> Node | None:
     """The flat "Graph nodes" row of a node, for a view that jumps to a search hit."""
-    branch = next((c for c in doc.root.children if c.kind == Kind.GROUP
-                   and c.name == NODES_TITLE), None)
+    branch = next((c for c in doc.root.children if c.role == Role.GRAPH_NODES), None)
     if branch is None:
         return None
     from ...search import index_of
