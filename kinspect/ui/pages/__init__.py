@@ -16,4 +16,5 @@ PAGES: list[tuple[str, str, str]] = [
     ("Graph", "kinspect.ui.netron.view", "graph_page"),
     ("Safety", "kinspect.ui.pages.safety", "create"),
     ("Outputs", "kinspect.ui.pages.outputs", "create"),
+    ("Run", "kinspect.ui.pages.run", "create"),
 ]

@@ -1,0 +1,315 @@
+"""The Run page: run the open model on real inputs and look at what comes out.
+
+Per input a source (an image or .npy dropped or picked, or random), a preprocess mode, a labels
+file; Run (Ctrl+R) loads the model once on a worker (after the trust prompt when the scan finds
+code or file operations), then runs it on a worker; the loaded model is kept for the next run.
+Shows the input image, the top-K as bars, each output's (and, with layers, each layer's)
+statistics and histogram in the tensor view that weights use; Save results… writes a .npz.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import TensorInfo
+from ...run.preprocess import MODES
+from ..tensor_view import TensorView
+from ..workers import Task, start
+from .run_parts import InputRow, TopChart
+
+if TYPE_CHECKING:
+    from ...run.runner import Runner
+    from ..document_view import DocumentView
+
+RUNNABLE = ("keras-h5", "keras", "tf-savedmodel", "tf-graphdef", "tf-checkpoint", "tflite",
+            "onnx")
+
+
+class RunPage(QWidget):
+    def __init__(self, view: DocumentView) -> None:
+        super().__init__()
+        self.path, self.format = view.document.path, view.document.format
+        self.runner: Runner | None = None
+        self.trusted = False
+        self.task: Task | None = None
+        self.last: dict[str, Any] | None = None  # inputs, result, seconds, entries
+        self.rows: dict[str, InputRow] = {}
+        self.trust_box: Any = None
+        self.status = QLabel("Run loads the model (TensorFlow, onnxruntime) on first use and "
+                             "keeps it loaded. Inputs default to random values.")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.inputs_box = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(self.inputs_box)
+        layout.addLayout(self._options())
+        layout.addLayout(self._buttons())
+        layout.addWidget(self._results(), 1)
+        shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.run)
+
+    # -- layout
+    def _options(self) -> QFormLayout:
+        form = QFormLayout()
+        self.preprocess = QComboBox()
+        self.preprocess.addItems(["auto", *MODES])
+        self.preprocess.setToolTip("For image inputs, as keras.applications defines them; "
+                                   "auto: guessed from the model, else none")
+        self.labels = QLineEdit()
+        self.labels.setPlaceholderText("labels: one per line, or an ImageNet JSON index")
+        pick = QPushButton("Pick…")
+        pick.clicked.connect(self._pick_labels)
+        labels_row = QHBoxLayout()
+        labels_row.addWidget(self.labels, 1)
+        labels_row.addWidget(pick)
+        self.top = QSpinBox()
+        self.top.setRange(1, 100)
+        self.top.setValue(5)
+        self.with_layers = QCheckBox("every layer's activations (one pass)")
+        form.addRow("Preprocess", self.preprocess)
+        form.addRow("Labels", labels_row)
+        form.addRow("Top K", self.top)
+        form.addRow("Layers", self.with_layers)
+        return form
+
+    def _buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Run (Ctrl+R)")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.save_button = QPushButton("Save results…")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_results)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        for widget in (self.run_button, self.cancel_button, self.save_button):
+            row.addWidget(widget)
+        row.addWidget(self.progress, 1)
+        return row
+
+    def _results(self) -> QSplitter:
+        self.results = QListWidget()
+        self.results.currentItemChanged.connect(lambda item, _prev: self._show(item))
+        self.chart = TopChart()
+        self.tensor_view = TensorView()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.chart)
+        right.addWidget(self.tensor_view)
+        split = QSplitter()
+        split.addWidget(self.results)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        return split
+
+    def _pick_labels(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Class labels", "",
+                                              "Labels (*.txt *.json);;All files (*)")
+        if path:
+            self.labels.setText(path)
+
+    # -- loading
+    def run(self) -> None:
+        """Ctrl+R: load first when needed, then run on the sources shown."""
+        if self.task is not None:
+            return
+        if self.runner is None:
+            self._load()
+        else:
+            self._run()
+
+    def _load(self) -> None:
+        path, fmt, trusted = self.path, self.format, self.trusted
+
+        def work(progress: Any) -> tuple[str, Any]:
+            from ...run import load
+
+            if not trusted:
+                from ...safety import scan
+                from ..save_as.trust import trust_findings
+
+                findings = trust_findings(scan(path), fmt, verify=True)
+                if findings:
+                    return "ask", findings
+            return "runner", load(path, trust_code=trusted, progress=progress)
+
+        self._start(Task(work, path), self._loaded, "Loading the model…")
+
+    def _loaded(self, outcome: tuple[str, Any]) -> None:
+        kind, value = outcome
+        if kind == "ask":
+            from ..save_as.trust import ask_trust
+
+            self.status.setText("Running this model runs code or file operations from the "
+                                "file: waiting for your answer.")
+            self.trust_box = ask_trust(self, value, self._trust_answer)
+            return
+        self.runner = value
+        for spec in value.inputs.values():
+            row = InputRow(spec)
+            self.rows[spec.name] = row
+            self.inputs_box.addWidget(row)
+        self._run()
+
+    def _trust_answer(self, yes: bool) -> None:
+        if not shiboken6.isValid(self):
+            return
+        if yes:
+            self.trusted = True
+            self._load()
+        else:
+            self.status.setText("Not run: the model holds code or file operations and is not "
+                                "trusted (see the Safety page).")
+
+    # -- running
+    def _run(self) -> None:
+        runner = self.runner
+        assert runner is not None
+        sources = {n: r.source.text().strip() or "random" for n, r in self.rows.items()}
+        mode = self.preprocess.currentText()
+        labels_path = self.labels.text().strip()
+        k, layers = self.top.value(), self.with_layers.isChecked()
+
+        def work(progress: Any) -> dict[str, Any]:
+            from ...run import report, session
+
+            labels = report.load_labels(labels_path) if labels_path else None
+            inputs = session.read_inputs(runner, sources, None if mode == "auto" else mode)
+            wanted = runner.layer_names() if layers else []
+            result, seconds = session.execute(runner, inputs, wanted, progress)
+            entries = {n: report.tensor_entry(v, k, labels, with_values=False)
+                       for n, v in result.outputs.items()}
+            return {"inputs": inputs, "result": result, "seconds": seconds,
+                    "entries": entries}
+
+        self._start(Task(work, self.path), self._ran, "Running…")
+
+    def _ran(self, outcome: dict[str, Any]) -> None:
+        self.last = outcome
+        for name, loaded in outcome["inputs"].items():
+            self.rows[name].show_image(loaded.image)
+        self.results.clear()
+        result = outcome["result"]
+        for kind, values in (("output", result.outputs), ("layer", result.layers)):
+            for name in values:
+                item = QListWidgetItem(f"{kind} {name}")
+                item.setData(Qt.ItemDataRole.UserRole, (kind, name))
+                self.results.addItem(item)
+        self.save_button.setEnabled(True)
+        modes = sorted({x.preprocess for x in outcome["inputs"].values()})
+        self.status.setText(f"Ran in {outcome['seconds']:.3f} s (preprocess "
+                            f"{', '.join(modes)}). {self.summary()}")
+        self.results.setCurrentRow(0)
+
+    def summary(self) -> str:
+        """The first output's top-1, when it has scores."""
+        if not self.last:
+            return ""
+        for name, entry in self.last["entries"].items():
+            if entry.get("top"):
+                best = entry["top"][0][0]
+                label = f" {best['label']}" if best.get("label") else ""
+                return f"{name}: top-1 {best['index']}{label} {best['score']:.6g}"
+        return ""
+
+    def _show(self, item: QListWidgetItem | None) -> None:
+        if item is None or self.last is None:
+            return
+        kind, name = item.data(Qt.ItemDataRole.UserRole)
+        result = self.last["result"]
+        values = (result.outputs if kind == "output" else result.layers)[name]
+        entry = self.last["entries"].get(name) if kind == "output" else None
+        self.chart.show_top(entry["top"][0] if entry and entry.get("top") else [])
+        self.chart.setVisible(bool(entry and entry.get("top")))
+        self.tensor_view.load(TensorInfo(name, tuple(values.shape), values.dtype.name,
+                                         loader=lambda v=values: v))
+
+    # -- worker plumbing
+    def _start(self, task: Task, done: Any, message: str) -> None:
+        self.task = task
+        task.signals.progress.connect(self._progress)
+        task.signals.finished.connect(lambda value: self._finish(done, value))
+        task.signals.failed.connect(self._failed)
+        task.signals.cancelled.connect(lambda: self._finish(None, "Cancelled."))
+        self.status.setText(message)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        start(task, name="kinspect-run")
+
+    def _finish(self, done: Any, value: Any) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.task = None
+        self.progress.hide()
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if done is None:
+            self.status.setText(value)
+        else:
+            done(value)
+
+    def _failed(self, message: str, _details: str) -> None:
+        self._finish(None, f"Cannot run: {message}")
+
+    def _progress(self, fraction: float, message: str) -> None:
+        if shiboken6.isValid(self):
+            self.progress.setValue(int(fraction * 100))
+            self.progress.setFormat(message or "%p%")
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def save_results(self, path: str | None = None) -> None:
+        if self.last is None:
+            return
+        if not path:
+            base = os.path.splitext(os.path.basename(self.path.rstrip("/")))[0]
+            path, _ = QFileDialog.getSaveFileName(self, "Save results", f"{base}-run.npz",
+                                                  "NumPy archive (*.npz)")
+        if not path:
+            return
+        from ...errors import KinspectError
+        from ...run.session import save_npz
+
+        try:
+            save_npz(path, self.last["inputs"], self.last["result"])
+        except (KinspectError, OSError) as exc:
+            self.status.setText(f"Cannot save: {exc}")
+            return
+        self.status.setText(f"Saved {path}")
+
+
+def create(view: DocumentView) -> QWidget | None:
+    """Page factory: for files that can run (models with weights or a graph)."""
+    if view.document.format not in RUNNABLE:
+        return None
+    return RunPage(view)

@@ -1,0 +1,85 @@
+"""The Run page: load, set a source, Run, and the shown top-1 and statistics equal what Keras
+computes on the same image; a second run reuses the loaded model; flagged files ask first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from kinspect.ui.pages.run import RunPage
+
+from .conftest import open_view
+from .test_save_as_trust import reads_a_file
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory):
+    import keras
+    from PIL import Image
+
+    out = tmp_path_factory.mktemp("run_page")
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([
+        keras.Input((16, 16, 3)),
+        keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+        keras.layers.GlobalAveragePooling2D(name="gap"),
+        keras.layers.Dense(6, activation="softmax", name="probs"),
+    ])
+    model.save(out / "cnn.h5")
+    pixels = (np.indices((20, 20)).sum(axis=0)[..., None] * [9, 5, 2] % 256).astype(np.uint8)
+    Image.fromarray(pixels).save(out / "in.png")
+    (out / "labels.txt").write_text("\n".join(f"class_{i}" for i in range(6)))
+    img = keras.utils.img_to_array(keras.utils.load_img(out / "in.png", target_size=(16, 16)))
+    expected = np.asarray(keras.models.load_model(out / "cnn.h5", compile=False)(
+        img[None] / 255.0))
+    return out, expected
+
+
+def _run(qtbot, page: RunPage) -> None:
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.task is None and page.last is not None and
+                    page.run_button.isEnabled(), timeout=120_000)
+
+
+def test_run_shows_keras_answer(qtbot, window, cnn, tmp_path):
+    folder, expected = cnn
+    view = open_view(qtbot, window, folder / "cnn.h5")
+    page = view.show_page("Run")
+    assert isinstance(page, RunPage)
+    _run(qtbot, page)  # loads, then runs on random values
+    assert list(page.rows) == [next(iter(page.runner.inputs))]
+    (row,) = page.rows.values()
+    row.source.setText(str(folder / "in.png"))
+    page.preprocess.setCurrentText("unit")
+    page.labels.setText(str(folder / "labels.txt"))
+    runner = page.runner
+    page.last = None
+    _run(qtbot, page)
+    assert page.runner is runner  # kept loaded
+    best = int(np.argmax(expected[0]))
+    assert page.summary() == f"probs: top-1 {best} class_{best} {expected[0, best]:.6g}"
+    assert "preprocess unit" in page.status.text()
+    assert [e["index"] for e in page.chart.entries] == list(np.argsort(-expected[0])[:5])
+    qtbot.waitUntil(lambda: page.tensor_view.stats is not None, timeout=30_000)
+    stats = page.tensor_view.stats
+    assert stats.max == pytest.approx(float(expected.max()), abs=1e-6)
+    assert stats.mean == pytest.approx(float(expected.mean()), abs=1e-6)
+    assert row.preview.pixmap() is not None and not row.preview.pixmap().isNull()
+    page.save_results(str(tmp_path / "r.npz"))
+    with np.load(tmp_path / "r.npz", allow_pickle=False) as saved:
+        np.testing.assert_allclose(saved["outputs/probs"], expected, atol=1e-6)
+
+
+def test_flagged_file_asks_and_no_runs_nothing(qtbot, window, tmp_path):
+    view = open_view(qtbot, window, reads_a_file(tmp_path))
+    page = view.show_page("Run")
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.trust_box is not None, timeout=60_000)
+    box = page.trust_box
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    assert "read" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()
+    assert page.runner is None and "not trusted" in page.status.text()
