@@ -4,7 +4,10 @@ A file manager starts a new process for every double-click. The first process li
 per-user local socket (QLocalServer); later ones connect, send one JSON line `{"open": PATH}`,
 wait for `ok` and exit, so the file opens as a tab in the window that is already there. A
 socket left behind by a crashed instance is detected (nobody answers) and replaced. On macOS
-Finder sends files as QFileOpenEvents instead of arguments; FileOpenFilter handles those.
+Finder sends files as QFileOpenEvents instead of arguments; FileOpenFilter handles those, and is
+installed only there: an application-wide Python event filter sees every event of every object,
+and on Linux (Xvfb, with and without a window manager) it made the Graph tab segfault in
+PySide's getWrapperForQObject as soon as QtWebEngine's widgets appeared (issue 15).
 """
 
 from __future__ import annotations
@@ -179,20 +182,25 @@ def claim(path: str | None, name: str | None = None) -> InstanceServer | None:
             lock.unlock()
 
 
-def attach(server: InstanceServer, window: object) -> InstanceServer:
-    """Route what later processes send (and macOS file-open events) to `window`."""
+def takes_file_open_events(platform: str | None = None) -> bool:
+    """Only macOS sends QFileOpenEvents (Finder); elsewhere files come as arguments."""
+    return (platform or sys.platform) == "darwin"
+
+
+def attach(server: InstanceServer, window: object, platform: str | None = None) -> InstanceServer:
+    """Route what later processes send (and, on macOS, file-open events) to `window`."""
     server.window = window
     app = QCoreApplication.instance()
-    if app is not None and server.file_open_filter is None:
+    if app is not None and server.file_open_filter is None and takes_file_open_events(platform):
         server.file_open_filter = FileOpenFilter(window)
         app.installEventFilter(server.file_open_filter)
     return server
 
 
-def serve(window: object) -> InstanceServer | None:
+def serve(window: object, platform: str | None = None) -> InstanceServer | None:
     """Make `window` the running instance and take macOS file-open events; returns the server
     (keep a reference), or None if another live instance already listens."""
     server = InstanceServer(window)
     if not server.listen():
         return None
-    return attach(server, window)
+    return attach(server, window, platform)

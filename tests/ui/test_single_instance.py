@@ -15,12 +15,10 @@ from kinspect.ui import single_instance
 from kinspect.ui.main_window import MainWindow
 from kinspect.ui.single_instance import InstanceServer
 
-from ..conftest import ROOT, corpus
+from ..conftest import ROOT, corpus_path
 
 # keras_version 2.10.0, Sequential [InputLayer, 3xDense], 849 params (PROVENANCE.md #8).
-H5 = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
-
-
+H5 = "alphabet-soup-h5"  # tests/corpus/manifest.json id
 @pytest.fixture
 def runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private XDG_RUNTIME_DIR (short path: socket paths are limited to ~100 bytes)."""
@@ -64,7 +62,7 @@ def _finish(qtbot, proc: subprocess.Popen[str], timeout_ms: int) -> tuple[str, s
 
 def test_second_process_opens_file_in_running_window(qtbot, running) -> None:
     window, _server, received = running
-    path = corpus(H5)
+    path = corpus_path(H5)
     with qtbot.waitSignal(window.document_opened, timeout=60_000) as opened:
         proc = _start(str(path))
         _out, err = _finish(qtbot, proc, 60_000)
@@ -88,7 +86,7 @@ def test_second_process_without_file_only_raises_the_window(qtbot, running) -> N
 def test_screenshot_never_hands_off(qtbot, running, tmp_path: Path) -> None:
     window, _server, received = running
     out = tmp_path / "shot.png"
-    proc = _start("--screenshot", str(out), str(corpus(H5)))
+    proc = _start("--screenshot", str(out), str(corpus_path(H5)))
     _out, err = _finish(qtbot, proc, 120_000)
     assert proc.returncode == 0, err
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -109,7 +107,7 @@ def test_stale_socket_is_replaced_and_live_one_kept(qtbot, runtime_dir: Path) ->
 
 
 def test_no_running_instance_means_open_own_window(runtime_dir: Path) -> None:
-    assert not single_instance.send_to_running(str(corpus(H5)))
+    assert not single_instance.send_to_running(str(corpus_path(H5)))
 
 
 def test_serve_takes_macos_file_open_events(qtbot, runtime_dir: Path) -> None:
@@ -119,15 +117,30 @@ def test_serve_takes_macos_file_open_events(qtbot, runtime_dir: Path) -> None:
 
     window = MainWindow()
     qtbot.addWidget(window)
-    server = single_instance.serve(window)
+    server = single_instance.serve(window, platform="darwin")
     assert server is not None and server.name == str(runtime_dir / "kinspect.sock")
-    path = corpus(H5)
+    path = corpus_path(H5)
     with qtbot.waitSignal(window.document_opened, timeout=60_000) as opened:
         QApplication.sendEvent(QApplication.instance(), QFileOpenEvent(str(path)))
     assert opened.args[0].document.path == str(path)
     assert single_instance.serve(window) is None  # a second instance in the same session
     QApplication.instance().removeEventFilter(server.file_open_filter)
     server.close()
+
+
+def test_no_application_wide_event_filter_off_macos(qtbot, runtime_dir: Path) -> None:
+    """Issue 15 defect 1: an app-wide Python event filter on Linux made the Graph tab segfault
+    (tests/frontdoor walks the real Graph tab); only macOS sends QFileOpenEvents, so only there
+    is one installed."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    server = single_instance.serve(window, platform="linux")
+    assert server is not None
+    assert server.file_open_filter is None
+    server.close()
+    assert not single_instance.takes_file_open_events("linux")
+    assert not single_instance.takes_file_open_events("win32")
+    assert single_instance.takes_file_open_events("darwin")
 
 
 def test_end_to_end_two_kinspect_processes(qtbot, runtime_dir: Path) -> None:
@@ -138,7 +151,7 @@ def test_end_to_end_two_kinspect_processes(qtbot, runtime_dir: Path) -> None:
         socket_path = runtime_dir / "kinspect.sock"
         qtbot.waitUntil(lambda: socket_path.exists() or first.poll() is not None, timeout=60_000)
         assert first.poll() is None, first.communicate()[1]
-        second = _start(str(corpus(H5)))
+        second = _start(str(corpus_path(H5)))
         try:
             second.wait(timeout=60)
         finally:
@@ -154,8 +167,8 @@ def test_end_to_end_two_kinspect_processes(qtbot, runtime_dir: Path) -> None:
 def test_files_opened_together_end_in_one_window(qtbot, runtime_dir: Path) -> None:
     """Opening three files at once starts three processes at the same moment: exactly one
     becomes the window, the other two hand their file over and exit 0."""
-    files = [corpus(H5), corpus("keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5"),
-             corpus("tflite/tfserving_half_plus_two/00000123/model.tflite")]
+    files = [corpus_path(H5), corpus_path("churn-keras3-h5"),
+             corpus_path("half-plus-two-tflite")]
     procs = [_start(str(f)) for f in files]
     try:
         qtbot.waitUntil(lambda: sum(p.poll() is not None for p in procs) >= 2, timeout=90_000)
