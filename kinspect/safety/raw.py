@@ -14,7 +14,7 @@ import zipfile
 from typing import Any
 
 from ..errors import FormatError
-from ..formats.containers import safe_yaml
+from ..formats.containers import bounds, safe_yaml
 from ..formats.containers.probe import is_pickle_bytes
 from ..formats.containers.zip_guard import check_zip_bomb, read_entry
 from .findings import Finding
@@ -115,14 +115,16 @@ def scan_zip(path: str) -> tuple[list[Finding], bytes | None]:
 def yaml_scan(text: str, where: str) -> tuple[list[Finding], Any]:
     """Python tags in a YAML document, and its data as plain Python (tags ignored).
 
-    Composes nodes with the pure-Python SafeLoader (the C composer recurses without a depth
-    check), so 100,000 levels give a RecursionError we turn into a FormatError. Aliases are
-    shared, never expanded; an alias bomb is refused by safe_yaml's expansion guard.
+    Size, depth and node count are measured first from libyaml's flat event stream
+    (bounds.check_yaml), so the C composer, which recurses without a depth check, only sees
+    bounded input. Aliases are shared, never expanded; an alias bomb is refused by safe_yaml's
+    expansion guard.
     """
     import yaml
 
+    bounds.check_yaml(text, where)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except RecursionError as exc:
         raise FormatError("YAML nests too deeply to read") from exc
     except yaml.YAMLError as exc:

@@ -6,13 +6,13 @@ TensorFlow), so the scan needs no reader and executes nothing from the file.
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
 from typing import Any
 
 from ..errors import FormatError, KinspectError, UnsupportedFormat
 from ..formats import _DATA_ERRORS as DATA_ERRORS
+from ..formats.containers import bounds
 from ..formats.containers.probe import Probe
 from .findings import Finding, ScanReport
 from .graph import scan_graph, scan_meta_graph
@@ -135,28 +135,27 @@ def _scan_checkpoint(path: str) -> list[Finding]:
 def _scan_h5(path: str) -> list[Finding]:
     import h5py
 
+    from ..formats.containers.h5_guard import outside_parts
     from ..formats.keras.h5_weights import json_attr
 
     try:
         with h5py.File(path, "r") as f:
+            outside = outside_parts(f)
             model_config = json_attr(f.attrs, "model_config")
             training_config = json_attr(f.attrs, "training_config")
     except OSError as exc:
         raise FormatError(f"broken HDF5 file: {exc}") from exc
-    findings = scan_model_config(model_config) if model_config is not None else []
+    findings = [Finding("reads-outside", f"HDF5 {where}", f"{what}: opening or converting "
+                        "would read another file (kinspect refuses it)", touches_files=True)
+                for where, what in outside]
+    findings += scan_model_config(model_config) if model_config is not None else []
     if training_config is not None:
         findings += scan_training_config(training_config)
     return findings
 
 
 def _scan_json_bytes(data: bytes, where: str, entry: bool = True) -> list[Finding]:
-    prefix = f"{where}: " if entry else ""
-    try:
-        config = json.loads(data)
-    except RecursionError as exc:
-        raise FormatError(f"{prefix}JSON nests too deeply to read") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{prefix}not valid JSON: {exc}") from exc
+    config = bounds.loads_json(data, where if entry else "JSON")
     return _scan_config_object(config, where)
 
 
@@ -248,8 +247,10 @@ def _scan_keras_metadata(path: str) -> list[Finding]:
     found: dict[tuple[str, str, str], Finding] = {}
     for node in meta.nodes:
         try:
-            data = json.loads(node.metadata)
-        except (ValueError, RecursionError):
+            data = bounds.loads_json(node.metadata, "keras_metadata.pb")
+        except FormatError as exc:
+            if "refused" in exc.message:
+                raise
             continue
         where = f"keras_metadata.pb/{node.node_path or node.node_id}"
         is_layer = not node.identifier.endswith("_metric")

@@ -15,6 +15,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ...errors import FormatError
+from . import bounds
 
 PYTHON_TAG_PREFIX = "tag:yaml.org,2002:python/"
 TUPLE_TAG = PYTHON_TAG_PREFIX + "tuple"
@@ -29,7 +30,13 @@ def short_tag(tag: str) -> str:
     return tag
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's composer when PyYAML has it: 100x faster than the pure-Python one (0.02 s against
+# 1.7 s for a 0.66 MB config here). It recurses without a depth check, so it runs only after
+# bounds.check_yaml has measured depth and size from the flat event stream.
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE):  # type: ignore[valid-type,misc]
     """SafeLoader + `!!python/tuple` as list; every other non-standard tag is an error."""
 
 
@@ -81,6 +88,7 @@ def check_expansion(root: Node, limit: int = MAX_EXPANDED_NODES) -> None:
 
 def load(text: str, max_nodes: int = MAX_EXPANDED_NODES) -> Any:
     """Parse YAML text; python tags other than tuple, and alias bombs, raise FormatError."""
+    bounds.check_yaml(text)
     try:  # the reader rejects control characters as soon as it is built
         loader = _Loader(text)
     except yaml.YAMLError as exc:

@@ -20,7 +20,7 @@ import h5py
 from ...errors import FormatError
 from ...model import Document
 from ...progress import NO_PROGRESS, Progress
-from ..containers import zip_entry, zip_guard
+from ..containers import bounds, h5_guard, zip_entry, zip_guard
 from ..containers.probe import Probe
 from ..reader import FormatReader
 from . import config as keras_config
@@ -43,7 +43,7 @@ def json_entry(z: zipfile.ZipFile, name: str) -> Any:
     if name not in z.namelist():
         return None
     try:
-        return json.loads(zip_guard.read_entry(z, name).decode("utf-8"))
+        return bounds.loads_json(zip_guard.read_entry(z, name), name)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{name} in the zip is not valid JSON: {exc}") from exc
 
@@ -52,6 +52,7 @@ def json_entry(z: zipfile.ZipFile, name: str) -> Any:
 def _open_weights(path: str) -> Iterator[h5py.File]:
     """model.weights.h5 of a `.keras` zip, opened in place (see zip_entry)."""
     with zip_entry.open_entry(path, WEIGHTS) as entry, h5py.File(entry, "r") as f:
+        h5_guard.check_file(f)
         yield f
 
 

@@ -13,6 +13,7 @@ import h5py
 from ...errors import FormatError
 from ...model import Document
 from ...progress import NO_PROGRESS, Progress
+from ..containers import h5_guard
 from ..containers.probe import Probe
 from ..reader import FormatReader
 from . import config as keras_config
@@ -31,6 +32,7 @@ def match(probe: Probe) -> bool:
 def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading model config")
     with h5py.File(path, "r") as f:
+        h5_guard.check_file(f)
         config = h5_weights.json_attr(f.attrs, "model_config")
         if config is None:
             raise FormatError("HDF5 file has no 'model_config': not a full Keras model")

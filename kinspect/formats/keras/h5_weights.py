@@ -8,7 +8,6 @@ that name its datasets relative to the layer group, exactly as Keras wrote them
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from ...errors import as_format_errors
 from ...model import TensorInfo
+from ..containers import bounds, h5_guard
 
 
 def text(value: Any) -> str:
@@ -41,7 +41,8 @@ def json_attr(attrs: h5py.AttributeManager, key: str) -> Any:
     """A JSON-valued attribute (`model_config`, `training_config`), or None when absent."""
     if key not in attrs:
         return None
-    return json.loads(text(attrs[key]))
+    bounds.check_attr_bytes(attrs.get_id(key).get_storage_size(), f"attribute {key}")
+    return bounds.loads_json(text(attrs[key]), f"attribute {key}")
 
 
 def producer(attrs: h5py.AttributeManager) -> dict[str, str]:
@@ -55,7 +56,7 @@ def dataset_loader(path: str, dataset: str) -> Callable[[], np.ndarray]:
 
     def load() -> np.ndarray:
         with h5py.File(path, "r") as f:
-            return np.asarray(f[dataset][()])
+            return np.asarray(h5_guard.dataset(f, dataset, whole=True)[()])
 
     return as_format_errors(load)
 
@@ -65,7 +66,7 @@ def dataset_slicer(path: str, dataset: str) -> Callable[[tuple[Any, ...]], np.nd
 
     def read(index: tuple[Any, ...]) -> np.ndarray:
         with h5py.File(path, "r") as f:
-            return np.asarray(f[dataset][index])
+            return np.asarray(h5_guard.dataset(f, dataset)[index])
 
     return as_format_errors(read)
 

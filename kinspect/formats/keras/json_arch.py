@@ -16,6 +16,7 @@ from typing import Any
 from ...errors import FormatError
 from ...model import Document
 from ...progress import NO_PROGRESS, Progress
+from ..containers import bounds
 from ..containers.probe import Probe
 from ..reader import FormatReader
 from . import config as keras_config
@@ -37,7 +38,7 @@ def match(probe: Probe) -> bool:
 def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.0, "reading JSON")
     try:
-        data = json.loads(read_text(path))
+        data = bounds.loads_json(read_text(path), "architecture JSON")
     except json.JSONDecodeError as exc:
         raise FormatError(f"not valid JSON: {exc}") from exc
     return document_from_arch(path, ID, data, "to_json")

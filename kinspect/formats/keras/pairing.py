@@ -19,7 +19,7 @@ import h5py
 from ...errors import FormatError, InvalidRequest
 from ...model import Document, Kind, Layer, Node, TensorInfo
 from .. import detect
-from ..containers import safe_yaml
+from ..containers import bounds, safe_yaml
 from . import (
     archive as keras_zip,
 )
@@ -59,7 +59,8 @@ def load_arch(arch_path: str) -> tuple[dict[str, Any], dict[str, str]]:
     reader = detect(arch_path)
     if reader.id in ("keras-json", "keras-yaml"):
         text = keras_json.read_text(arch_path)
-        data = keras_json.json.loads(text) if reader.id == "keras-json" else safe_yaml.load(text)
+        data = bounds.loads_json(text, "architecture JSON") if reader.id == "keras-json" \
+            else safe_yaml.load(text)
         config = keras_json.unwrap(data)
         return config, {k: str(config[k]) for k in ("keras_version",) if k in config}
     if reader.id == "keras":

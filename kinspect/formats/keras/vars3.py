@@ -21,6 +21,7 @@ import numpy as np
 from ...errors import as_format_errors
 from ...model import Layer, TensorInfo
 from ...progress import NO_PROGRESS, Progress
+from ..containers import h5_guard
 from . import h5_weights
 
 MAX_DEPTH = 64
@@ -119,11 +120,11 @@ def _readers(open_h5: Callable[[], AbstractContextManager[h5py.File]], dataset: 
              ) -> tuple[Callable[[], np.ndarray], Callable[[tuple[Any, ...]], np.ndarray]]:
     def load() -> np.ndarray:
         with open_h5() as f:
-            return np.asarray(f[dataset][()])
+            return np.asarray(h5_guard.dataset(f, dataset, whole=True)[()])
 
     def part(index: tuple[Any, ...]) -> np.ndarray:
         with open_h5() as f:
-            return np.asarray(f[dataset][index])
+            return np.asarray(h5_guard.dataset(f, dataset)[index])
 
     return as_format_errors(load), as_format_errors(part)
 

@@ -17,6 +17,7 @@ import h5py
 from ...errors import FormatError
 from ...model import Document, Layer, TensorInfo
 from ...progress import NO_PROGRESS, Progress
+from ..containers import h5_guard
 from ..containers.probe import Probe
 from ..reader import FormatReader
 from . import document as keras_model
@@ -51,6 +52,7 @@ class StoredWeights:
 def read_weights(path: str, progress: Progress = NO_PROGRESS) -> StoredWeights:
     """Metadata of every stored weight (values stay on disk until asked for)."""
     with h5py.File(path, "r") as f:
+        h5_guard.check_file(f)
         if "model_config" in f.attrs:
             # A full model called weights.hdf5: its weights live under model_weights/.
             group = f.get("model_weights")

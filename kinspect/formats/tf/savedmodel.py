@@ -19,7 +19,7 @@ from google.protobuf import message
 from ...errors import FormatError
 from ...model import Document, Kind, Node, Signature, TensorSpec
 from ...progress import NO_PROGRESS, Progress
-from ..containers import pb_wire
+from ..containers import bounds, pb_wire
 from ..containers.probe import Probe
 from ..reader import FormatReader
 from . import bundle as tf_bundle
@@ -249,8 +249,8 @@ def _keras_branch(folder: str, doc: Document) -> Node | None:
     rows = []
     for node_path, identifier, metadata in objects:
         try:
-            data = json.loads(metadata) if metadata else {}
-        except ValueError:
+            data = bounds.loads_json(metadata, "keras_metadata.pb") if metadata else {}
+        except (ValueError, FormatError):
             data = {}
         if not isinstance(data, dict):
             data = {}
