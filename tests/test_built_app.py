@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, corpus
+from .conftest import ROOT, corpus, corpus_path
 
 APP = ROOT / "dist" / "kinspect" / ("kinspect.exe" if os.name == "nt" else "kinspect")
 H5 = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"  # 849 params, 4 layers
@@ -45,7 +45,7 @@ def test_info_reads_a_corpus_file() -> None:
 
 def test_info_reads_a_frozen_graph() -> None:
     """Graph readers load TensorFlow's *_pb2 sources from the bundle (tf_protos)."""
-    done = _run("info", str(corpus("frozen_pb/tf2onnx_regression/frozen.pb")), "--json")
+    done = _run("info", str(corpus_path("regression-pb")), "--json")
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     assert info["format"] == "tf-graphdef"

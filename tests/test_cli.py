@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from .conftest import SAMPLE, corpus, run_cli
+from .conftest import SAMPLE, corpus_path, run_cli
 
 
 def test_info_json_fields():
-    result = run_cli("info", "--json", str(corpus("keras_h5_full/carnd_1560800/model.h5")))
+    result = run_cli("info", "--json", str(corpus_path("carnd-h5")))
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["format"] == "keras-h5"
@@ -74,7 +74,7 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet():
 
     proc = subprocess.run(
         f"{sys.executable} -m kinspect.cli info --json "
-        f"{corpus('frozen_pb/tf2onnx_gru/frozen.pb')} | head -c 10",
+        f"{corpus_path('gru-pb')} | head -c 10",
         shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.stdout == '{\n "path":'
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr

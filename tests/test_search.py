@@ -7,7 +7,7 @@ from kinspect.model import Role
 from kinspect.search import Cursor, SearchIndex, index_of
 
 from .builders.generated import graph_document
-from .conftest import corpus
+from .conftest import corpus_path
 
 
 def test_graph_search_matches_names_and_ops_case_insensitively():
@@ -48,7 +48,7 @@ def test_index_of_accepts_names_with_and_without_the_output_suffix():
 
 
 def test_keras_search_finds_layers_by_class_and_weights_by_name():
-    doc = open_document(corpus("keras_h5_full/carnd_1560800/model.h5"))
+    doc = open_document(corpus_path("carnd-h5"))
     index = SearchIndex(doc)
     convs = [n.name for n in index.matches("conv2d") if n.kind == "layer"]
     # PROVENANCE: 5 Conv2D layers in this Sequential model

@@ -7,7 +7,7 @@ import json
 
 from kinspect import formats
 from kinspect.formats.reader import FormatReader
-from tests.conftest import SAMPLE, corpus, run_cli
+from tests.conftest import SAMPLE, corpus_path, run_cli
 
 
 def test_every_reader_is_a_typed_object_with_a_unique_id():
@@ -45,7 +45,7 @@ def test_info_reports_a_broken_reader(tmp_path):
         "        if name == 'kinspect.formats.keras.archive':\n"
         "            raise ImportError('simulated broken reader')\n"
         "sys.meta_path.insert(0, Breaker())\n")
-    arch = corpus("keras_arch/daksh_credit_fraud/model.json")
+    arch = corpus_path("credit-fraud-json")
     proc = run_cli("info", "--json", str(arch), env={"PYTHONPATH": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     warnings = json.loads(proc.stdout)["warnings"]

@@ -99,10 +99,10 @@ def _savedmodel_copy(tmp_path: Path, name: str, content: bytes) -> Path:
     """The corpus half_plus_two SavedModel with one optional file replaced by `content`."""
     import shutil
 
-    from tests.conftest import corpus
+    from tests.conftest import corpus_path
 
     folder = tmp_path / "sm"
-    shutil.copytree(corpus("savedmodel/tfserving_half_plus_two_tf2_cpu/00000123"), folder)
+    shutil.copytree(corpus_path("half-plus-two-tf2-version"), folder)
     (folder / name).write_bytes(content)
     return folder
 
@@ -115,9 +115,9 @@ def _savedmodel_copy(tmp_path: Path, name: str, content: bytes) -> Path:
 ])
 def test_broken_optional_savedmodel_file_is_an_error_row(tmp_path: Path, name: str,
                                                          content: bytes, title: str) -> None:
-    from tests.conftest import corpus
+    from tests.conftest import corpus_path
 
-    whole = open_document(str(corpus("savedmodel/tfserving_half_plus_two_tf2_cpu/00000123")))
+    whole = open_document(str(corpus_path("half-plus-two-tf2-version")))
     doc = open_document(str(_savedmodel_copy(tmp_path, name, content)))
     assert doc.format == "tf-savedmodel"  # the rest of the model is there, as in the original
     assert sorted(doc.signatures) == sorted(whole.signatures) and len(doc.signatures) == 7
@@ -161,9 +161,9 @@ def test_text_savedmodel_is_parsed_by_content_not_name(tmp_path: Path, name: str
     from google.protobuf import text_format
 
     from kinspect.formats.tf import protos as tf_protos
-    from tests.conftest import corpus
+    from tests.conftest import corpus_path
 
-    source = corpus("savedmodel/tf2onnx_regression_saved_model/saved_model.pb")
+    source = corpus_path("regression-savedmodel-pb")
     saved = tf_protos.SavedModel.FromString(source.read_bytes())
     path = tmp_path / "m" / name
     path.parent.mkdir()

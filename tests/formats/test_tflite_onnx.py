@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from kinspect.formats import open_document
-from tests.conftest import corpus
+from tests.conftest import corpus_path
 
 
 def test_tflite_half_plus_two() -> None:
-    doc = open_document(corpus("tflite/tfserving_half_plus_two/00000123/model.tflite"))
+    doc = open_document(corpus_path("half-plus-two-tflite"))
     assert doc.format == "tflite"
     assert doc.extra["inputs"] == [{"name": "x", "dtype": "float32", "shape": [1, 1]}]
     assert doc.extra["outputs"] == [{"name": "y", "dtype": "float32", "shape": [1, 1]}]
@@ -21,13 +21,13 @@ def test_tflite_half_plus_two() -> None:
 
 
 def test_tflite_regression_signature_and_test_api_model() -> None:
-    doc = open_document(corpus("tflite/tf2onnx_regression/model.tflite"))
+    doc = open_document(corpus_path("regression-tflite"))
     sd = doc.signatures["serving_default"]
     assert sd.inputs["X"].name == "X:0" and sd.outputs["pred"].name == "pred:0"
     assert sd.inputs["X"].shape == ()
     values = {v.name: float(v.read()) for v in doc.variables}
     assert values["W"] * 5 + values["b"] == pytest.approx(2.1193342, abs=1e-6)
-    api = open_document(corpus("tflite/tf2onnx_regression/test_api_model.tflite"))
+    api = open_document(corpus_path("test-api-tflite"))
     assert [(n.op, n.inputs) for n in api.nodes] == [("ADD", ["input", "input"])]
     assert api.extra["inputs"][0]["shape"] == [2, 2]
 
@@ -36,7 +36,7 @@ def test_onnx_churn_model() -> None:
     import onnx
     from onnx import numpy_helper
 
-    path = corpus("onnx/deepak_churn_ann/model.onnx")
+    path = corpus_path("churn-onnx")
     doc = open_document(path)
     assert doc.format == "onnx"
     assert doc.producer["ir_version"] == 7

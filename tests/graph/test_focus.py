@@ -15,9 +15,9 @@ from kinspect.graph import focus as graph_focus
 from kinspect.ui.netron.server import NetronServer
 
 from ..builders.graph import chain_graph
-from ..conftest import corpus
+from ..conftest import corpus, corpus_path
 
-GRU = "frozen_pb/tf2onnx_gru/frozen.pb"
+GRU = "gru-pb"  # tests/corpus/manifest.json id
 FC = "frozen_pb/tf2onnx_fc_layers/frozen.pb"
 MNIST = "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"
 
@@ -28,7 +28,7 @@ def tf():
 
 
 def test_ancestors_are_what_tensorflow_keeps_for_the_outputs(tf):
-    path = corpus(GRU)
+    path = corpus_path(GRU)
     graph_def = tf.compat.v1.GraphDef.FromString(path.read_bytes())
     index = graph_focus.index_for(open_document(path))
     middle = graph_def.node[len(graph_def.node) // 2].name
@@ -111,22 +111,22 @@ def test_what_netron_cannot_draw_is_explained(rel, expected):
 
 
 def test_netron_source_for_folders_and_yaml():
-    saved = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    saved = corpus_path("half-plus-two-tf1")
     assert graph_focus.netron_source(open_document(saved)) == (
         str(saved / "00000123" / "saved_model.pb"), None)  # TF Serving version folder
-    folder = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")
+    folder = corpus_path("regression-checkpoint")
     for opened in (folder, folder / "model"):  # the folder, or the checkpoint prefix
         doc = open_document(opened)
         assert len(doc.nodes) == 128  # PROVENANCE: model.meta holds 128 nodes
         assert graph_focus.netron_source(doc) == (str(folder / "model.meta"), None)
     path, data = graph_focus.netron_source(
-        open_document(corpus("keras_arch/meganad_mnist_server/model.yaml")))
+        open_document(corpus_path("mnist-server-yaml")))
     assert path.endswith(".json")
     assert len(json.loads(data)["config"]["layers"]) == 8  # Sequential, 8 layers
 
 
 def test_servers_serve_their_own_document_and_stop():
-    a, b = corpus(FC), corpus(GRU)
+    a, b = corpus(FC), corpus_path(GRU)
     one, two = NetronServer(str(a)), NetronServer(str(b))
     try:
         assert one.address[0] == "127.0.0.1" and one.address[1] != two.address[1]

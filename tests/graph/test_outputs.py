@@ -13,7 +13,7 @@ from kinspect.graph.outputs import (
 )
 from kinspect.model import Document, GraphNode, Kind, Node
 
-from ..conftest import SAMPLE, corpus
+from ..conftest import SAMPLE, corpus_path
 
 
 def graph(*nodes: tuple[str, str, list[str]]) -> Document:
@@ -45,7 +45,7 @@ def test_sinks_ranked_and_kept_subgraph():
 
 
 def test_keras_declared_outputs():
-    doc = open_document(corpus("keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"))
+    doc = open_document(corpus_path("amitpr-mnist-h5"))
     assert candidates(doc)[0].node == "dense_3"
     assert "declared output" in candidates(doc)[0].reason
     sample = open_document(SAMPLE)

@@ -26,7 +26,7 @@ from kinspect.errors import FormatError
 from kinspect.formats import open_document
 from kinspect.safety import scan
 from tests.builders.hostile import garbage_savedmodel, rewrite_keras_zip, zip_bomb_keras
-from tests.conftest import corpus, run_cli
+from tests.conftest import corpus_path, run_cli
 
 ALL_HOSTILE = ["pickle_h5", "npz", "yaml", "tf_keras_h5", "keras3", "savedmodel", "graphdef",
                "tflite", "checkpoint_save", "graphdef_save"]
@@ -107,7 +107,7 @@ def _alias_bomb() -> str:
 
 
 def _keras_with_config(tmp: Path, config: bytes) -> Path:
-    src = corpus("keras3/flownet_ann_2mdtln/final_model.keras")
+    src = corpus_path("flownet-keras")
     path = tmp / "broken_config.keras"
     return rewrite_keras_zip(src, path, config)
 
@@ -123,14 +123,14 @@ BAD: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
     "lfs": (lambda t: _write(t, "inception.h5", LFS), ("Git LFS pointer", "git lfs pull")),
     "pickle": (lambda t: _write(t, "transformer.h5", b"\x80\x04\x95" + bytes(40)),
                ("pickle",)),
-    "truncated_h5": (lambda t: _truncated(corpus("keras_h5_full/cryptoann_0xart/model.h5"),
+    "truncated_h5": (lambda t: _truncated(corpus_path("cryptoann-h5"),
                                           t, "cut.h5"), ()),
     "truncated_keras": (lambda t: _truncated(
-        corpus("keras3/flownet_ann_2mdtln/final_model.keras"), t, "cut.keras"), ()),
-    "truncated_pb": (lambda t: _truncated(corpus("frozen_pb/tf2onnx_fc_layers/frozen.pb"),
+        corpus_path("flownet-keras"), t, "cut.keras"), ()),
+    "truncated_pb": (lambda t: _truncated(corpus_path("fc-layers-pb"),
                                           t, "cut.pb", 0.3), ()),
     "truncated_tflite": (lambda t: _truncated(
-        corpus("tflite/tf2onnx_regression/model.tflite"), t, "cut.tflite", 0.4), ()),
+        corpus_path("regression-tflite"), t, "cut.tflite", 0.4), ()),
     "json_not_model": (lambda t: _write(t, "model.json", '{"name": "not a model"}'), ()),
     "json_list": (lambda t: _write(t, "model.json", "[1, 2, 3]"), ()),
     "json_deep": (lambda t: _write(t, "model.json", "[" * 100_000 + "]" * 100_000), ()),
@@ -204,14 +204,14 @@ def test_bad_input_cli_exit_2_one_line(tmp_path, case):
 
 
 def test_wrong_extension_opens_by_content(tmp_path):
-    src = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    src = corpus_path("regression-pb")
     misnamed = _write(tmp_path, "model.h5", src.read_bytes())
     doc = open_document(misnamed)
     assert doc.format == "tf-graphdef"
     assert len(doc.nodes) == 8  # PROVENANCE #45: GraphDef with 8 nodes
     # PROVENANCE #29: a Keras 3 zip, Sequential of 8 layers (InputLayer included), named .h5.
     zipped = _write(tmp_path, "final_model.h5",
-                    corpus("keras3/flownet_ann_2mdtln/final_model.keras").read_bytes())
+                    corpus_path("flownet-keras").read_bytes())
     doc = open_document(zipped)
     assert doc.format == "keras" and doc.summary.total == 10_786
     assert scan(zipped).findings == []
@@ -241,7 +241,7 @@ def test_savedmodel_with_garbage_part(tmp_path, part):
     import shutil
 
     folder = tmp_path / "sm"
-    shutil.copytree(corpus("savedmodel/tfnet_keras_chengen_tsai"), folder)
+    shutil.copytree(corpus_path("tfnet-savedmodel"), folder)
     (folder / part).parent.mkdir(parents=True, exist_ok=True)
     (folder / part).write_bytes(b"\xff\xfe garbage \x00" * 50)
     for action in (open_document, lambda p: _cli("scan", str(p))):

@@ -12,7 +12,7 @@ import pytest
 from kinspect.errors import FormatError
 from kinspect.safety import scan
 from tests.builders.hostile import FILE_OP_FUNCTIONS, pickle_bytes, rewrite_keras_zip
-from tests.conftest import corpus, run_cli
+from tests.conftest import corpus, corpus_path, run_cli
 
 
 def kinds(report) -> set[str]:
@@ -21,7 +21,7 @@ def kinds(report) -> set[str]:
 
 def test_lambda_in_corpus_file_is_found():
     # PROVENANCE #1: first layer of this Sequential is a Lambda with marshalled bytecode.
-    report = scan(corpus("keras_h5_full/carnd_1560800/model.h5"))
+    report = scan(corpus_path("carnd-h5"))
     lambdas = [f for f in report.findings if f.kind == "lambda-layer"]
     assert len(lambdas) == 1
     assert "bytecode" in lambdas[0].detail and lambdas[0].runs_code
@@ -56,8 +56,7 @@ def test_clean_real_files_have_no_findings(rel):
 
 def test_custom_registered_class_in_corpus_keras_zip():
     # PROVENANCE #30: registered_name 'legacy_nested_container>NestedDenseModel'.
-    report = scan(corpus("keras3/keras_pre_pr22362_nested_container/"
-                         "pre_pr22362_nested_container.keras"))
+    report = scan(corpus_path("nested-container-keras"))
     assert [f.kind for f in report.findings] == ["custom-object"]
     assert "legacy_nested_container>NestedDenseModel" in report.findings[0].detail
 
@@ -178,7 +177,7 @@ def test_cli_scan_exit_codes_and_json(hostile, tmp_path):
     data = json.loads(found.stdout)
     assert data["touches_files"] is True and not data["runs_code"]
     assert {f["detail"].split()[0] for f in data["findings"]} == {"WriteFile", "MatchingFiles"}
-    clean = run_cli("scan", str(corpus("frozen_pb/tf2onnx_regression/frozen.pb")))
+    clean = run_cli("scan", str(corpus_path("regression-pb")))
     assert clean.returncode == 0 and "no findings" in clean.stdout
     empty = tmp_path / "empty.h5"
     empty.write_bytes(b"")

@@ -20,7 +20,7 @@ from kinspect.formats import detect, open_document
 from kinspect.formats.containers import safe_yaml
 from kinspect.formats.keras.pairing import open_pair
 
-from ...conftest import ROOT, corpus, run_cli
+from ...conftest import ROOT, corpus, corpus_path, run_cli
 
 # path, keras_version, layer_names, params, has top_level_model_weights
 CORPUS_WEIGHTS = [
@@ -53,7 +53,7 @@ def test_corpus_weights_only(rel, version, names, params, top):
 
 
 def test_weights_only_names_and_values():
-    doc = open_document(corpus("keras_h5_weights/daksh_credit_fraud/model.h5"))
+    doc = open_document(corpus_path("credit-fraud-weights"))
     dense = doc.layer("dense_1")
     assert [w.name for w in dense.weights] == ["dense_1/kernel:0", "dense_1/bias:0"]
     assert dense.weights[0].shape == (30, 16)
@@ -93,16 +93,16 @@ def test_corpus_architectures(rel, version, classes, list_style):
 
 
 def test_channels_first_and_yaml_tuples_become_lists():
-    doc = open_document(corpus("keras_arch/aimining_mnist_cnn/model_struct.json"))
+    doc = open_document(corpus_path("mnist-cnn-json"))
     assert doc.layers[0].config["data_format"] == "channels_first"
     assert doc.layers[0].config["batch_input_shape"] == [None, 1, 28, 28]
-    yaml_doc = open_document(corpus("keras_arch/meganad_mnist_server/model.yaml"))
+    yaml_doc = open_document(corpus_path("mnist-server-yaml"))
     assert yaml_doc.layers[0].config["batch_input_shape"] == [None, 28, 28, 1]
     assert json.dumps(yaml_doc.to_json())
 
 
 def test_flownet_keras_zip():
-    doc = open_document(corpus("keras3/flownet_ann_2mdtln/final_model.keras"))
+    doc = open_document(corpus_path("flownet-keras"))
     assert doc.format == "keras" and doc.producer == {"keras_version": "3.9.2"}
     assert [la.class_name for la in doc.layers] == [
         "InputLayer", "Dense", "Dropout", "Dense", "LeakyReLU", "Dense", "LeakyReLU", "Dense"]
@@ -115,8 +115,7 @@ def test_flownet_keras_zip():
 
 
 def test_subclassed_keras_zip_shown_from_config_and_weights():
-    path = corpus("keras3/keras_pre_pr22362_nested_container/"
-                  "pre_pr22362_nested_container.keras")
+    path = corpus_path("nested-container-keras")
     doc = open_document(path)
     assert doc.root.type == "NestedDenseModel"
     assert doc.producer == {"keras_version": "3.15.0"}
@@ -160,15 +159,15 @@ def test_corpus_pairs_match_tf_keras(weights, arch):
 
 
 def test_pair_with_full_model_as_architecture():
-    doc = open_pair(corpus("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5"),
-                    corpus("keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"))
+    doc = open_pair(corpus_path("alphabet-soup-weights"),
+                    corpus_path("alphabet-soup-h5"))
     assert doc.summary.total == 849
     assert doc.extra["pairing"]["counts"]["matched"] == 3
 
 
 def test_pair_report_mismatches():
-    doc = open_pair(corpus("keras_h5_weights/daksh_credit_fraud/model.h5"),
-                    corpus("keras_arch/aimining_mnist_cnn/model_struct.json"))
+    doc = open_pair(corpus_path("credit-fraud-weights"),
+                    corpus_path("mnist-cnn-json"))
     rows = {r["layer"]: r for r in doc.extra["pairing"]["layers"]}
     assert rows["conv2d_1"]["status"] == "missing"
     assert rows["dense_1"]["status"] == "shape mismatch"
@@ -181,17 +180,17 @@ def test_pair_report_mismatches():
 
 
 def test_cli_info_with_arch():
-    res = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
-                  "--arch", str(corpus("keras_arch/battery_status_0d11d/model.json")), "--json")
+    res = run_cli("info", str(corpus_path("battery-weights")),
+                  "--arch", str(corpus_path("battery-json")), "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["params"]["total"] == 11_451
     assert [la["class_name"] for la in data["layers"]] == ["LSTM", "Dense"]
     assert data["pairing"]["counts"]["matched"] == 2
-    human = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
-                    "--arch", str(corpus("keras_arch/battery_status_0d11d/model.json")))
+    human = run_cli("info", str(corpus_path("battery-weights")),
+                    "--arch", str(corpus_path("battery-json")))
     assert "2 matched, 0 missing, 0 shape mismatch, 0 unused" in human.stdout
-    bad = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
+    bad = run_cli("info", str(corpus_path("battery-weights")),
                   "--arch", str(ROOT / "no-such.json"))
     assert bad.returncode == 2 and bad.stderr.startswith("kinspect: ")
     assert "Traceback" not in bad.stderr
@@ -224,15 +223,15 @@ def test_yaml_alias_bomb_and_recursion_refused():
 
 
 def test_corpus_yaml_tags_listed():
-    text = corpus("keras_arch/meganad_mnist_server/model.yaml").read_text()
+    text = corpus_path("mnist-server-yaml").read_text()
     tags = safe_yaml.python_tags(yaml.compose(text, Loader=yaml.SafeLoader))
     assert {tag for tag, _line in tags} == {"!!python/tuple"} and len(tags) > 1
 
 
 def test_opening_every_keras_format_imports_no_tensorflow():
     files = [corpus(r) for r, *_ in CORPUS_WEIGHTS + CORPUS_ARCH] + [
-        corpus("keras3/flownet_ann_2mdtln/final_model.keras"),
-        corpus("keras3/keras_pre_pr22362_nested_container/pre_pr22362_nested_container.keras")]
+        corpus_path("flownet-keras"),
+        corpus_path("nested-container-keras")]
     pair = [str(corpus(p)) for p in PAIRS[0]]
     code = ("import sys, json; from kinspect.formats import open_document; "
             "from kinspect.formats.keras.pairing import open_pair; "
@@ -248,7 +247,7 @@ def test_opening_every_keras_format_imports_no_tensorflow():
 def test_keras_zip_entry_read_in_place_or_spooled(tmp_path):
     """Stored entries are read through a window onto the zip, deflated ones spooled: both give
     the values zipfile + h5py give."""
-    src = corpus("keras3/flownet_ann_2mdtln/final_model.keras")
+    src = corpus_path("flownet-keras")
     deflated = tmp_path / "deflated.keras"
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as zo:
         for info in zin.infolist():
@@ -363,7 +362,7 @@ def test_output_shapes_left_out_when_the_stored_weights_disagree(tmp_path):
     import h5py
 
     path = tmp_path / "m.h5"
-    shutil.copy(corpus("keras_h5_full/cryptoann_0xart/model.h5"), path)
+    shutil.copy(corpus_path("cryptoann-h5"), path)
     with h5py.File(path, "r+") as f:
         config = json.loads(f.attrs["model_config"])
         layers = config["config"]  # Keras 2.0's list-style Sequential config
@@ -390,8 +389,8 @@ def test_malformed_keras_inputs_give_one_line_errors(tmp_path):
     with pytest.raises(FormatError, match="class_name"):
         open_document(broken)
     with pytest.raises(FormatError, match="not a Keras weights file"):
-        open_pair(odd, corpus("keras_arch/battery_status_0d11d/model.json"))
-    res = run_cli("info", str(corpus("keras_h5_weights/battery_status_0d11d/model.h5")),
+        open_pair(odd, corpus_path("battery-json"))
+    res = run_cli("info", str(corpus_path("battery-weights")),
                   "--arch", str(broken))
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and str(broken) in res.stderr
 
@@ -399,7 +398,7 @@ def test_malformed_keras_inputs_give_one_line_errors(tmp_path):
 def test_top_level_model_weights_are_shown_and_counted(tmp_path):
     """tf.keras 2.10+ keeps the model's own variables in `top_level_model_weights`."""
     path = tmp_path / "top.h5"
-    path.write_bytes(corpus("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5")
+    path.write_bytes(corpus_path("alphabet-soup-weights")
                      .read_bytes())
     with h5py.File(path, "a") as f:
         group = f["top_level_model_weights"]

@@ -11,7 +11,7 @@ import pytest
 from kinspect.formats import detect, open_document
 from kinspect.model import Kind
 
-from ...conftest import ROOT, SAMPLE, corpus
+from ...conftest import ROOT, SAMPLE, corpus, corpus_path
 
 # path, keras_version, model class, layer classes (in order), params, optimizer datasets
 CORPUS_FULL = [
@@ -47,7 +47,7 @@ def test_corpus_full_models(rel, version, model_class, classes, params, opt_coun
 
 
 def test_keras2_weight_names_keep_the_colon_zero():
-    doc = open_document(corpus("keras_h5_full/carnd_1560800/model.h5"))
+    doc = open_document(corpus_path("carnd-h5"))
     weights = [w for la in doc.layers for w in la.weights]
     assert len(weights) == 18
     assert weights[0].name == "conv2d_1/kernel:0"
@@ -58,7 +58,7 @@ def test_keras2_weight_names_keep_the_colon_zero():
 
 
 def test_keras3_legacy_paths_and_shapes():
-    doc = open_document(corpus("keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5"))
+    doc = open_document(corpus_path("churn-keras3-h5"))
     dense = doc.layer("dense")
     assert [w.name for w in dense.weights] == ["sequential/dense/kernel", "sequential/dense/bias"]
     assert dense.weights[0].shape == (12, 64)
@@ -67,13 +67,13 @@ def test_keras3_legacy_paths_and_shapes():
 
 
 def test_functional_inbound_connections():
-    doc = open_document(corpus("keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"))
+    doc = open_document(corpus_path("amitpr-mnist-h5"))
     assert doc.layer("conv2d_4").inbound == ["input_2"]
     assert doc.layer("dense_3").inbound == ["dense_2"]
 
 
 def test_training_config_and_values_on_demand():
-    doc = open_document(corpus("keras_h5_full/cryptoann_0xart/model.h5"))
+    doc = open_document(corpus_path("cryptoann-h5"))
     training = doc.root.find("Training config")
     assert training.attrs["value"]["loss"] == "categorical_crossentropy"
     assert training.attrs["value"]["optimizer_config"]["class_name"] == "Adam"
@@ -84,7 +84,7 @@ def test_training_config_and_values_on_demand():
 
 def test_detected_by_content_not_extension(tmp_path):
     renamed = tmp_path / "weights.bin"
-    renamed.write_bytes(corpus("keras_h5_full/cryptoann_0xart/model.h5").read_bytes())
+    renamed.write_bytes(corpus_path("cryptoann-h5").read_bytes())
     assert open_document(renamed).format == "keras-h5"
 
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from kinspect.formats import open_document
-from tests.conftest import corpus
+from tests.conftest import corpus, corpus_path
 from tests.formats.tf.helpers import assert_variables, branch
 
 
 @pytest.mark.parametrize("given", ["", "/model", "/model.index", "/model.meta",
                                    "/model.data-00000-of-00001", "/checkpoint"])
 def test_tf1_checkpoint_every_way_in(given: str, truth: dict[str, Any]) -> None:
-    doc = open_document(str(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")) + given)
+    doc = open_document(str(corpus_path("regression-checkpoint")) + given)
     assert doc.format == "tf-checkpoint"
     assert len(doc.nodes) == 128
     assert set(doc.extra["placeholders"]) == {"X", "Y"}  # PROVENANCE: placeholders X, Y
@@ -27,7 +27,7 @@ def test_tf1_checkpoint_every_way_in(given: str, truth: dict[str, Any]) -> None:
 def test_checkpoint_file_lists_every_checkpoint(tmp_path: Path, truth: dict[str, Any]) -> None:
     """A `checkpoint` file naming two checkpoints, one by an absolute path from another
     machine (as copied model dirs have): both are listed and the latest is opened."""
-    src = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")
+    src = corpus_path("regression-checkpoint")
     for step in (1, 2):
         for suffix in (".index", ".data-00000-of-00001", ".meta"):
             (tmp_path / f"model.ckpt-{step}{suffix}").symlink_to(src / f"model{suffix}")
@@ -46,7 +46,7 @@ def test_checkpoint_file_lists_every_checkpoint(tmp_path: Path, truth: dict[str,
 
 
 def test_v1_checkpoint_without_signatures(truth: dict[str, Any]) -> None:
-    doc = open_document(corpus("tf1_checkpoint/tfserving_bad_half_plus_two/00000123"))
+    doc = open_document(corpus_path("bad-half-plus-two-checkpoint"))
     assert doc.producer["checkpoint_format"] == "V1"
     assert len(doc.nodes) == 26 and doc.signatures == {}
     assert any("no signatures" in w for w in doc.warnings)
@@ -57,7 +57,7 @@ def test_v1_checkpoint_without_signatures(truth: dict[str, Any]) -> None:
 
 
 def test_tf2_object_checkpoint_tree(truth: dict[str, Any]) -> None:
-    doc = open_document(corpus("tf2_checkpoint/tfkeras_lso_ckpt_tf2.2"))
+    doc = open_document(corpus_path("lso-checkpoint-tf2"))
     assert doc.producer["checkpoint_kind"] == "TF2 object-based"
     assert doc.root.attrs["shards"] == 2
     assert_variables(doc, truth["variables"]["tf2_checkpoint/tfkeras_lso_ckpt_tf2.2/ckpt"])
@@ -86,7 +86,7 @@ def test_object_graph_as_tensorflow_reads_it(rel: str, truth: dict[str, Any]) ->
 
 def test_estimator_dir_with_graph_pbtxt(tmp_path: Path, truth: dict[str, Any]) -> None:
     """An estimator model dir: checkpoint file, prefix files and graph.pbtxt (no .meta)."""
-    src = corpus("tf2_checkpoint/tfkeras_lso_ckpt_tf2.2")
+    src = corpus_path("lso-checkpoint-tf2")
     for f in src.iterdir():
         (tmp_path / f.name).symlink_to(f)
     (tmp_path / "graph.pbtxt").symlink_to(Path(truth["dir"]) / "multi.pbtxt")

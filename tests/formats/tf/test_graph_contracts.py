@@ -13,7 +13,7 @@ import pytest
 from kinspect.errors import FormatError
 from kinspect.formats import detect, open_document
 from kinspect.model import Kind
-from tests.conftest import ROOT, corpus, run_cli
+from tests.conftest import ROOT, corpus, corpus_path, run_cli
 from tests.formats.tf.helpers import SAVEDMODELS
 
 
@@ -61,14 +61,14 @@ def test_json_and_whole_tree(rel: str) -> None:
 
 
 def test_cli_info_json_on_graph_and_checkpoint_prefix() -> None:
-    frozen = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    frozen = corpus_path("regression-pb")
     proc = run_cli("info", "--json", str(frozen))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["format"] == "tf-graphdef"
     assert {"name": "pred", "op": "Identity", "inputs": ["Add"], "outputs": ["pred:0"]} \
         in data["nodes"]
-    prefix = str(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint")) + "/model"
+    prefix = str(corpus_path("regression-checkpoint")) + "/model"
     proc = run_cli("info", "--json", prefix)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -77,7 +77,7 @@ def test_cli_info_json_on_graph_and_checkpoint_prefix() -> None:
 
 
 def test_broken_graph_files_are_one_line_errors(tmp_path: Path) -> None:
-    data = corpus("frozen_pb/tf2onnx_fc_layers/frozen.pb").read_bytes()
+    data = corpus_path("fc-layers-pb").read_bytes()
     cut = tmp_path / "cut.pb"
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(FormatError):
@@ -93,14 +93,14 @@ def test_broken_graph_files_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_detection_by_content_not_name(tmp_path: Path) -> None:
     misnamed = tmp_path / "model.h5"
-    misnamed.write_bytes(corpus("frozen_pb/tf2onnx_regression/frozen.pb").read_bytes())
+    misnamed.write_bytes(corpus_path("regression-pb").read_bytes())
     assert detect(misnamed).id == "tf-graphdef"
     lite = tmp_path / "weights.pb"
-    lite.write_bytes(corpus("tflite/tf2onnx_regression/model.tflite").read_bytes())
+    lite.write_bytes(corpus_path("regression-tflite").read_bytes())
     assert detect(lite).id == "tflite"
-    assert detect(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")).id \
+    assert detect(corpus_path("regression-checkpoint-meta")).id \
         == "tf-checkpoint"
-    assert detect(corpus("savedmodel/tf2onnx_regression_saved_model/saved_model.pb")).id \
+    assert detect(corpus_path("regression-savedmodel-pb")).id \
         == "tf-savedmodel"
 
 

@@ -12,12 +12,12 @@ import pytest
 from kinspect.formats import open_document
 from kinspect.formats.tf import protos as tf_protos
 from kinspect.model import Kind
-from tests.conftest import corpus
+from tests.conftest import corpus, corpus_path
 from tests.formats.tf.helpers import branch, node
 
 
 def test_frozen_regression_graph_computes_provenance_value() -> None:
-    doc = open_document(corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
+    doc = open_document(corpus_path("regression-pb"))
     assert doc.format == "tf-graphdef"
     assert len(doc.nodes) == 8
     assert node(doc, "X").op == "Placeholder" and node(doc, "X").outputs == ["X:0"]
@@ -48,7 +48,7 @@ def test_frozen_graphs(rel: str, count: int, inputs: list[str], output: str) -> 
 def test_text_graphdef() -> None:
     from google.protobuf import text_format
 
-    path = corpus("graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt")
+    path = corpus_path("tfcr-pbtxt")
     doc = open_document(path)
     assert doc.format == "tf-graphdef" and len(doc.nodes) == 10
     reference = text_format.Parse(path.read_text(), tf_protos.GraphDef())
@@ -105,7 +105,7 @@ def test_function_only_graph_without_nul_bytes(tmp_path: Path) -> None:
 
 
 def test_name_scope_branch_groups_nodes() -> None:
-    doc = open_document(corpus("frozen_pb/tf2onnx_gru/frozen.pb"))
+    doc = open_document(corpus_path("gru-pb"))
     scopes = branch(doc, "By name scope")
     model = next(c for c in scopes.children if c.name == "model/")
     leaves = [n for n in model.walk() if n.kind == Kind.GRAPH_NODE]

@@ -11,7 +11,7 @@ import pytest
 
 from kinspect.formats import open_document
 from kinspect.formats.tf import protos as tf_protos
-from tests.conftest import corpus
+from tests.conftest import corpus, corpus_path
 from tests.formats.tf.helpers import SAVEDMODELS, assert_variables, branch, cli_text
 
 
@@ -53,7 +53,7 @@ def test_a_part_of_a_savedmodel_opens_the_savedmodel(part: str, truth: dict[str,
 
 
 def test_tf1_savedmodel_half_plus_two() -> None:
-    doc = open_document(corpus("savedmodel/tfserving_half_plus_two_cpu"))
+    doc = open_document(corpus_path("half-plus-two-tf1"))
     assert doc.extra["tags"] == [["serve"]] and len(doc.nodes) == 74
     assert doc.producer["tensorflow_version"] == "1.14.0"
     values = {v.name: float(v.read()) for v in doc.variables}
@@ -67,7 +67,7 @@ def test_tf1_savedmodel_half_plus_two() -> None:
 
 
 def test_tf2_savedmodel_half_plus_two() -> None:
-    doc = open_document(corpus("savedmodel/tfserving_half_plus_two_tf2_cpu"))
+    doc = open_document(corpus_path("half-plus-two-tf2"))
     assert len(branch(doc, "Functions").children) == 14
     assert {"regress_x_to_y", "regress_x_to_y2", "regress_x2_to_y3", "classify_x_to_y",
             "classify_x2_to_y3", "serving_default"} <= set(doc.signatures)
@@ -79,19 +79,19 @@ def test_tf2_savedmodel_half_plus_two() -> None:
 
 
 def test_tfjs_savedmodels() -> None:
-    three = open_document(corpus("savedmodel/tfjs_node_times_three_float"))
+    three = open_document(corpus_path("times-three-savedmodel"))
     sd = three.signatures["serving_default"]
     assert sd.inputs["x"].name == "serving_default_x:0"
     assert sd.outputs["output_0"].name == "StatefulPartitionedCall:0"
     assert float(three.variables[0].read()) * np.array([1, 2, 3]) == pytest.approx([3, 6, 9])
-    multi = open_document(corpus("savedmodel/tfjs_node_module_with_multiple_signatures"))
+    multi = open_document(corpus_path("multi-signature-savedmodel"))
     two = multi.signatures["timestwo"]
     assert two.inputs["x"].name == "timestwo_x:0"
     assert two.outputs["output_0"].name == "StatefulPartitionedCall_1:0"
 
 
 def test_regression_savedmodel_computes_provenance_value() -> None:
-    doc = open_document(corpus("savedmodel/tf2onnx_regression_saved_model"))
+    doc = open_document(corpus_path("regression-savedmodel"))
     sd = doc.signatures["serving_default"]
     assert (sd.inputs["X"].name, sd.outputs["pred"].name) == ("X:0", "pred:0")
     values = {v.name: float(v.read()) for v in doc.variables}
@@ -99,7 +99,7 @@ def test_regression_savedmodel_computes_provenance_value() -> None:
 
 
 def test_keras_written_savedmodel_has_keras_layers_branch() -> None:
-    doc = open_document(corpus("savedmodel/tfnet_keras_chengen_tsai"))
+    doc = open_document(corpus_path("tfnet-savedmodel"))
     assert doc.format == "tf-savedmodel" and doc.signatures == {}
     assert any("no signatures" in w for w in doc.warnings)
     layers = {la["name"]: la["class_name"] for la in doc.extra["keras_layers"]}
@@ -159,7 +159,7 @@ def test_text_savedmodel(tmp_path: Path, truth: dict[str, Any]) -> None:
     """A SavedModel written as saved_model.pbtxt (protobuf text) opens like the binary one."""
     from google.protobuf import text_format
 
-    src = corpus("savedmodel/tfserving_half_plus_two_cpu/00000123")
+    src = corpus_path("half-plus-two-tf1-version")
     saved = tf_protos.SavedModel.FromString((src / "saved_model.pb").read_bytes())
     (tmp_path / "saved_model.pbtxt").write_text(text_format.MessageToString(saved))
     (tmp_path / "variables").symlink_to(src / "variables")
@@ -173,9 +173,9 @@ def test_text_savedmodel(tmp_path: Path, truth: dict[str, Any]) -> None:
 def test_root_row_named_like_the_folder_and_signature_rows_name_their_tensors():
     from kinspect.formats import open_document
 
-    from ...conftest import corpus
+    from ...conftest import corpus_path
 
-    folder = corpus("savedmodel/tfjs_node_times_three_float")
+    folder = corpus_path("times-three-savedmodel")
     for path in (folder, folder / "saved_model.pb"):
         doc = open_document(path)
         assert doc.root.name == "tfjs_node_times_three_float"

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import ROOT, corpus
+from tests.conftest import ROOT, corpus_path
 
 SEQUENCE = textwrap.dedent("""
     import sys, time
@@ -44,8 +44,8 @@ SEQUENCE = textwrap.dedent("""
 
 
 def test_fast_load_then_real_tensorflow_import() -> None:
-    frozen = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
-    saved = corpus("savedmodel/tfserving_half_plus_two_tf2_cpu/00000123")
+    frozen = corpus_path("regression-pb")
+    saved = corpus_path("half-plus-two-tf2-version")
     proc = subprocess.run([sys.executable, "-c", SEQUENCE, str(frozen), str(saved)],
                           capture_output=True, text=True, timeout=300, cwd=ROOT,
                           env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -105,7 +105,7 @@ CONCURRENT = textwrap.dedent("""
 def test_fast_load_while_a_worker_imports_tensorflow(first: str, when: str) -> None:
     """"initialising" waits until the worker's real `tensorflow` is in sys.modules but not done:
     without waiting for it, loading a `*_pb2` then gave a half-made module every time."""
-    frozen = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    frozen = corpus_path("regression-pb")
     proc = subprocess.run([sys.executable, "-c", CONCURRENT, str(frozen), first, when],
                           capture_output=True, text=True, timeout=300, cwd=ROOT,
                           env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
