@@ -26,6 +26,9 @@ READER_MODULES: list[str] = [
     "keras.h5_model",
     "keras.weights_file",
     "keras.archive",
+    # A TF.js model.json is JSON too (its modelTopology a Keras config or a GraphDef).
+    "tfjs.layers",
+    "tfjs.graph",
     "keras.json_arch",
     "keras.yaml_arch",
     # Graph formats (read as data, without TensorFlow's runtime).

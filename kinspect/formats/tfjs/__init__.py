@@ -1,0 +1,1 @@
+"""TensorFlow.js models: `model.json` (+ binary weight shards), layers and graph flavours."""
