@@ -38,19 +38,19 @@ class Pair:
     kind_a: str = ""
     kind_b: str = ""
     changes: list[str] = field(default_factory=list)
-    # Keras layer vs graph: the graph nodes under the layer's scope and the tensor that is
-    # the layer's output there (what layer-by-layer compares).
-    nodes_b: list[str] = field(default_factory=list)
-    tensor_b: str | None = None
+    # Keras layer vs graph (on either side): the graph nodes under the layer's scope and the
+    # tensor that is the layer's output there.
+    graph_nodes: list[str] = field(default_factory=list)
+    graph_tensor: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"a": self.a, "b": self.b, "status": self.status,
                                 "class_or_op": [self.kind_a, self.kind_b]}
         if self.changes:
             data["changes"] = list(self.changes)
-        if self.tensor_b:
-            data["tensor_b"] = self.tensor_b
-            data["nodes_b"] = len(self.nodes_b)
+        if self.graph_tensor:
+            data["graph_tensor"] = self.graph_tensor
+            data["graph_nodes"] = len(self.graph_nodes)
         return data
 
 
@@ -111,7 +111,7 @@ def _weights_only(layers: list[Layer]) -> bool:
 
 def _swap(p: Pair) -> Pair:
     status = {ADDED: REMOVED, REMOVED: ADDED}.get(p.status, p.status)
-    return Pair(p.b, p.a, status, p.kind_b, p.kind_a, p.changes, p.nodes_b, p.tensor_b)
+    return Pair(p.b, p.a, status, p.kind_b, p.kind_a, p.changes, p.graph_nodes, p.graph_tensor)
 
 
 # --- layers against layers ---------------------------------------------------------------
@@ -261,7 +261,7 @@ def match_layers_to_graph(layers: list[Layer], nodes: list[GraphNode]) -> list[P
         ops = Counter(n.op for n in group)
         kind = ",".join(op for op, _ in ops.most_common(3))
         pairs.append(Pair(la.name, scope, EQUAL, la.class_name, kind,
-                          nodes_b=[n.name for n in group], tensor_b=tensor))
+                          graph_nodes=[n.name for n in group], graph_tensor=tensor))
     return pairs
 
 

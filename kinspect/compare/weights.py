@@ -118,17 +118,22 @@ def _by_scope(structure: Structure, rest_a: dict[str, TensorInfo],
     """Keras `layer/#i` (on A or B) with the graph constants among the layer's scope nodes."""
     out: Pairs = []
     for p in structure.pairs:
-        if not p.nodes_b or p.a is None:
+        if not p.graph_nodes:
             continue
-        keras_side, graph_side = (rest_a, rest_b) if f"{p.a}/#0" in rest_a else (rest_b, rest_a)
-        consts = [k for k in p.nodes_b if k in graph_side]
-        for key in [k for k in keras_side if k.rpartition("/#")[0] == p.a]:
+        if any(k.startswith(f"{p.a}/#") for k in rest_a):
+            layer, keras_side, graph_side = p.a, rest_a, rest_b
+        elif any(k.startswith(f"{p.b}/#") for k in rest_b):
+            layer, keras_side, graph_side = p.b, rest_b, rest_a
+        else:
+            continue
+        consts = [k for k in p.graph_nodes if k in graph_side]
+        for key in [k for k in keras_side if k.rpartition("/#")[0] == layer]:
             shape = keras_side[key].shape
             hit = next((c for c in consts if graph_side[c].shape == shape), None)
             if hit is not None:
                 consts.remove(hit)
-                ta, tb = keras_side.pop(key), graph_side.pop(hit)
-                out.append((ta, tb) if keras_side is rest_a else (tb, ta))
+                tk, tg = keras_side.pop(key), graph_side.pop(hit)
+                out.append((tk, tg) if keras_side is rest_a else (tg, tk))
     return out
 
 
