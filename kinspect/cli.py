@@ -16,6 +16,8 @@ from . import __version__
 from .errors import KinspectError
 
 SUBCOMMANDS = ("info", "convert", "scan", "run", "compare")
+# --screenshot --view: the tree, the Graph tab (Netron), or a page of the document by its title.
+SCREENSHOT_VIEWS = ("tree", "netron", "summary", "safety", "outputs", "run")
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
@@ -34,7 +36,8 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kinspect {__version__}")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="open FILE, write a PNG of the window once shown, and exit")
-    parser.add_argument("--view", choices=("tree", "netron"), default="tree")
+    parser.add_argument("--view", choices=SCREENSHOT_VIEWS, default="tree",
+                        help="what --screenshot shows: the tree, the Graph tab, or a page")
     parser.add_argument("--install-desktop", action="store_true",
                         help="register kinspect as the handler of model files for this user")
     parser.add_argument("--uninstall-desktop", action="store_true")

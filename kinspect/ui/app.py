@@ -10,6 +10,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from . import single_instance
+from .document_view import PAGE_ERROR
 from .main_window import MainWindow
 
 
@@ -79,8 +80,15 @@ def _screenshot(app: QApplication, window: MainWindow, path: str, out: str, view
     def shown(doc_view: object) -> None:
         if view == "netron":
             window.show_netron(grab)  # issue 8: calls grab once the graph is drawn
-        else:
-            QTimer.singleShot(200, grab)
+            return
+        if view != "tree":  # a page by its title: summary, safety, outputs...
+            page = doc_view.show_page(view.capitalize())  # type: ignore[attr-defined]
+            if page is None or page.objectName() == PAGE_ERROR:
+                why = page.text() if page is not None else "the document has no such page"
+                print(f"kinspect: {path}: {view} page: {why}", file=sys.stderr)
+                app.quit()
+                return
+        QTimer.singleShot(200, grab)
 
     window.document_opened.connect(shown)
     window.open_failed.connect(failed)

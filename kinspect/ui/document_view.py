@@ -39,6 +39,10 @@ def small_branch(node: Node) -> bool:
     return count is not None and count <= AUTO_EXPAND_LIMIT
 
 
+# Object name of the label shown instead of a page that failed to build (checked by
+# `--screenshot --view PAGE` and the built app's checks).
+PAGE_ERROR = "pageError"
+
 # Branches a new document opens with, when small: what a user looks at first.
 OPEN_AT_START = (Role.LAYERS, Role.GRAPH_NODES, Role.SIGNATURES, Role.VARIABLES, Role.WEIGHTS)
 
@@ -152,6 +156,7 @@ class DocumentView(QWidget):
             except Exception as exc:  # noqa: BLE001 - one broken page must not hide the rest
                 page = QLabel(f"{title} is unavailable: {type(exc).__name__}: {exc}")
                 page.setWordWrap(True)
+                page.setObjectName(PAGE_ERROR)
             if page is not None:
                 self.pages.addTab(page, title)
 
