@@ -13,6 +13,9 @@ pkgs=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0
 if apt-cache show libasound2t64 >/dev/null 2>&1; then pkgs+=(libasound2t64); else pkgs+=(libasound2); fi
 # Debian's own python3 makes venvs only with python3-venv (a pyenv or python.org build has it).
 "${PYTHON:-python3}" -c "import ensurepip, venv" 2>/dev/null || pkgs+=(python3-venv)
+# TensorFlow.js verification runs the pure-JS @tensorflow/tfjs under Node; a Node already on PATH
+# (this machine image has Node 20) is used as it is.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
