@@ -148,6 +148,20 @@ def reject_hostile(probe: Probe) -> None:
             raise FormatError(bomb + "; refused", probe.path)
 
 
+def _hdf5_problem(path: str) -> str | None:
+    """What h5py itself says when it cannot open the file (a truncated download says
+    "truncated file: eof = 5000000, stored_eof = 96392672"); None when it opens."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r"):
+            return None
+    except (OSError, ValueError) as exc:
+        text = " ".join(str(exc).split())
+        inner = text[text.find("(") + 1: text.rfind(")")] if "(" in text else text
+        return f"damaged HDF5 file (h5py: {inner or text})"
+
+
 def describe_unknown(probe: Probe) -> str:
     """What an unrecognised file is, as precisely as cheap checks allow."""
     if probe.is_dir:
@@ -160,7 +174,7 @@ def describe_unknown(probe: Probe) -> str:
     if probe.is_pickle:
         return "Python pickle, not a model file kinspect reads"
     if probe.is_hdf5:
-        return "HDF5 file without Keras model or weights"
+        return _hdf5_problem(probe.path) or "HDF5 file without Keras model or weights"
     if probe.head.startswith(b"\x93NUMPY"):
         return "NumPy array file (.npy), not a model file"
     if probe.head.startswith(b"PK"):

@@ -77,6 +77,8 @@ def candidates(doc: Document, limit: int = 20) -> list[OutputCandidate]:
             add(spec.name, f"output '{alias}' of signature '{key}'")
     for name in _model_output_layers(doc):
         add(name, "declared output of the Keras model")
+    for name in predictions_of_training_graph(doc.nodes):
+        add(name, "prediction: what the training loss compares with the labels")
     if doc.nodes:
         used = consumers(doc.nodes)
         sinks = [n for n in doc.nodes if n.name not in used and n.op not in NOISE_OPS
@@ -87,6 +89,60 @@ def candidates(doc: Document, limit: int = 20) -> list[OutputCandidate]:
         for node in sinks:
             add(node.name, f"{node.op} that no other node consumes")
     return out[:limit]
+
+
+PLACEHOLDER_OPS = ("Placeholder", "PlaceholderV2")
+MAX_PLACEHOLDERS = 16  # one forward walk each
+
+
+def predictions_of_training_graph(nodes: list[GraphNode]) -> list[str]:
+    """A TF1 training graph's real outputs (`pred`) are consumed by its loss, so they are no
+    sinks; its sinks are the loss and `gradients/*`. A label placeholder (`Y`) is one whose
+    forward reach lies inside another placeholder's (`X`): the predictions are the nodes that
+    do not depend on a label but feed a node that does, outside the gradients."""
+    holders = [n.name for n in nodes if n.op in PLACEHOLDER_OPS]
+    if not 2 <= len(holders) <= MAX_PLACEHOLDERS or not any(_training_part(n.name)
+                                                            for n in nodes):
+        return []  # an inference graph: a placeholder such as keep_prob is no label
+    readers: dict[str, list[str]] = {}
+    for node in nodes:
+        if _training_part(node.name):
+            continue  # the forward pass only (gradients read X, Y and their shapes)
+        for inp in node.inputs:
+            if not inp.startswith("^"):
+                readers.setdefault(node_name(inp), []).append(node.name)
+    reach = {h: _forward(h, readers) for h in holders}
+    labels = [h for h in holders if any(o != h and reach[h] < reach[o] for o in holders)]
+    if not labels:
+        return []
+    tainted = set().union(*(reach[h] for h in labels))
+    by_name = {n.name: n for n in nodes}
+    found: list[str] = []
+    for name in sorted(tainted):
+        if _training_part(name):
+            continue
+        for inp in by_name[name].inputs if name in by_name else []:
+            base = node_name(inp)
+            if (not inp.startswith("^") and base not in tainted and base not in found
+                    and base not in holders and not _training_part(base)
+                    and by_name.get(base) is not None and by_name[base].op != "Const"):
+                found.append(base)
+    return found
+
+
+def _training_part(name: str) -> bool:
+    return name.startswith("gradients") or "_grad/" in name
+
+
+def _forward(start: str, readers: dict[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(readers.get(start, []))
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack.extend(readers.get(name, []))
+    return seen
 
 
 def _model_output_layers(doc: Document) -> list[str]:

@@ -188,6 +188,14 @@ def _optional_branch(title: str, build: Callable[[], Node | None], doc: Document
         return Node(Kind.ERROR, title, error=error)
 
 
+def git_version(text: str) -> str:
+    """TF 1.x under Python 3 stored str(bytes) in this field, quotes and all
+    ("b'v1.11.0-rc2-4-gc19e29306c'"); the version is what is inside."""
+    if len(text) > 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
+        return text[2:-1]
+    return text
+
+
 def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
     """A Document over one MetaGraphDef (SavedModel, or a checkpoint's `.meta`)."""
     info = mg.meta_info_def
@@ -196,7 +204,7 @@ def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
     nodes = graph_tree.graph_nodes(mg.graph_def.node, table)
     root = graph_tree.root_node(
         path, label, tags=list(info.tags), tensorflow_version=info.tensorflow_version,
-        tensorflow_git_version=info.tensorflow_git_version, nodes=len(nodes))
+        tensorflow_git_version=git_version(info.tensorflow_git_version), nodes=len(nodes))
     sigs = signatures(mg)
     doc = Document(path=path, format=fmt, root=root, nodes=nodes, signatures=sigs)
     doc.extra["placeholders"] = [n.name for n in nodes if n.op in ("Placeholder",
@@ -205,7 +213,7 @@ def meta_graph_document(path: str, fmt: str, mg: Any, label: str) -> Document:
     if info.tensorflow_version:
         doc.producer["tensorflow_version"] = info.tensorflow_version
     if info.tensorflow_git_version:
-        doc.producer["tensorflow_git_version"] = info.tensorflow_git_version
+        doc.producer["tensorflow_git_version"] = git_version(info.tensorflow_git_version)
     doc.producer.update(tf_graphdef.producer(mg.graph_def))
     sig_branch = graph_tree.signatures_branch(sigs)
     if sig_branch is not None:
