@@ -11,7 +11,7 @@ from kinspect.convert import convert
 from kinspect.errors import Cancelled, InvalidRequest
 from kinspect.progress import Progress
 
-from ..conftest import corpus, run_cli
+from ..conftest import corpus_path, run_cli
 
 
 def _graph(data: bytes):
@@ -31,7 +31,7 @@ def _one_error_line(proc) -> str:
 
 @pytest.mark.slow
 def test_cli_json_refuse_overwrite_force_and_failure(tmp_path):
-    src = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    src = corpus_path("regression-pb")
     dst = tmp_path / "r.pb"
     proc = run_cli("convert", str(src), str(dst), "--verify", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -46,7 +46,7 @@ def test_cli_json_refuse_overwrite_force_and_failure(tmp_path):
     proc = run_cli("convert", str(src), str(dst), "--force")
     assert proc.returncode == 0 and _graph(dst.read_bytes()) == _graph(before)
     # A checkpoint without --outputs: exit 2, likely outputs named, nothing at DST.
-    meta = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
+    meta = corpus_path("regression-checkpoint-meta")
     proc = run_cli("convert", str(meta), str(tmp_path / "c.pb"))
     assert proc.returncode == 2 and "pred" in _one_error_line(proc)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pb"]
@@ -54,10 +54,10 @@ def test_cli_json_refuse_overwrite_force_and_failure(tmp_path):
 
 @pytest.mark.slow
 def test_cli_refuses_code_and_bad_requests(tmp_path):
-    carnd = corpus("keras_h5_full/carnd_1560800/model.h5")
+    carnd = corpus_path("carnd-h5")
     proc = run_cli("convert", str(carnd), str(tmp_path / "m.keras"))
     assert proc.returncode == 2 and "--trust-code" in _one_error_line(proc)
-    proc = run_cli("convert", str(corpus("frozen_pb/tf2onnx_regression/frozen.pb")),
+    proc = run_cli("convert", str(corpus_path("regression-pb")),
                    str(tmp_path / "m.keras"))
     assert proc.returncode == 2 and "cannot convert tf-graphdef to keras" in _one_error_line(proc)
     proc = run_cli("convert", str(tmp_path / "missing.h5"), str(tmp_path / "x.h5"))
@@ -77,7 +77,7 @@ def test_cancel_leaves_nothing(tmp_path):
 
     progress = Progress(listener)
     with pytest.raises(Cancelled):
-        convert(corpus("frozen_pb/tf2onnx_regression/frozen.pb"), tmp_path / "r.onnx",
+        convert(corpus_path("regression-pb"), tmp_path / "r.onnx",
                 options={"verify": True}, progress=progress)
     assert "written" in seen and list(tmp_path.iterdir()) == []
 
@@ -87,14 +87,14 @@ def test_failed_verification_style_error_leaves_old_dst(tmp_path):
     dst = tmp_path / "out.pb"
     dst.write_bytes(b"old")
     with pytest.raises(InvalidRequest):
-        convert(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta"), dst,
+        convert(corpus_path("regression-checkpoint-meta"), dst,
                 options={"force": True, "outputs": "no_such_node"})
     assert dst.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.pb"]
 
 
 def test_errors_raised_without_a_path_name_the_source(tmp_path):
     """Errors from inside a conversion (prune, converters, verify) get SRC as their FILE."""
-    src = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    src = corpus_path("regression-pb")
     proc = run_cli("convert", str(src), str(tmp_path / "o.pb"), "--outputs", "nosuch")
     assert proc.returncode == 2
     assert _one_error_line(proc).startswith(f"kinspect: {src}: no node named nosuch")
@@ -104,7 +104,7 @@ def test_errors_raised_without_a_path_name_the_source(tmp_path):
 def test_serving_version_zero_is_kept_and_negative_refused(tmp_path, capsys):
     from kinspect.cli import main
 
-    src = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    src = corpus_path("half-plus-two-tf1")
     assert main(["convert", str(src), str(tmp_path / "s0"), "--serving-version", "0"]) == 0
     assert sorted(p.name for p in (tmp_path / "s0").iterdir()) == ["0"]
     capsys.readouterr()
@@ -145,6 +145,6 @@ def test_upper_case_pbtxt_gets_text(tmp_path):
     from kinspect.formats.tf import protos as tf_protos
 
     dst = tmp_path / "OUT.PBTXT"
-    convert(corpus("frozen_pb/tf2onnx_regression/frozen.pb"), dst)
+    convert(corpus_path("regression-pb"), dst)
     graph = text_format.Parse(dst.read_text(), tf_protos.GraphDef())
     assert any(n.name == "pred" for n in graph.node)

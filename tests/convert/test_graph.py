@@ -17,7 +17,7 @@ import pytest
 from kinspect.convert import convert
 from kinspect.errors import InvalidRequest, UnsafeContent
 
-from ..conftest import corpus
+from ..conftest import corpus, corpus_path
 
 HALF_PLUS_TWO_X = np.array([1.0, 2.0, 5.0], dtype=np.float32)
 HALF_PLUS_TWO_Y = [2.5, 3.0, 4.5]
@@ -79,13 +79,13 @@ def test_savedmodel_to_frozen_pb(rel, suffix, tmp_path):
 
 
 def test_savedmodel_other_signature(tmp_path):
-    report = convert(corpus("savedmodel/tfjs_node_module_with_multiple_signatures"),
+    report = convert(corpus_path("multi-signature-savedmodel"),
                      tmp_path / "t.pb", options={"signature": "timestwo", "verify": True})
     ys = [float(run_pb(tmp_path / "t.pb", {report.inputs[0]: np.float32(v)},
                        report.outputs)[0][0]) for v in (1, 2, 3)]  # a scalar input
     np.testing.assert_allclose(ys, [2, 4, 6])
     with pytest.raises(InvalidRequest, match="timestwo"):
-        convert(corpus("savedmodel/tfjs_node_module_with_multiple_signatures"),
+        convert(corpus_path("multi-signature-savedmodel"),
                 tmp_path / "n.pb", options={"signature": "nope"})
 
 
@@ -93,7 +93,7 @@ def test_savedmodel_to_serving_layout(tmp_path):
     import tensorflow as tf
 
     dst = tmp_path / "half_plus_two"
-    report = convert(corpus("savedmodel/tfserving_half_plus_two_cpu"), dst,
+    report = convert(corpus_path("half-plus-two-tf1"), dst,
                      options={"verify": True})
     assert (dst / "1" / "saved_model.pb").is_file()
     req = report.serving_request
@@ -124,7 +124,7 @@ def test_keras_to_serving_layout_names_inputs_like_the_model(tmp_path):
 
 
 def test_checkpoint_to_pb_needs_outputs_and_gives_known_answer(tmp_path):
-    src = corpus("tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
+    src = corpus_path("regression-checkpoint-meta")
     with pytest.raises(InvalidRequest, match="pred"):
         convert(src, tmp_path / "r.pb")
     assert not (tmp_path / "r.pb").exists()
@@ -142,7 +142,7 @@ def test_old_meta_graph_version_0_12_head(tmp_path):
     import tensorflow as tf
 
     folder = tmp_path / "ckpt"
-    shutil.copytree(corpus("tf1_checkpoint/tf2onnx_regression_checkpoint"), folder)
+    shutil.copytree(corpus_path("regression-checkpoint"), folder)
     meta = tf.compat.v1.MetaGraphDef()
     meta.ParseFromString((folder / "model.meta").read_bytes())
     meta.meta_info_def.tensorflow_version = "0.12.head"
@@ -157,7 +157,7 @@ def test_old_meta_graph_version_0_12_head(tmp_path):
 
 def test_v1_checkpoint_without_signatures(tmp_path):
     """tfserving bad_half_plus_two: V1 checkpoint (SaveSlices), no signatures: y = 0.5x+2."""
-    src = corpus("tf1_checkpoint/tfserving_bad_half_plus_two/00000123")
+    src = corpus_path("bad-half-plus-two-checkpoint")
     report = convert(src, tmp_path / "b.pb", options={"outputs": "Add:0", "verify": True})
     (y,), _ = run_pb(tmp_path / "b.pb", {report.inputs[0]: HALF_PLUS_TWO_X}, ["Add:0"])
     np.testing.assert_allclose(y, HALF_PLUS_TWO_Y)
@@ -168,7 +168,7 @@ def test_graphdef_pruned_to_chosen_outputs(tmp_path):
     computes what the original graph computes there."""
     import tensorflow as tf
 
-    src = corpus("frozen_pb/tf2onnx_fc_layers/frozen.pb")
+    src = corpus_path("fc-layers-pb")
     original = tf.compat.v1.GraphDef()
     original.ParseFromString(src.read_bytes())
     relu = next(n.name for n in original.node if n.op == "Relu")
@@ -252,7 +252,7 @@ def test_regression_to_onnx_known_answer(rel, tmp_path):
 def test_savedmodel_to_tflite_known_answer(tmp_path):
     import tensorflow as tf
 
-    report = convert(corpus("savedmodel/tfserving_half_plus_two_cpu"), tmp_path / "h.tflite",
+    report = convert(corpus_path("half-plus-two-tf1"), tmp_path / "h.tflite",
                      options={"verify": True})
     assert max(report.max_abs_diff.values()) <= 1e-4
     interp = tf.lite.Interpreter(model_path=str(tmp_path / "h.tflite"))
@@ -287,7 +287,7 @@ def test_verify_of_graph_that_writes_files_needs_trust(tmp_path):
 
 
 def test_json_report_fields(tmp_path):
-    report = convert(corpus("frozen_pb/tf2onnx_regression/frozen.pb"), tmp_path / "r.pb",
+    report = convert(corpus_path("regression-pb"), tmp_path / "r.pb",
                      options={"verify": True})
     data = json.loads(json.dumps(report.to_json()))
     assert data["inputs"] == ["X:0"] and data["outputs"] == ["pred:0"]

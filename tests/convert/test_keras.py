@@ -16,7 +16,7 @@ import pytest
 from kinspect.convert import convert, exporters_for
 from kinspect.errors import ConvertError, FormatError, UnsafeContent
 
-from ..conftest import corpus
+from ..conftest import corpus, corpus_path
 
 # PROVENANCE.md: total parameter counts of the corpus' full Keras models.
 FULL_H5 = {
@@ -81,7 +81,7 @@ def test_old_keras_to_keras3_matches_tf_keras_predictions(tmp_path):
     import keras
     import tf_keras
 
-    src = corpus("keras_h5_full/cryptoann_0xart/model.h5")
+    src = corpus_path("cryptoann-h5")
     with pytest.raises(Exception):  # noqa: B017 - the Keras 3 failure we work around
         keras.models.load_model(src, compile=False)
     report = convert(src, tmp_path / "m.keras")
@@ -93,7 +93,7 @@ def test_old_keras_to_keras3_matches_tf_keras_predictions(tmp_path):
 
 
 def test_lambda_file_refused_without_trust_and_data_targets_still_work(tmp_path):
-    src = corpus("keras_h5_full/carnd_1560800/model.h5")
+    src = corpus_path("carnd-h5")
     for target, name in (("keras-h5", "m.h5"), ("tf-graphdef", "m.pb"), ("keras", "m.keras")):
         with pytest.raises(UnsafeContent):
             convert(src, tmp_path / name, target)
@@ -114,8 +114,8 @@ def test_weights_pair_by_name_with_report(tmp_path):
     kernels are the stored ones."""
     import keras
 
-    weights = corpus("keras_h5_weights/daksh_credit_fraud/model.h5")
-    arch = corpus("keras_arch/daksh_credit_fraud/model.json")
+    weights = corpus_path("credit-fraud-weights")
+    arch = corpus_path("credit-fraud-json")
     report = convert(weights, tmp_path / "full.h5", options={"arch": str(arch), "verify": True})
     assert sorted(report.weights_report["matched"]) == [f"dense_{i}" for i in range(1, 6)]
     assert report.weights_report["mismatched"] == [] and report.weights_report["skipped"] == []
@@ -191,7 +191,7 @@ def test_keras3_lambda_needs_trust(tmp_path):
 
 
 def test_yaml_with_python_tuples_reads_and_hostile_yaml_refused(tmp_path):
-    src = corpus("keras_arch/meganad_mnist_server/model.yaml")
+    src = corpus_path("mnist-server-yaml")
     convert(src, tmp_path / "m.json")
     config = json.loads((tmp_path / "m.json").read_text())
     assert config["class_name"] == "Sequential" and config["keras_version"] == "2.1.3"
@@ -205,12 +205,12 @@ def test_yaml_with_python_tuples_reads_and_hostile_yaml_refused(tmp_path):
 
 
 def test_exporters_for_lists_targets_by_source():
-    ids = {e.id for e in exporters_for(corpus("keras_h5_full/cryptoann_0xart/model.h5"))}
+    ids = {e.id for e in exporters_for(corpus_path("cryptoann-h5"))}
     assert {"keras-h5", "keras", "keras-weights-h5", "keras-json", "keras-yaml",
             "tf-savedmodel", "tf-graphdef", "tflite", "onnx"} <= ids
-    graph = {e.id for e in exporters_for(corpus("frozen_pb/tf2onnx_regression/frozen.pb"))}
+    graph = {e.id for e in exporters_for(corpus_path("regression-pb"))}
     assert graph == {"tf-graphdef", "tflite", "onnx"}
-    h5 = next(e for e in exporters_for(corpus("keras_h5_full/cryptoann_0xart/model.h5"))
+    h5 = next(e for e in exporters_for(corpus_path("cryptoann-h5"))
               if e.id == "keras-h5")
     assert h5.dialog_filter == "Keras HDF5 (*.h5 *.hdf5)"
     assert {o.name for o in h5.options} >= {"verify", "trust_code", "force"}
@@ -221,9 +221,9 @@ def test_exporters_for_an_open_document():
     a tflite file (view only) none."""
     from kinspect.formats import open_document
 
-    doc = open_document(corpus("keras3/flownet_ann_2mdtln/final_model.keras"))
+    doc = open_document(corpus_path("flownet-keras"))
     assert {"keras-h5", "keras", "tf-graphdef", "onnx"} <= {e.id for e in exporters_for(doc)}
-    lite = open_document(corpus("tflite/tf2onnx_regression/model.tflite"))
+    lite = open_document(corpus_path("regression-tflite"))
     assert exporters_for(lite) == []
 
 

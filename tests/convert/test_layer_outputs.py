@@ -6,14 +6,14 @@ import numpy as np
 
 from kinspect.convert.registry import convert
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
 
 def test_layer_name_outputs_freeze_the_submodel(tmp_path):
     import keras
     import tensorflow as tf
 
-    src = corpus("keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
+    src = corpus_path("alphabet-soup-h5")
     dst = tmp_path / "cut.pb"
     report = convert(str(src), str(dst), "tf-graphdef", {"outputs": ["dense_1"], "verify": True})
     assert report.verified and max(report.max_abs_diff.values()) <= 1e-5

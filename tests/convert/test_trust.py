@@ -8,7 +8,7 @@ from kinspect.convert import convert
 from kinspect.convert.trust import require_code_trust, scan_findings
 from kinspect.errors import UnsafeContent
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
 
 def test_unscannable_file_is_not_taken_as_clean(tmp_path):
@@ -19,18 +19,18 @@ def test_unscannable_file_is_not_taken_as_clean(tmp_path):
 
 
 def test_lambda_in_an_architecture_found_by_the_scanner():
-    carnd = corpus("keras_h5_full/carnd_1560800/model.h5")
+    carnd = corpus_path("carnd-h5")
     with pytest.raises(UnsafeContent, match="lambda_1"):
         require_code_trust(str(carnd), trust=False)
     found = require_code_trust(str(carnd), trust=True)
     assert len(found) == 1 and "lambda_1" in found[0]  # PROVENANCE: first layer is a Lambda
-    assert require_code_trust(str(corpus("keras_h5_full/cryptoann_0xart/model.h5")),
+    assert require_code_trust(str(corpus_path("cryptoann-h5")),
                               trust=False) == []
 
 
 def test_each_finding_reported_once(tmp_path):
     """The file is scanned once: a custom class in a nested container is listed once."""
-    src = corpus("keras3/keras_pre_pr22362_nested_container/pre_pr22362_nested_container.keras")
+    src = corpus_path("nested-container-keras")
     found = require_code_trust(str(src), trust=True)
     assert found and len(found) == len(set(found))
     with pytest.raises(UnsafeContent) as info:

@@ -9,7 +9,7 @@ import pytest
 from kinspect.convert import convert, freeze
 from kinspect.errors import ConvertError
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
 
 def _shift_float_consts(monkeypatch) -> None:
@@ -61,7 +61,7 @@ def test_keras_inner_outputs_verify_the_freeze(tmp_path, monkeypatch):
 
 
 def test_savedmodel_inner_outputs_verify_the_freeze(tmp_path, monkeypatch):
-    src = corpus("savedmodel/tfserving_half_plus_two_cpu")  # y = 0.5 x + 2; Mul = 0.5 x
+    src = corpus_path("half-plus-two-tf1")  # y = 0.5 x + 2; Mul = 0.5 x
     report = convert(src, tmp_path / "good.pb", options={"outputs": ["Mul"], "verify": True})
     assert report.verified and report.outputs == ["Mul:0"]
     _shift_float_consts(monkeypatch)

@@ -8,7 +8,7 @@ import pytest
 
 from kinspect.convert import convert, freeze
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_graphdef_source_parsed_once(tmp_path, monkeypatch):
     calls = []
     real = freeze.read_graphdef
     monkeypatch.setattr(freeze, "read_graphdef", lambda path: calls.append(path) or real(path))
-    src = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    src = corpus_path("regression-pb")
     report = convert(src, tmp_path / "r.pb", options={"verify": True})
     assert report.verified
     assert calls.count(str(src)) == 1 and len(calls) == 2  # the source, then the result
@@ -53,7 +53,7 @@ def test_savedmodel_copy_reads_its_signature_without_tensorflow(tmp_path):
     import subprocess
     import sys
 
-    src = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    src = corpus_path("half-plus-two-tf1")
     code = ("import sys, json; from kinspect.convert import convert; "
             f"r = convert({str(src)!r}, {str(tmp_path / 'served')!r}); "
             "print(json.dumps([r.inputs, r.outputs, 'tensorflow' in sys.modules]))")

@@ -12,11 +12,9 @@ import pytest
 
 from kinspect.convert import convert
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
-SRC = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
-
-
+SRC = "alphabet-soup-h5"  # tests/corpus/manifest.json id
 def _root(path) -> tuple[set[str], set[str]]:
     with h5py.File(path, "r") as f:
         return set(f.keys()), set(f.attrs.keys())
@@ -31,7 +29,7 @@ def _predict(model, n: int = 3):
 def source():
     import keras
 
-    src = corpus(SRC)
+    src = corpus_path(SRC)
     return src, keras.models.load_model(src, compile=False)
 
 
