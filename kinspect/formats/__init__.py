@@ -92,7 +92,8 @@ def reader_for(format_id: str) -> Reader:
 def detect(path: str | os.PathLike[str]) -> Reader:
     """The reader whose `match` accepts this content; raises a FormatError naming the file."""
     probe = Probe(path)
-    if not probe.exists and not os.path.exists(probe.path + ".index"):  # checkpoint prefix
+    if not probe.exists and not os.path.exists(probe.path + ".index") \
+            and not os.path.exists(probe.path + ".meta"):  # checkpoint prefix (V1: .meta)
         raise FormatError("no such file or directory", probe.path)
     for reader in iter_readers():
         if reader.match(probe):

@@ -226,53 +226,68 @@ def _strings(raw: bytes, count: int) -> np.ndarray:
     return out
 
 
-# ---- V1 checkpoints (one SSTable of SavedTensorSlices) ----------------------------------------
+# ---- V1 checkpoints (SSTables of SavedTensorSlices, one per shard) -----------------------------
 
 @tf_tensor.as_format_errors
-def read_v1(path: str) -> list[TensorInfo]:
-    """Variables of a V1 checkpoint file, from its metadata entry alone; values are read from
-    the table on demand, every slice of a partitioned variable put in its place."""
-    meta = None
-    for key, value in read_table(path):
-        if key == b"":  # sorts first
-            meta = tf_protos.SavedTensorSlices.FromString(value).meta
-        break
-    if meta is None:
-        raise FormatError("V1 checkpoint has no tensor-slice metadata")
+def read_v1(paths: str | list[str]) -> list[TensorInfo]:
+    """Variables of a V1 checkpoint (one file, or every `PREFIX-?????-of-NNNNN` shard), from
+    the metadata entries alone; values are read on demand, every slice of a partitioned
+    variable put in its place, whichever shard holds it."""
+    files = [paths] if isinstance(paths, str) else list(paths)
+    found: dict[str, tuple[Any, list[str]]] = {}  # name -> (metadata, files holding slices)
+    for path in files:
+        for saved in _v1_meta(path).tensor:
+            meta, holders = found.setdefault(saved.name, (saved, []))
+            if tuple(meta.shape.dim) != tuple(saved.shape.dim) or meta.type != saved.type:
+                raise FormatError(f"{saved.name}: shards disagree on its shape or dtype")
+            holders.append(path)
     out = []
-    for saved in meta.tensor:
-        info = TensorInfo(saved.name, tf_tensor.shape_of(saved.shape),
-                          tf_protos.dtype_name(saved.type))
+    for name in sorted(found):
+        saved, holders = found[name]
+        info = TensorInfo(name, tf_tensor.shape_of(saved.shape), tf_protos.dtype_name(saved.type))
         shape = info.shape
-        if saved.slice and shape is not None and None not in shape:
+        if shape is not None and None not in shape:
             info.loader = tf_tensor.as_format_errors(
-                lambda saved=saved, shape=shape: _read_v1_tensor(path, saved, shape))
+                lambda saved=saved, shape=shape, holders=holders:
+                _read_v1_tensor(holders, saved, shape))
         out.append(info)
     return out
 
 
-def _read_v1_tensor(path: str, saved: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """One variable of a V1 table: each stored slice (keyed by name, then extents) carries
-    its values without a shape; the extents say where they go."""
-    out: np.ndarray | None = None
-    found = 0
+def _v1_meta(path: str) -> Any:
+    """The SavedTensorSliceMeta of one V1 file: the value of its empty key, which sorts first."""
     for key, value in read_table(path):
-        if key[:1] != b"\x00" or _slice_key_name(key) != saved.name:
-            continue
-        item = tf_protos.SavedTensorSlices.FromString(value).data
-        extents = _extents(item.slice, len(shape))
-        proto = item.data
-        if not proto.dtype:  # slice data leaves the dtype to the metadata
-            proto.dtype = saved.type
-        proto.tensor_shape.Clear()
-        for size, (start, length) in zip(shape, extents, strict=True):
-            proto.tensor_shape.dim.add().size = size if start < 0 else length
-        values = tf_tensor.tensor_to_numpy(proto)
-        if out is None:
-            out = np.zeros(shape, dtype=values.dtype)
-        out[tuple(slice(None) if start < 0 else slice(start, start + length)
-                  for start, length in extents)] = values
-        found += 1
-    if out is None or found != len(saved.slice):
-        raise FormatError(f"{saved.name}: {len(saved.slice)} slice(s) listed, {found} stored")
+        if key == b"":
+            return tf_protos.SavedTensorSlices.FromString(value).meta
+        break
+    raise FormatError(f"V1 checkpoint {os.path.basename(path)} has no tensor-slice metadata")
+
+
+def _read_v1_tensor(paths: list[str], saved: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """One variable of a V1 checkpoint: each stored slice (keyed by name, then extents)
+    carries its values without a shape; the extents say where they go. The slices listed for
+    it in each file's metadata must all be there."""
+    out: np.ndarray | None = None
+    listed = found = 0
+    for path in paths:
+        listed += next(len(t.slice) for t in _v1_meta(path).tensor if t.name == saved.name)
+        for key, value in read_table(path):
+            if key[:1] != b"\x00" or _slice_key_name(key) != saved.name:
+                continue
+            item = tf_protos.SavedTensorSlices.FromString(value).data
+            extents = _extents(item.slice, len(shape))
+            proto = item.data
+            if not proto.dtype:  # slice data leaves the dtype to the metadata
+                proto.dtype = saved.type
+            proto.tensor_shape.Clear()
+            for size, (start, length) in zip(shape, extents, strict=True):
+                proto.tensor_shape.dim.add().size = size if start < 0 else length
+            values = tf_tensor.tensor_to_numpy(proto)
+            if out is None:
+                out = np.zeros(shape, dtype=values.dtype)
+            out[tuple(slice(None) if start < 0 else slice(start, start + length)
+                      for start, length in extents)] = values
+            found += 1
+    if out is None or found != listed:
+        raise FormatError(f"{saved.name}: {listed} slice(s) listed, {found} stored")
     return out
