@@ -20,7 +20,8 @@ MESSAGE_PREFIX = "kinspect:"
 #   and then waits for a click on "Accept" forever;
 # - version 0.0.0 marks the page as not packaged, which turns Netron's telemetry off;
 # - a font fallback with U+27E8/U+27E9 (the shape brackets), DejaVu Sans on Linux;
-# - a wrapper on View.showNodeProperties that reports the clicked node's name.
+# - a wrapper on View.showNodeProperties that reports the clicked node's name, and a listener
+#   that reports double-clicked nodes (`kinspect:open:`), and a border style for groups.
 BOOTSTRAP = r"""
 (function () {
     const pad = (n) => String(n).padStart(2, '0');
@@ -50,6 +51,11 @@ BOOTSTRAP = r"""
     style.textContent = 'body, button, .sidebar, .node-item text, .node-argument > text, ' +
         '.edge-label { font-family: ' + fonts + ' !important; }';
     document.head.appendChild(style);
+    // Collapsed scopes (drawn nodes named `scope/`, graph/scope_draw.py) get a thick border.
+    const groups = document.createElement('style');
+    groups.textContent = 'g.graph-node[id$="/"] > .node-border { stroke: #1565c0; ' +
+        'stroke-width: 3px; stroke-dasharray: 6 2; }';
+    document.head.appendChild(groups);
     const hook = () => {
         const view = window.__view__;
         if (!view || !view._host) {
@@ -60,11 +66,44 @@ BOOTSTRAP = r"""
             return;
         }
         view.__kinspect__ = true;
+        // The scope view's groups show their op counts and parameters as attributes.
+        const file = document.querySelector('meta[name="file"]');
+        if (file && file.getAttribute('content').indexOf('kinspect-groups') >= 0) {
+            view._options.attributes = true;
+        }
         const host = view._host;
         if (host._getCookie) {
             const getCookie = host._getCookie.bind(host);
             host._getCookie = (name) => (name === 'consent' ? '1' : getCookie(name));
         }
+        // A double-click on a node reports it (the scope view opens or closes groups with it).
+        // Told from two pointer presses at one spot, not from 'dblclick': the first click opens
+        // Netron's properties panel, which re-centres the drawing under the pointer, so the
+        // second click lands beside the node and the browser makes no 'dblclick' of them.
+        let last = null;
+        document.addEventListener('pointerdown', (e) => {
+            const now = Date.now();
+            if (last && now - last.time < 500 && Math.abs(e.clientX - last.x) < 6 &&
+                Math.abs(e.clientY - last.y) < 6) {
+                if (last.name) {
+                    console.info('kinspect:open:' + JSON.stringify(last.name));
+                }
+                last = null;
+                return;
+            }
+            const element = e.target && e.target.closest ? e.target.closest('.graph-node') : null;
+            const target = view._target;
+            let name = null;
+            if (element && target && target._table) {
+                for (const [value, item] of target._table) {
+                    if (item && item.element === element && value && value.name) {
+                        name = value.name;
+                        break;
+                    }
+                }
+            }
+            last = {time: now, x: e.clientX, y: e.clientY, name: name};
+        }, true);
         const show = view.showNodeProperties.bind(view);
         view.showNodeProperties = (node, source) => {
             if (node && source !== 'kinspect') {
@@ -119,8 +158,13 @@ _SELECT = r"""
 
 
 def open_model(url: str, name: str) -> str:
-    """Open another model file (a focus view) in the already loaded page, without a reload."""
-    return f"window.__view__._host._openModel({json.dumps(url)}, {json.dumps(name)}, null); true;"
+    """Open another model file (a focus view) in the already loaded page, without a reload.
+    Attributes are shown for the scope view's models (`kinspect-groups-*`: op counts and
+    parameters of each group), hidden for the others as Netron's default."""
+    attributes = "true" if name.startswith("kinspect-groups") else "false"
+    return (f"window.__view__._options.attributes = {attributes}; "
+            f"window.__view__._host._openModel({json.dumps(url)}, {json.dumps(name)}, null); "
+            "true;")
 
 
 def selected_names() -> str:

@@ -35,6 +35,7 @@ from ..workers import Task
 from ..workers import start as start_task
 from . import js as netron_js
 from . import tree as netron_tree
+from .groups import ScopeGroups, scope_row
 
 if TYPE_CHECKING:
     from ..document_view import DocumentView
@@ -57,6 +58,9 @@ class NetronView(QWidget):
         self.reason = graph_focus.why_not_drawable(self.document)
         self.node_total = graph_focus.node_count(self.document)
         self.focus_mode = self.node_total > graph_focus.BIG_GRAPH
+        self.groups = ScopeGroups(self)  # big graphs with scopes open collapsed (groups.py)
+        if self.groups.active:
+            self.focus_mode = False
         self.webengine_error = netron_tree.webengine_error()
         self.server: NetronServer | None = None
         self.browser_servers: list[NetronServer] = []  # focus views opened in a browser
@@ -103,6 +107,7 @@ class NetronView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addWidget(self.groups.bar)
         layout.addWidget(self.stack, 1)
         if self.reason:
             self._show_message(self.reason)
@@ -144,6 +149,7 @@ class NetronView(QWidget):
 
         self.web, page = make_web_view(self)
         page.node_clicked.connect(self._netron_clicked)
+        page.node_activated.connect(self.groups.activated)
         page.loadFinished.connect(self._load_finished)
         self.stack.addWidget(self.web)
         self.stack.setCurrentWidget(self.web)
@@ -157,6 +163,8 @@ class NetronView(QWidget):
         netron_tree.stop_servers(self)
 
     def _initial_model(self) -> tuple[str, bytes | None]:
+        if self.groups.active and not self.focus_mode:
+            return os.path.join(self._folder(), "kinspect-groups-0.pb"), self.groups.initial()
         if not self.focus_mode:
             return graph_focus.netron_source(self.document)
         model = self._make_focus(self._selected_name() or self._default_center())
@@ -169,7 +177,8 @@ class NetronView(QWidget):
 
     # -- whole graph / focus view
     def _focus_toggled(self, on: bool) -> None:
-        if not on and self.node_total > graph_focus.BIG_GRAPH and self.web is not None:
+        if not on and self.node_total > graph_focus.BIG_GRAPH and self.web is not None \
+                and not self.groups.active:
             answer = QMessageBox.question(
                 self, "Draw the whole graph?",
                 f"Netron lays out all {self.node_total:,} nodes at once: this can take minutes "
@@ -190,6 +199,8 @@ class NetronView(QWidget):
             return
         if on:
             self.refocus(force=True)
+        elif self.groups.active:
+            self.groups.redraw()
         else:
             path, data = graph_focus.netron_source(self.document)
             name = os.path.basename(path)
@@ -267,6 +278,8 @@ class NetronView(QWidget):
             f"{self.node_total:,} layers"
         if self.reason:
             text = "Nothing to draw"
+        elif self.groups.active and not self.focus_mode:
+            text = f"Whole graph, collapsed by name scope: {total}"
         elif self.focus_mode:
             text = f"Focus view: {len(self.focus_names):,} of {total}, {self.focus_text}"
         elif self.node_total > graph_focus.BIG_GRAPH:
@@ -282,6 +295,11 @@ class NetronView(QWidget):
     def _tree_selected(self, node: Node | None) -> None:
         if self._from_netron or self.reason or self.web is None:
             return  # not shown yet: start() begins at the then current selection
+        if self.groups.active and not self.focus_mode:
+            drawn = self.groups.drawn_for_row(node)  # the group around it when closed
+            if drawn is not None:
+                self.select_in_netron(drawn)
+            return
         name = graph_focus.target_name(node, self.document)
         if name is None:
             return
@@ -299,7 +317,10 @@ class NetronView(QWidget):
         self.web.page().runJavaScript(netron_js.select(name))
 
     def _netron_clicked(self, name: str) -> None:
-        node = netron_tree.tree_row(self.document, name, self._tree_index)
+        if self.groups.active and name in self.groups.tree.by_id:
+            node = scope_row(self.document, name)  # a group: its scope's row in the tree
+        else:
+            node = netron_tree.tree_row(self.document, name, self._tree_index)
         if node is not None:
             self._from_netron = True
             try:

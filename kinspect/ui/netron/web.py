@@ -83,9 +83,11 @@ def profile() -> QWebEngineProfile:
 
 
 class NetronPage(QWebEnginePage):
-    """Netron's page; `node_clicked(name)` when a node is clicked in the drawing."""
+    """Netron's page; `node_clicked(name)` when a node is clicked in the drawing,
+    `node_activated(name)` when it is double-clicked."""
 
     node_clicked = Signal(str)
+    node_activated = Signal(str)  # double-clicked (the scope view opens / closes groups)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(profile(), parent)
@@ -102,6 +104,15 @@ class NetronPage(QWebEnginePage):
 
     def javaScriptConsoleMessage(self, level, message: str, line: int,  # noqa: ANN001, N802
                                  source: str) -> None:
+        opened = netron_js.MESSAGE_PREFIX + "open:"
+        if message.startswith(opened):
+            try:
+                name = json.loads(message[len(opened):])
+            except ValueError:
+                return
+            if isinstance(name, str) and name:
+                self.node_activated.emit(name)
+            return
         prefix = netron_js.MESSAGE_PREFIX + "select:"
         if message.startswith(prefix):
             try:
