@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from kinspect.ui.tree_model import PARAMS, TYPE
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
 
 def test_attach_architecture_opens_the_pair(qtbot, window):
-    weights = corpus("keras_h5_weights/daksh_credit_fraud/model.h5")
-    arch = corpus("keras_arch/daksh_credit_fraud/model.json")
+    weights = corpus_path("credit-fraud-weights")
+    arch = corpus_path("credit-fraud-json")
     view = open_view(qtbot, window, weights)
     assert view.document.format == "keras-weights-h5"
     assert window.attach_action.isEnabled()
@@ -31,12 +31,12 @@ def test_attach_architecture_opens_the_pair(qtbot, window):
 
 
 def test_attach_is_only_for_weights_documents(qtbot, window):
-    open_view(qtbot, window, corpus("keras_h5_full/cryptoann_0xart/model.h5"))
+    open_view(qtbot, window, corpus_path("cryptoann-h5"))
     assert not window.attach_action.isEnabled()
 
 
 def test_attach_bad_architecture_shows_dialog(qtbot, window, tmp_path):
-    open_view(qtbot, window, corpus("keras_h5_weights/battery_status_0d11d/model.h5"))
+    open_view(qtbot, window, corpus_path("battery-weights"))
     junk = tmp_path / "arch.json"
     junk.write_text("{\"class_name\": \"Sequential\", \"config\": ")
     with qtbot.waitSignal(window.open_failed, timeout=20_000) as blocker:

@@ -22,7 +22,7 @@ from kinspect.ui.tensor_view import is_dark
 from kinspect.ui.tree_model import NAME
 
 from ..builders.generated import broken_document
-from ..conftest import corpus
+from ..conftest import corpus_path
 
 
 def _view(qtbot, doc: Document) -> DocumentView:
@@ -40,7 +40,7 @@ def _select_and_wait(qtbot, view: DocumentView, node: Node) -> None:
 
 
 def test_weight_statistics_histogram_and_values_from_a_real_file(qtbot):
-    path = corpus("keras_h5_full/carnd_1560800/model.h5")
+    path = corpus_path("carnd-h5")
     doc = open_document(path)
     view = _view(qtbot, doc)
     kernel = doc.root.find("conv2d_1/kernel:0")
@@ -66,7 +66,7 @@ def test_weight_statistics_histogram_and_values_from_a_real_file(qtbot):
 
 
 def test_one_dimensional_tensor_is_a_column(qtbot):
-    doc = open_document(corpus("keras_h5_full/cryptoann_0xart/model.h5"))
+    doc = open_document(corpus_path("cryptoann-h5"))
     view = _view(qtbot, doc)
     bias = next(n for n in doc.root.walk() if n.kind == Kind.WEIGHT and "bias" in n.name)
     _select_and_wait(qtbot, view, bias)
@@ -210,7 +210,7 @@ def test_a_late_result_for_a_previous_selection_is_ignored(qtbot):
 
 
 def test_layer_config_is_pretty_printed(qtbot):
-    doc = open_document(corpus("keras_h5_full/carnd_1560800/model.h5"))
+    doc = open_document(corpus_path("carnd-h5"))
     view = _view(qtbot, doc)
     conv = doc.root.find("conv2d_1")
     view.select_node(conv)

@@ -8,7 +8,7 @@ import weakref
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
-from ..conftest import SAMPLE, corpus
+from ..conftest import SAMPLE, corpus_path
 
 
 def _settle(qtbot) -> None:
@@ -41,7 +41,7 @@ def test_closed_tab_frees_its_document(qtbot, window):
 
 
 def test_closed_graph_tab_frees_its_document(qtbot, window):
-    ref = open_and_scan(qtbot, window, corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
+    ref = open_and_scan(qtbot, window, corpus_path("regression-pb"))
     qtbot.wait(300)  # the Graph page's prepare task reports
     close_current(qtbot, window)
     assert ref() is None

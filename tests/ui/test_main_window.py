@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kinspect.ui.tree_model import NAME, PARAMS, SHAPE, TYPE
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
 
@@ -18,7 +18,7 @@ def _detail_rows(view) -> dict[str, str]:
 
 
 def test_open_shows_layers_and_weights(qtbot, window):
-    path = corpus("keras_h5_full/carnd_1560800/model.h5")
+    path = corpus_path("carnd-h5")
     with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
         window.open_path(str(path))
     view = blocker.args[0]
@@ -77,5 +77,5 @@ def test_bad_file_gives_a_dialog_and_the_app_goes_on(qtbot, window, tmp_path):
     assert window.tabs.count() == 0
     window.error_dialog.close()
     with qtbot.waitSignal(window.document_opened, timeout=20_000):
-        window.open_path(str(corpus("keras_h5_full/cryptoann_0xart/model.h5")))
+        window.open_path(str(corpus_path("cryptoann-h5")))
     assert window.tabs.count() == 1

@@ -22,10 +22,10 @@ from kinspect.ui.netron import web as netron_web
 from kinspect.ui.netron.view import NetronView
 
 from ..builders.graph import chain_graph
-from ..conftest import corpus
+from ..conftest import corpus_path
 
-MNIST = "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"
-FC = "frozen_pb/tf2onnx_fc_layers/frozen.pb"
+MNIST = "amitpr-mnist-h5"  # tests/corpus/manifest.json id
+FC = "fc-layers-pb"  # tests/corpus/manifest.json id
 DRAW_MS = 45_000
 
 
@@ -74,13 +74,13 @@ def selected(qtbot, page: NetronView) -> list[str]:
 @pytest.fixture(scope="module")
 def mnist_layers() -> list[tuple[str, str]]:
     """(name, class) of every layer, straight from the file's model_config with h5py."""
-    with h5py.File(corpus(MNIST), "r") as f:
+    with h5py.File(corpus_path(MNIST), "r") as f:
         config = json.loads(f.attrs["model_config"])
     return [(la["config"]["name"], la["class_name"]) for la in config["config"]["layers"]]
 
 
 def test_keras_graph_renders_and_selection_flows_both_ways(qtbot, mnist_layers):
-    view, page = open_graph(qtbot, corpus(MNIST))
+    view, page = open_graph(qtbot, corpus_path(MNIST))
     names = drawn_names(qtbot, page)
     # Every layer but the InputLayer (drawn as the graph input) is a node in Netron.
     assert sorted(names) == sorted(n for n, cls in mnist_layers if cls != "InputLayer")
@@ -102,7 +102,7 @@ def test_keras_graph_renders_and_selection_flows_both_ways(qtbot, mnist_layers):
 
 
 def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot, monkeypatch):
-    view, page = open_graph(qtbot, corpus(FC))
+    view, page = open_graph(qtbot, corpus_path(FC))
     assert not page.focus_mode  # 24 nodes: the whole graph
     whole = set(drawn_names(qtbot, page))
     graph = {n.name: n for n in view.document.nodes}
@@ -133,7 +133,7 @@ def test_frozen_graph_focus_view_draws_the_neighbourhood(qtbot, monkeypatch):
 
 
 def test_ancestors_of_picked_outputs(qtbot):
-    view, page = open_graph(qtbot, corpus(FC))
+    view, page = open_graph(qtbot, corpus_path(FC))
     whole = set(drawn_names(qtbot, page))
     relus = [n.name for n in view.document.nodes if n.op == "Relu"]
     assert page.show_ancestors([f"{relus[0]}:0"])
@@ -171,7 +171,7 @@ def test_big_graph_opens_in_focus_view_and_any_node_shows_fast(qtbot, tmp_path):
 
 
 def test_weights_only_file_explains_instead_of_drawing(qtbot):
-    view = DocumentView(open_document(corpus("keras_h5_weights/daksh_credit_fraud/model.h5")))
+    view = DocumentView(open_document(corpus_path("credit-fraud-weights")))
     qtbot.addWidget(view)
     view.show()
     page = view.show_page("Graph")
@@ -185,7 +185,7 @@ def test_without_webengine_open_in_browser_serves_the_model(qtbot, monkeypatch):
     opened: list[str] = []
     monkeypatch.setattr("kinspect.ui.netron.view.QDesktopServices.openUrl",
                         lambda url: opened.append(url.toString()))
-    path = corpus(FC)
+    path = corpus_path(FC)
     view = DocumentView(open_document(path))
     qtbot.addWidget(view)
     view.show()
@@ -222,7 +222,7 @@ def test_server_stops_when_the_document_closes(qtbot):
     qtbot.addWidget(window)
     window.show()
     with qtbot.waitSignal(window.document_opened, timeout=20_000) as opened:
-        window.open_path(str(corpus(FC)))
+        window.open_path(str(corpus_path(FC)))
     page = opened.args[0].show_page("Graph")
     qtbot.waitUntil(lambda: page.server is not None and page.server.alive, timeout=10_000)
     url = page.server.url
@@ -246,7 +246,7 @@ def test_cli_screenshot_shows_the_drawn_graph(tmp_path):
     out = tmp_path / "graph.png"
     # As root, Chromium aborts unless --no-sandbox is given: the app must add it by itself.
     env = {"QTWEBENGINE_CHROMIUM_FLAGS": ""} if os.geteuid() == 0 else None
-    result = run_cli("--screenshot", str(out), "--view", "netron", str(corpus(FC)), env=env,
+    result = run_cli("--screenshot", str(out), "--view", "netron", str(corpus_path(FC)), env=env,
                      timeout=120)
     assert result.returncode == 0, result.stderr
     image = QImage(str(out))
@@ -292,14 +292,14 @@ def test_netron_blocks_without_our_script_and_draws_with_it(qtbot, monkeypatch, 
     the cookie consent screen; with it, the same page draws the graph."""
     if old:
         _serve_old_page(monkeypatch)
-    _view, page = open_graph(qtbot, corpus(FC))
+    _view, page = open_graph(qtbot, corpus_path(FC))
     assert page.is_drawn and drawn_names(qtbot, page)
 
     monkeypatch.setattr(netron_js, "BOOTSTRAP", "")
     # A fresh profile: the consent cookie our script set for 127.0.0.1 must not carry over.
     monkeypatch.setattr(netron_web, "_profile", None)
     monkeypatch.setattr(netron_web, "_interceptor", None)
-    _view, blocked = _page_text(qtbot, corpus(FC))
+    _view, blocked = _page_text(qtbot, corpus_path(FC))
     expected = "Please update" if old else "uses cookies"
     qtbot.waitUntil(lambda: expected in (js(qtbot, blocked, "document.body.innerText") or ""),
                     timeout=DRAW_MS)
@@ -337,7 +337,7 @@ def test_tensorflow_still_imports_after_netron_has_drawn(tmp_path):
 
     from ..conftest import ROOT
 
-    result = subprocess.run([sys.executable, "-c", AFTER_NETRON, str(corpus(FC))],
+    result = subprocess.run([sys.executable, "-c", AFTER_NETRON, str(corpus_path(FC))],
                             capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sum 4.0" in result.stdout
@@ -347,7 +347,7 @@ def test_switching_a_big_graph_to_the_whole_view_asks_first(qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     monkeypatch.setattr(graph_focus, "BIG_GRAPH", 10)  # the 24-node graph counts as big
-    view, page = open_graph(qtbot, corpus(FC))
+    view, page = open_graph(qtbot, corpus_path(FC))
     assert page.focus_mode and "Focus view" in page.info.text()
     focus = set(drawn_names(qtbot, page))
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
 
@@ -25,7 +25,7 @@ def _tab_title(view, page) -> str:
 
 def test_lambda_in_real_file_listed_and_revealed(qtbot, window):
     # PROVENANCE #1: the first layer, lambda_1, is a Lambda with marshalled bytecode.
-    view, page = _open(qtbot, window, corpus("keras_h5_full/carnd_1560800/model.h5"))
+    view, page = _open(qtbot, window, corpus_path("carnd-h5"))
     rows = page.rows()
     assert len(rows) == 1
     kind, where, what, runs_code, touches = rows[0]
@@ -39,7 +39,7 @@ def test_lambda_in_real_file_listed_and_revealed(qtbot, window):
 
 
 def test_clean_file_says_no_findings(qtbot, window):
-    view, page = _open(qtbot, window, corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
+    view, page = _open(qtbot, window, corpus_path("regression-pb"))
     assert page.rows() == []
     assert page.status.text().startswith("No findings")
     assert _tab_title(view, page) == "Safety"
@@ -69,7 +69,7 @@ def test_bad_file_gives_one_line_dialog(qtbot, window, tmp_path):
     assert "git lfs pull" in window.error_dialog.text()
     window.error_dialog.close()
     QApplication.processEvents()
-    _open(qtbot, window, corpus("frozen_pb/tf2onnx_regression/frozen.pb"))
+    _open(qtbot, window, corpus_path("regression-pb"))
 
 
 @pytest.mark.parametrize(("name", "words"), [

@@ -8,14 +8,12 @@ import time
 from kinspect.errors import ConvertError
 from kinspect.ui.save_as import dialog as save_as_dialog
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
-SOUP = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
-
-
+SOUP = "alphabet-soup-h5"  # tests/corpus/manifest.json id
 def start_freeze(qtbot, window, dst):
-    open_view(qtbot, window, corpus(SOUP))
+    open_view(qtbot, window, corpus_path(SOUP))
     window.save_as()
     dialog = window.save_as_dialog
     dialog.select_target("tf-graphdef")

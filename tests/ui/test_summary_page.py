@@ -6,7 +6,7 @@ from kinspect.formats import open_document
 from kinspect.ui.document_view import DocumentView
 from kinspect.ui.pages.summary import SummaryPage
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
 
 def _summary(qtbot, path) -> tuple[DocumentView, SummaryPage]:
@@ -18,7 +18,7 @@ def _summary(qtbot, path) -> tuple[DocumentView, SummaryPage]:
 
 
 def test_keras_summary_rows_and_totals(qtbot):
-    view, page = _summary(qtbot, corpus("keras_h5_full/carnd_1560800/model.h5"))
+    view, page = _summary(qtbot, corpus_path("carnd-h5"))
     rows = page.rows()
     # PROVENANCE: 12 layers (Lambda, 5 x Conv2D, Dropout, Flatten, 4 x Dense), 252,219 params
     assert len(rows) == 12
@@ -34,13 +34,13 @@ def test_keras_summary_rows_and_totals(qtbot):
 
 
 def test_small_functional_model_totals(qtbot):
-    _view, page = _summary(qtbot, corpus("keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"))
+    _view, page = _summary(qtbot, corpus_path("amitpr-mnist-h5"))
     assert "Total params: 120,538" in page.totals.text()  # PROVENANCE
     assert len(page.rows()) == 10
 
 
 def test_graph_summary_counts_ops(qtbot):
-    path = corpus("frozen_pb/tf2onnx_regression/frozen.pb")
+    path = corpus_path("regression-pb")
     view, page = _summary(qtbot, path)
     rows = page.rows()
     assert sum(int(count) for _op, count in rows) == 8  # PROVENANCE: 8 nodes
@@ -55,7 +55,7 @@ def test_graph_summary_counts_ops(qtbot):
 
 
 def test_double_clicking_an_op_lists_its_nodes(qtbot):
-    path = corpus("frozen_pb/tf2onnx_fc_layers/frozen.pb")
+    path = corpus_path("fc-layers-pb")
     view, page = _summary(qtbot, path)
     view.show()
     rows = page.rows()
@@ -72,7 +72,7 @@ def test_double_clicking_an_op_lists_its_nodes(qtbot):
 def test_an_op_lists_exactly_its_nodes_not_names_containing_it(qtbot):
     """GRU: 86 Mul nodes; a substring search for "Mul" also listed MatMul nodes and names
     with "mul" (143 rows)."""
-    view, page = _summary(qtbot, corpus("frozen_pb/tf2onnx_gru/frozen.pb"))
+    view, page = _summary(qtbot, corpus_path("gru-pb"))
     view.show()
     rows = page.rows()
     row = next(i for i, (op, _count) in enumerate(rows) if op == "Mul")

@@ -14,13 +14,11 @@ from kinspect.ui import main_window as main_window_module
 from kinspect.ui import settings
 from kinspect.ui.main_window import LoadingPage, MainWindow, dropped_paths
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
-CARND = "keras_h5_full/carnd_1560800/model.h5"
-CRYPTO = "keras_h5_full/cryptoann_0xart/model.h5"
-
-
+CARND = "carnd-h5"  # tests/corpus/manifest.json id
+CRYPTO = "cryptoann-h5"  # tests/corpus/manifest.json id
 def test_menu_shortcuts(window):
     assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     assert window.save_as_action.shortcut() == QKeySequence("Ctrl+Shift+S")
@@ -32,7 +30,7 @@ def test_menu_shortcuts(window):
 
 
 def test_several_documents_in_tabs_and_recent_files_persist(qtbot, window):
-    first, second = corpus(CARND), corpus(CRYPTO)
+    first, second = corpus_path(CARND), corpus_path(CRYPTO)
     open_view(qtbot, window, first)
     open_view(qtbot, window, second)
     assert window.tabs.count() == 2
@@ -76,7 +74,7 @@ def test_save_as_calls_the_hook_for_the_current_document(qtbot, window, monkeypa
     from kinspect.ui.save_as import hook
 
     monkeypatch.setattr(hook, "open_save_as", lambda win, view: calls.append((win, view)))
-    view = open_view(qtbot, window, corpus(CRYPTO))
+    view = open_view(qtbot, window, corpus_path(CRYPTO))
     assert window.save_as_action.isEnabled()
     window.save_as_action.trigger()
     assert calls == [(window, view)]
@@ -85,7 +83,7 @@ def test_save_as_calls_the_hook_for_the_current_document(qtbot, window, monkeypa
 def test_open_folder_opens_a_savedmodel(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    folder = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    folder = corpus_path("half-plus-two-tf1")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     with qtbot.waitSignal(window.document_opened, timeout=20_000) as blocker:
         window.open_folder_action.trigger()
@@ -98,8 +96,8 @@ def test_open_folder_opens_a_savedmodel(qtbot, window, monkeypatch):
 
 
 def test_dropping_files_and_folders_opens_them(qtbot, window, tmp_path):
-    model = corpus(CRYPTO)
-    folder = corpus("savedmodel/tfserving_half_plus_two_cpu")
+    model = corpus_path(CRYPTO)
+    folder = corpus_path("half-plus-two-tf1")
     urls = [QUrl.fromLocalFile(str(model)), QUrl("https://example.com/x.h5"),
             QUrl.fromLocalFile(str(folder) + "/"), QUrl.fromLocalFile(str(tmp_path / "gone"))]
     assert dropped_paths(urls) == [str(model), str(folder)]
@@ -114,7 +112,7 @@ def test_dropping_files_and_folders_opens_them(qtbot, window, tmp_path):
 
 
 def test_find_selects_matches_next_and_previous(qtbot, window):
-    view = open_view(qtbot, window, corpus(CARND))
+    view = open_view(qtbot, window, corpus_path(CARND))
     window.find_action.trigger()
     bar = view.search_bar
     assert bar.isVisible() and bar.edit.hasFocus()
@@ -236,7 +234,7 @@ def test_drag_enter_accepts_only_local_urls(window):
 
 
 def test_filter_lists_only_the_matches(qtbot, window):
-    view = open_view(qtbot, window, corpus(CARND))
+    view = open_view(qtbot, window, corpus_path(CARND))
     window.find()
     bar = view.search_bar
     # PROVENANCE: four Dense layers (dense_1..dense_4), each with a kernel and a bias
