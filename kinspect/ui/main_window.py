@@ -122,6 +122,37 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.find_action)
+        # F3 / Shift+F3 belong to the window, not to the find bar: they also work while the bar
+        # is closed (issue 15), with the last query, or open the bar when there is none.
+        self.find_next_action = QAction("Find &Next", self, shortcut=QKeySequence("F3"),
+                                        triggered=lambda: self.find_next(1), enabled=False)
+        self.find_previous_action = QAction("Find &Previous", self,
+                                            shortcut=QKeySequence("Shift+F3"),
+                                            triggered=lambda: self.find_next(-1), enabled=False)
+        edit_menu.addAction(self.find_next_action)
+        edit_menu.addAction(self.find_previous_action)
+        self._build_window_menu()
+
+    def _build_window_menu(self) -> None:
+        """Ctrl+Tab / Ctrl+PgDn and Ctrl+Shift+Tab / Ctrl+PgUp switch documents, from any page."""
+        menu = self.menuBar().addMenu("&Window")
+        self.next_tab_action = QAction("&Next Document", self, triggered=lambda: self.step_tab(1))
+        self.next_tab_action.setShortcuts([QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
+        self.previous_tab_action = QAction("&Previous Document", self,
+                                           triggered=lambda: self.step_tab(-1))
+        self.previous_tab_action.setShortcuts([QKeySequence("Ctrl+Shift+Tab"),
+                                               QKeySequence("Ctrl+PgUp")])
+        for action in (self.next_tab_action, self.previous_tab_action):
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            menu.addAction(action)
+
+    def step_tab(self, step: int) -> None:
+        count = self.tabs.count()
+        if count > 1:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+            view = self.current_view()
+            if view is not None and view.pages.currentIndex() == 0:
+                view.tree.setFocus()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -146,6 +177,19 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         if view is not None:
             view.open_search()
+
+    def find_next(self, step: int) -> None:
+        """F3 / Shift+F3: the next or previous match of the last query, bar open or not."""
+        view = self.current_view()
+        if view is None:
+            return
+        bar = view.search_bar
+        if not bar.edit.text().strip():
+            view.open_search()
+        elif step > 0:
+            bar.next()
+        else:
+            bar.previous()
 
     # -- opening
     def choose_file(self) -> None:
@@ -210,9 +254,22 @@ class MainWindow(QMainWindow):
         self.tabs.setTabToolTip(index, document.path)
         self.tabs.setCurrentIndex(index)
         page.deleteLater()
+        self._retitle_tabs()
+        view.tree.setFocus()  # the keyboard works in the tree at once (issue 15)
         settings.add_recent(document.path)
         self._update_status()
         self.document_opened.emit(view)
+
+    def _retitle_tabs(self) -> None:
+        """Two open `model.h5` tabs get their folders added until their titles differ."""
+        views = [(i, w) for i in range(self.tabs.count())
+                 if isinstance(w := self.tabs.widget(i), DocumentView)]
+        titles = unique_titles([w.document.path for _i, w in views])
+        for (i, w), title in zip(views, titles, strict=True):
+            base = getattr(w, "base_title", None) or self.tabs.tabText(i)
+            w.base_title = base  # type: ignore[attr-defined]
+            name = os.path.basename(w.document.path.rstrip(os.sep))
+            self.tabs.setTabText(i, base.replace(name, title, 1) if name in base else base)
 
     def _failed(self, page: LoadingPage, message: str, details: str) -> None:
         if not self._shown(page):
@@ -251,6 +308,7 @@ class MainWindow(QMainWindow):
         if widget is not None:
             self.tabs.removeTab(index)
             widget.deleteLater()
+        self._retitle_tabs()
         self._update_status()
 
     # -- state
@@ -268,7 +326,8 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         view = self.current_view()
         self.save_as_action.setEnabled(view is not None)
-        self.find_action.setEnabled(view is not None)
+        for action in (self.find_action, self.find_next_action, self.find_previous_action):
+            action.setEnabled(view is not None)
         self.attach_action.setEnabled(view is not None and
                                       view.document.format == "keras-weights-h5")
         if view is None:
@@ -318,6 +377,21 @@ class MainWindow(QMainWindow):
             if isinstance(widget, LoadingPage):
                 widget.task.cancel()
         super().closeEvent(event)
+
+
+def unique_titles(paths: list[str]) -> list[str]:
+    """Tab titles for PATHS: the base name, with as many parent folders as it takes to tell
+    equal names apart (`a/model.h5`, `b/model.h5`); unique names stay bare."""
+    parts = [os.path.abspath(p).rstrip(os.sep).split(os.sep) for p in paths]
+    depth = [1] * len(paths)
+    while True:
+        titles = ["/".join(p[-d:]) for p, d in zip(parts, depth, strict=True)]
+        clash = [i for i, t in enumerate(titles) if depth[i] < len(parts[i]) and any(
+            t == u and parts[i] != q for u, q in zip(titles, parts, strict=True))]
+        if not clash:
+            return titles
+        for i in clash:
+            depth[i] += 1
 
 
 def dropped_paths(urls: list) -> list[str]:  # noqa: ANN001 - list[QUrl]

@@ -90,8 +90,8 @@ class SearchBar(QWidget):
         self.next_button.clicked.connect(self.next)
         self.previous_button.clicked.connect(self.previous)
         self.close_button.clicked.connect(self.close_bar)
-        QShortcut(QKeySequence("F3"), self, activated=self.next)
-        QShortcut(QKeySequence("Shift+F3"), self, activated=self.previous)
+        # F3 / Shift+F3 are the window's Edit > Find Next / Previous (they work with the bar
+        # closed too); a second F3 shortcut here would make both ambiguous.
         QShortcut(QKeySequence("Shift+Return"), self.edit, activated=self.previous)
         QShortcut(QKeySequence("Escape"), self, activated=self.close_bar)
         self._query = ""

@@ -50,6 +50,9 @@ def read_by_parts(tensor: TensorInfo) -> bool:
             and tensor.nbytes is not None and tensor.nbytes > FULL_READ_LIMIT)
 
 
+WIDEST_CELL = "-8.88888e-888"  # the longest float format_value writes (6 significant digits)
+
+
 class ArrayTableModel(QAbstractTableModel):
     """A 2-D numpy array as a read-only table; cells are formatted only when drawn."""
 
@@ -71,8 +74,12 @@ class ArrayTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return tensor_stats.format_value(self.array[index.row(), index.column()])
+        if role == Qt.ItemDataRole.ToolTipRole:  # every digit the value has
+            value = self.array[index.row(), index.column()]
+            return repr(float(value)) if isinstance(value, (float, np.floating)) \
+                else tensor_stats.format_value(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -116,7 +123,11 @@ class TensorView(QWidget):
         self.table_model = ArrayTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
-        self.table.horizontalHeader().setDefaultSectionSize(80)
+        # Wide enough for the longest cell format_value writes ("-1.23457e-05"): at 80 px the
+        # table showed "-0.00259…" (issue 15); the tooltip holds the full value too.
+        self.table.horizontalHeader().setDefaultSectionSize(
+            self.fontMetrics().horizontalAdvance(WIDEST_CELL) + 14)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.slice_row = QHBoxLayout()
         self.slice_label = QLabel("slice")
@@ -226,13 +237,19 @@ class TensorView(QWidget):
         unlike a bar chart's one category label per bin."""
         if not stats.counts:
             return
-        self._upper = QLineSeries()
+        self.chart.removeAllSeries()  # a second plot without clear() must not stack series
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        upper = QLineSeries()
         edges = stats.edges
         points = []
         for i, count in enumerate(stats.counts):
             points += [QPointF(edges[i], count), QPointF(edges[i + 1], count)]
-        self._upper.append(points)
-        series = QAreaSeries(self._upper)
+        upper.append(points)
+        series = QAreaSeries(upper)
+        # QAreaSeries does not own its edge: a Python-owned edge freed by the collector while
+        # the area was still drawn crashed in AreaChartItem::fixEdgeSeriesDomain (1 run in 4).
+        upper.setParent(series)
         series.setName("count")
         self.chart.addSeries(series)
         x_axis = QValueAxis()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,10 +35,13 @@ from ...convert.registry import Exporter, Option, convert, exporters_for
 from ...convert.result import ConvertReport
 from ...model import Document
 from ...safety import ScanReport
+from .. import settings
 from ..workers import Task, start
 from .trust import TrustCheck
 
 HIDDEN = ("force", "trust_code")  # asked for with a question, not a check box
+VERIFY_KEY = "save_as/verify"  # the user's last choice; ticked until they untick it
+FOLDER_KEY = "save_as/folder"  # where the last export went
 SUFFIX_LABELS = {".pb": "binary (.pb)", ".pbtxt": "text (.pbtxt)", ".h5": "HDF5 (.h5)",
                  ".weights.h5": "Keras 3 (.weights.h5)"}
 # Returns the chosen path ("" when cancelled): (parent, caption, start path, filter).
@@ -50,6 +53,25 @@ def native_chooser(parent: QWidget, caption: str, start_path: str, filters: str)
         parent, caption, start_path, filters,
         options=QFileDialog.Option.DontConfirmOverwrite)  # we ask ourselves, once
     return path
+
+
+def remembered_verify() -> bool:
+    value = settings.settings().value(VERIFY_KEY, True)
+    return value not in (False, "false", "0", 0)
+
+
+def default_folder(src: str) -> str:
+    """Where an export goes by default: the folder of the last export, else the source's own
+    folder when it is writable, else the user's Documents (or home). Sources often sit in
+    read-only places (a mounted share, a package's test data)."""
+    last = str(settings.settings().value(FOLDER_KEY, "") or "")
+    if last and os.path.isdir(last) and os.access(last, os.W_OK):
+        return last
+    folder = os.path.dirname(os.path.abspath(src))
+    if os.path.isdir(folder) and os.access(folder, os.W_OK):
+        return folder
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return documents if documents and os.path.isdir(documents) else os.path.expanduser("~")
 
 
 class SaveAsDialog(TrustCheck, QDialog):
@@ -166,7 +188,10 @@ class SaveAsDialog(TrustCheck, QDialog):
 
     def _widget(self, option: Option) -> QWidget:
         widget: QWidget
-        if option.kind == "bool":
+        if option.name == "verify":  # on by default in the window, then as last exported
+            widget = QCheckBox()
+            widget.setChecked(remembered_verify())
+        elif option.kind == "bool":
             widget = QCheckBox()
             widget.setChecked(bool(option.default))
         elif option.kind == "int":
@@ -230,7 +255,7 @@ class SaveAsDialog(TrustCheck, QDialog):
 
     def default_destination(self) -> str:
         src = self.document.path.rstrip(os.sep)
-        folder = os.path.dirname(src) or "."
+        folder = default_folder(src)
         stem = os.path.basename(src)
         for ext in (".weights.h5", ".h5", ".hdf5", ".keras", ".pbtxt", ".pb", ".json",
                     ".yaml", ".yml", ".meta", ".index"):
@@ -274,7 +299,16 @@ class SaveAsDialog(TrustCheck, QDialog):
             self.overwrite_box = box
             box.open()
             return
+        self._remember(dst)
         self._check_trust(dst, force=False)
+
+    def _remember(self, dst: str) -> None:
+        """The verify choice and the folder, for the next Save As."""
+        store = settings.settings()
+        if "verify" in self.widgets:
+            store.setValue(VERIFY_KEY, bool(self.values().get("verify")))
+        store.setValue(FOLDER_KEY, os.path.dirname(os.path.abspath(dst)))
+        store.sync()
 
     def _overwrite_answer(self, code: int, dst: str) -> None:
         if code == QMessageBox.StandardButton.Yes:
