@@ -15,6 +15,8 @@ from kinspect.convert import convert
 from ..conftest import corpus_path
 
 SRC = "alphabet-soup-h5"  # tests/corpus/manifest.json id
+
+
 def _root(path) -> tuple[set[str], set[str]]:
     with h5py.File(path, "r") as f:
         return set(f.keys()), set(f.attrs.keys())

@@ -12,6 +12,8 @@ from ..conftest import corpus_path
 from .conftest import open_view
 
 SOUP = "alphabet-soup-h5"  # tests/corpus/manifest.json id
+
+
 def start_freeze(qtbot, window, dst):
     open_view(qtbot, window, corpus_path(SOUP))
     window.save_as()

@@ -19,6 +19,8 @@ from ..conftest import ROOT, corpus_path
 
 # keras_version 2.10.0, Sequential [InputLayer, 3xDense], 849 params (PROVENANCE.md #8).
 H5 = "alphabet-soup-h5"  # tests/corpus/manifest.json id
+
+
 @pytest.fixture
 def runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private XDG_RUNTIME_DIR (short path: socket paths are limited to ~100 bytes)."""

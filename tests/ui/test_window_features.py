@@ -19,6 +19,8 @@ from .conftest import open_view
 
 CARND = "carnd-h5"  # tests/corpus/manifest.json id
 CRYPTO = "cryptoann-h5"  # tests/corpus/manifest.json id
+
+
 def test_menu_shortcuts(window):
     assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     assert window.save_as_action.shortcut() == QKeySequence("Ctrl+Shift+S")
