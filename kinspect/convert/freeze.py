@@ -211,6 +211,8 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
     with open(meta_path, "rb") as f:
         meta.ParseFromString(f.read())
     warnings = _fix_version(meta)
+    if not outputs:
+        outputs = _bundle_outputs(meta, meta_path, warnings)
     outs = _check_outputs(meta.graph_def, outputs, meta_path)
     graph = tf.Graph()
     with graph.as_default():
@@ -232,11 +234,27 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
     return Frozen(frozen, placeholders(frozen), outs, warnings=warnings)
 
 
+def _bundle_outputs(meta: Any, meta_path: str, warnings: list[str]) -> list[str] | None:
+    """A SessionBundle export's default outputs (its `serving_signatures`), or None."""
+    from ..formats.tf import session_bundle
+
+    try:
+        found = session_bundle.default_outputs(meta)
+    except FormatError as exc:
+        exc.path = exc.path or meta_path
+        raise
+    if found:
+        warnings.append(f"outputs from the SessionBundle signatures: {', '.join(found)}")
+    return found or None
+
+
 def _fix_version(meta: Any) -> list[str]:
     """TF 2.21 refuses meta graphs whose tensorflow_version does not parse (`0.12.head`)."""
     from packaging.version import InvalidVersion, Version
 
     version = meta.meta_info_def.tensorflow_version
+    if not version:  # TensorFlow reads a missing version as "before 1.9"
+        return []
     try:
         Version(version)
         return []

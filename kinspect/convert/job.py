@@ -145,16 +145,25 @@ class Job:
     @cached_property
     def loaded_savedmodel(self) -> Any:
         """The SavedModel loaded once (freezing and --verify both use it), trust checked."""
+        from . import tf1_savedmodel
+
         self._require_load_trust(self.savedmodel)
-        return freeze.load_savedmodel(self.savedmodel)
+        loaded = tf1_savedmodel.load(self.savedmodel)
+        self.report.loaded_with, notes = tf1_savedmodel.loader_note(loaded)
+        self.report.warnings += notes
+        return loaded
 
     @cached_property
     def full_frozen(self) -> freeze.Frozen:
         """A Keras model or SavedModel signature frozen whole, before any --outputs pruning."""
         if self.has_keras_model:
             return freeze.from_keras(self.keras.model)
-        return freeze.from_savedmodel(self.savedmodel, self.options.signature,
-                                      self.loaded_savedmodel)
+        from . import tf1_savedmodel
+
+        loaded = self.loaded_savedmodel
+        if isinstance(loaded, tf1_savedmodel.V1SavedModel):
+            return tf1_savedmodel.freeze_signature(loaded, self.options.signature)
+        return freeze.from_savedmodel(self.savedmodel, self.options.signature, loaded)
 
     @cached_property
     def frozen(self) -> freeze.Frozen:
@@ -201,10 +210,7 @@ class Job:
         if self.has_keras_model:
             source = verify.run_keras(self.keras.model, arrays)
         elif self.format == "tf-savedmodel":
-            sigs = self.loaded_savedmodel.signatures
-            source = verify.run_signature(sigs[freeze.signature_key(sigs,
-                                                                    self.options.signature)],
-                                          arrays)
+            source = self._run_signature(arrays)
         elif self.format == "tf-graphdef":
             return verify.run_graph(self.source_graphdef, self.frozen.inputs,
                                     self.frozen.outputs, arrays)
@@ -216,6 +222,17 @@ class Job:
         if not self.options.outputs or self.target in KERAS_FILE_TARGETS:
             return source
         return self._inner_reference(source, arrays)
+
+    def _run_signature(self, arrays: list[Any]) -> list[Any]:
+        """The chosen signature of the loaded SavedModel on ARRAYS, by whichever loader."""
+        from . import tf1_savedmodel, verify
+
+        loaded = self.loaded_savedmodel
+        if isinstance(loaded, tf1_savedmodel.V1SavedModel):
+            return loaded.run(self.options.signature, arrays)
+        sigs = loaded.signatures
+        return verify.run_signature(sigs[freeze.signature_key(sigs, self.options.signature)],
+                                    arrays)
 
     def _inner_reference(self, source: list[Any], arrays: list[Any]) -> list[Any]:
         """Inner --outputs have no counterpart in the Keras model or signature: check the

@@ -37,9 +37,10 @@ def savedmodel_dir(path: str) -> str:
 
 
 def checkpoint_parts(path: str) -> tuple[str, str]:
-    """(.meta path, checkpoint prefix) of a TF1 checkpoint given as prefix, .meta, .index or
-    folder: the checkpoint the reader opens (the `checkpoint` state file's latest, else the
-    newest), so info and convert agree. FormatError when there is no .meta graph."""
+    """(.meta path, checkpoint prefix as Saver.restore wants it: the shard pattern of sharded
+    V1 files) of a TF1 checkpoint given as prefix, .meta, .index, V1 file or folder: the
+    checkpoint the reader opens (the `checkpoint` state file's latest, else the newest), so
+    info and convert agree. FormatError when there is no .meta graph."""
     from ..formats.tf import checkpoint as tf_checkpoint
 
     try:
@@ -50,4 +51,8 @@ def checkpoint_parts(path: str) -> tuple[str, str]:
     meta = tf_checkpoint.companion_meta(path, prefix)
     if meta is None:
         raise FormatError("TF1 checkpoint without a .meta graph: cannot freeze it", path)
-    return meta, prefix
+    try:
+        return meta, tf_checkpoint.restore_path(prefix)
+    except FormatError as exc:
+        exc.path = exc.path or path
+        raise
