@@ -7,7 +7,7 @@ SAMPLE := resources/sample/mnist_cnn.h5
 TEST_ENV := QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox \
 	TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECODE=1
 
-.PHONY: setup sysdeps run test lint bench sample app clean
+.PHONY: setup sysdeps run test lint bench sample app clean tfjs
 
 # System packages first: a Debian python3 needs python3-venv before a venv can be made.
 setup: sysdeps $(STAMP)
@@ -32,8 +32,17 @@ run: setup
 		echo "No display here: the window was opened offscreen and saved to build/kinspect-sample.png"; \
 	fi
 
+# The pure-JS TensorFlow.js runtime (npm registry, lock file committed) that runs and verifies
+# TF.js models; skipped with a note when Node is not installed (those tests then skip).
+TFJS_DIR := kinspect/data/tfjs
+tfjs:
+	@if command -v npm >/dev/null 2>&1; then \
+		[ -d $(TFJS_DIR)/node_modules/@tensorflow/tfjs ] || \
+			(cd $(TFJS_DIR) && npm ci --no-audit --no-fund --loglevel=error); \
+	else echo "npm not found: TF.js models cannot be run or verified (install Node 20)"; fi
+
 # pytest's exit code 5 (no test selected) is not a failure of the suite.
-test: setup
+test: setup tfjs
 	$(VENV)/bin/ruff check kinspect tests resources scripts
 	$(VENV)/bin/lint-imports
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc

@@ -70,6 +70,14 @@ def command_parser() -> argparse.ArgumentParser:
     convert.add_argument("--signature-name", metavar="KEY",
                          help="tf-savedmodel: key of the serving signature "
                          "(default serving_default)")
+    convert.add_argument("--quantize", metavar="DTYPE",
+                         help="tfjs-layers / tfjs-graph: float16, uint8 or uint16 weights; "
+                         "tflite: dynamic, float16 or int8")
+    convert.add_argument("--shard-size", type=int, metavar="BYTES",
+                         help="tfjs targets: weight shard size (default 4194304)")
+    convert.add_argument("--calibration", metavar="INPUTS",
+                         help="tflite --quantize int8: representative inputs (a folder of "
+                         "images, an .npz; default random, with a warning)")
     convert.add_argument("--verify", action="store_true")
     convert.add_argument("--json", action="store_true")
     convert.add_argument("--force", action="store_true", help="overwrite an existing DST")

@@ -33,6 +33,9 @@ def run_convert(args: argparse.Namespace) -> int:
         trust_code=bool(getattr(args, "trust_code", False)),
         version=1 if getattr(args, "serving_version", None) is None else args.serving_version,
         signature_name=getattr(args, "signature_name", None) or "serving_default",
+        quantize=getattr(args, "quantize", None),
+        shard_size=getattr(args, "shard_size", None),
+        calibration=getattr(args, "calibration", None),
     )
     with _quiet_native_stderr():
         report = convert(args.src, args.dst, getattr(args, "target", None), options,

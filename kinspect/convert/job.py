@@ -20,8 +20,9 @@ from .sources import checkpoint_parts, savedmodel_dir, source_format
 from .trust import require_code_trust
 
 KERAS_MODEL_FORMATS = ("keras-h5", "keras")
-GRAPH_TARGETS = ("tf-graphdef", "tflite", "onnx", "tf-savedmodel")
-KERAS_FILE_TARGETS = ("keras-h5", "keras", "keras-weights-h5")  # whole model, never pruned
+GRAPH_TARGETS = ("tf-graphdef", "tflite", "onnx", "tf-savedmodel", "tfjs-graph")
+KERAS_FILE_TARGETS = ("keras-h5", "keras", "keras-weights-h5",  # whole model, never pruned
+                      "tfjs-layers")
 
 
 @dataclass
@@ -37,6 +38,9 @@ class Options:
     version: int = 1  # TF Serving version folder
     signature_name: str = "serving_default"  # key of the SavedModel's serving signature
     opset: int | None = None  # ONNX opset (tf2onnx's default when None)
+    quantize: str | None = None  # tfjs: float16|uint8|uint16; tflite: dynamic|float16|int8
+    shard_size: int | None = None  # tfjs weight shard bytes (4 MiB when None)
+    calibration: str | None = None  # tflite int8: representative inputs (folder, .npz, ...)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
