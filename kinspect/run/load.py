@@ -130,6 +130,10 @@ def _graphdef(path: str, outputs: list[str] | None, progress: Progress) -> Runne
 
     progress.step(0.2, "importing the graph")
     frozen = from_graphdef(path, outputs)
+    if frozen.warnings and any("holds variables" in w for w in frozen.warnings):
+        raise InvalidRequest("the graph holds variables without values (not frozen): run "
+                             "its checkpoint (.meta with the variables) or a frozen graph",
+                             path)
     ins = {n: n for n in frozen.inputs}
     runner = GraphRunner(graph_session(frozen.graph_def), ins, {n: n for n in frozen.outputs},
                          path, "tf-graphdef")

@@ -114,8 +114,7 @@ def human(report: dict[str, Any], warnings: list[str]) -> str:
             lines.append(prefix)
             lines += [f"    {e['index']:>6}  {e['score']:.6g}  {e.get('label', '')}".rstrip()
                       for e in row]
-        if "values" in out and "top" not in out and len(out["values"]) and \
-                np.size(out["values"]) <= 16:
+        if "values" in out and "top" not in out and np.size(out["values"]) <= 16:
             lines.append(f"  values: {out['values']}")
     for name, layer in report["layers"].items():
         lines.append(f"layer {name}: {_describe(layer)}")

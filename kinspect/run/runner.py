@@ -46,6 +46,9 @@ class Runner:
     # Whether the first dimension may differ from the spec (signatures and interpreters take
     # other batch sizes even when the stored spec says 1; half_plus_two TF2: (1,) takes (3,)).
     free_batch: bool = False
+    # Whether shapes are checked at all: a loaded SavedModel signature takes any shape whatever
+    # its stored spec says (TF relaxes it: times_three's x is declared () and takes [1, 2, 3]).
+    check_shape: bool = True
 
     def __init__(self) -> None:
         self.inputs: dict[str, TensorSpec] = {}
@@ -63,7 +66,7 @@ class Runner:
 
     def run(self, feeds: Mapping[str, np.ndarray],
             layers: Sequence[str] | None = None) -> RunResult:
-        arrays = check_feeds(self.inputs, feeds, self.free_batch)
+        arrays = check_feeds(self.inputs, feeds, self.free_batch, self.check_shape)
         wanted = list(layers or [])
         if wanted:
             known = set(self.layer_names())
@@ -88,7 +91,7 @@ class Runner:
 
 
 def check_feeds(specs: Mapping[str, TensorSpec], feeds: Mapping[str, Any],
-                free_batch: bool = False) -> dict[str, np.ndarray]:
+                free_batch: bool = False, check_shape: bool = True) -> dict[str, np.ndarray]:
     """FEEDS as arrays of each input's dtype, every input given, shapes compatible; a
     mismatch names the input, what it expects and what it got (InvalidRequest)."""
     unknown = [n for n in feeds if n not in specs]
@@ -101,11 +104,12 @@ def check_feeds(specs: Mapping[str, TensorSpec], feeds: Mapping[str, Any],
                              f"{missing[0]}=SOURCE)")
     out = {}
     for name, spec in specs.items():
-        out[name] = _checked(spec, np.asarray(feeds[name]), free_batch)
+        out[name] = _checked(spec, np.asarray(feeds[name]), free_batch, check_shape)
     return out
 
 
-def _checked(spec: TensorSpec, array: np.ndarray, free_batch: bool) -> np.ndarray:
+def _checked(spec: TensorSpec, array: np.ndarray, free_batch: bool,
+             check_shape: bool) -> np.ndarray:
     want = np.dtype(spec.dtype)
     got = array.dtype
     if got.kind in "OVUSM" and want.kind not in "OSU":
@@ -116,7 +120,7 @@ def _checked(spec: TensorSpec, array: np.ndarray, free_batch: bool) -> np.ndarra
             raise InvalidRequest(f"input {spec.name}: expects {spec.dtype} "
                                  f"{spec.shape_text()}, got {got}")
         array = array.astype(want)
-    if spec.shape is not None:
+    if spec.shape is not None and check_shape:
         shape = tuple(array.shape)
         fits = len(shape) == len(spec.shape) and all(
             d is None or d == g or (i == 0 and free_batch)

@@ -20,7 +20,7 @@ class SignatureRunner(Runner):
     Layers come from the signature frozen once (the same function, variables as constants)."""
 
     format = "tf-savedmodel"
-    free_batch = True
+    check_shape = False  # TF takes any shape here (see Runner.check_shape)
 
     def __init__(self, loaded: Any, key: str, path: str) -> None:
         super().__init__()

@@ -62,7 +62,11 @@ def _load(spec: TensorSpec, source: str, preprocess: str) -> Loaded:
     if source == "random":
         from ..convert.verify import sample
 
-        (array,) = sample([(spec.name, spec.shape, spec.dtype)])
+        # A batch of one: graphs often fix their batch size inside (tf2onnx_gru reshapes to 1).
+        shape = spec.shape
+        if shape and shape[0] is None:
+            shape = (1, *shape[1:])
+        (array,) = sample([(spec.name, shape, spec.dtype)])
         return Loaded(array, "random", "random")
     if source.lstrip().startswith("[") or (not os.path.exists(source) and _is_number(source)):
         return Loaded(_json_array(spec, source, "the JSON value"), source[:40], "json")

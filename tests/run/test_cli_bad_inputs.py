@@ -70,3 +70,16 @@ def test_known_answers_in_text_output() -> None:
     proc = run_cli("run", str(corpus("tflite/tfserving_half_plus_two/00000123/model.tflite")),
                    "-i", "x=[[5]]", "--json")
     assert json.loads(proc.stdout)["outputs"]["y"]["values"] == [[4.5]]
+
+
+@pytest.mark.parametrize(("rel", "signature", "answer"), [
+    ("savedmodel/tfjs_node_times_three_float", None, [3.0, 6.0, 9.0]),
+    ("savedmodel/tfjs_node_module_with_multiple_signatures", "timestwo", [2.0, 4.0, 6.0]),
+])
+def test_signatures_take_what_tensorflow_takes(rel: str, signature: str | None,
+                                               answer: list[float]) -> None:
+    """Their x is declared with shape () and TensorFlow runs [1, 2, 3] (PROVENANCE)."""
+    extra = ["--signature", signature] if signature else []
+    proc = run_cli("run", str(corpus(rel)), "-i", "[1, 2, 3]", "--json", *extra)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["outputs"]["output_0"]["values"] == answer

@@ -88,7 +88,7 @@ def test_keras_layers_are_the_layer_outputs(models: dict[str, Path], tmp_path: P
                    "--save", str(save), "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["layers"]["conv"]["shape"] == [2, SIZE - 2, SIZE - 2, 8]
+    assert report["layers"]["conv"]["shape"] == [1, SIZE - 2, SIZE - 2, 8]
     with np.load(save, allow_pickle=False) as saved:
         x = saved["inputs/image"]
         model = keras.models.load_model(models["keras"], compile=False)
