@@ -35,32 +35,38 @@ A, B, C = 0.5, 2.0, 3.0
 EMB = [[float(3 * i + j) for j in range(3)] for i in range(10)]  # emb[i][j] = 3 i + j
 
 
-def _half_plus_two(tf: Any, x_shape: list[int | None] | None = None) -> tuple[Any, Any, Any]:
-    """x -> y = a x + b with ref variables (VariableV2, as TF1 wrote them) and a partitioned
-    variable `emb` (10, 3) stored as 3 slices. Returns (x, y, y2 = a x + c)."""
+def _half_plus_two(tf: Any, b_value: float = B) -> tuple[Any, Any, Any]:
+    """x -> y = a x + b (b = 2 unless told) with ref variables (VariableV2, as TF1 wrote
+    them) and a partitioned variable `emb` (10, 3) stored as 3 slices. Returns (x, y,
+    y2 = a x + c)."""
     v1 = tf.compat.v1
-    x = v1.placeholder(tf.float32, x_shape if x_shape is not None else [None], name="x")
+    x = v1.placeholder(tf.float32, [None], name="x")
     a = v1.Variable(A, name="a", use_resource=False)
-    b = v1.Variable(B, name="b", use_resource=False)
+    b = v1.Variable(b_value, name="b", use_resource=False)
     c = v1.Variable(C, name="c", use_resource=False)
     v1.get_variable("emb", initializer=tf.constant(EMB), use_resource=False,
                     partitioner=v1.fixed_size_partitioner(3))
     return x, tf.add(tf.multiply(a, x), b, name="y"), tf.add(tf.multiply(a, x), c, name="y2")
 
 
-def v1_checkpoint(folder: Path, sharded: bool, name: str = "model.ckpt") -> str:
+def v1_checkpoint(folder: Path, sharded: bool, name: str = "model.ckpt",
+                  devices: int = 1, b: float = B) -> str:
     """A V1 checkpoint of the half_plus_two graph (tf.compat.v1.train.Saver with
-    write_version=V1) and its .meta: `NAME` (one file) or `NAME-00000-of-00001` (sharded).
+    write_version=V1) and its .meta: `NAME` (one file) or `NAME-0000N-of-0000D` (sharded,
+    one shard per device; with 2 devices b, c and the second slice of emb are on /cpu:1).
     Returns what the saver returned: the prefix, or the shard pattern."""
     import tensorflow as tf
 
     v1 = tf.compat.v1
     folder.mkdir(parents=True, exist_ok=True)
     graph = tf.Graph()
-    with graph.as_default():
-        _half_plus_two(tf)
+    second = ("b", "c", "emb/part_1")
+    with graph.as_default(), graph.device(
+            lambda op: "/cpu:1" if devices > 1 and op.name.startswith(second) else "/cpu:0"):
+        _half_plus_two(tf, b)
         saver = v1.train.Saver(write_version=v1.train.SaverDef.V1, sharded=sharded)
-        with v1.Session(graph=graph) as sess:
+        config = v1.ConfigProto(device_count={"CPU": devices})
+        with v1.Session(graph=graph, config=config) as sess:
             sess.run(v1.global_variables_initializer())
             return str(saver.save(sess, str(folder / name)))
 
