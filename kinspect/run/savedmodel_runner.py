@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConvertError, InvalidRequest
+from ..errors import InvalidRequest
 from .graph_runner import GraphRunner
 from .runner import Runner, RunResult, TensorSpec
 
@@ -78,15 +78,22 @@ def _spec(name: str, spec: Any) -> TensorSpec:
 
 
 def load_signature(path: str, signature: str | None) -> Runner:
-    """PATH's signature (default serving_default) as a Runner: TF2 loader, else TF1."""
-    import tensorflow as tf
-
+    """PATH's signature (default serving_default) as a Runner: TF2 loader, else the TF1 loader
+    (the converter's, kinspect.convert.tf1_savedmodel) in a session kept open."""
     from ..convert.freeze import signature_key
+    from ..convert.tf1_savedmodel import TF1_LOADER, V1SavedModel, load
 
-    try:
-        loaded = tf.saved_model.load(path)
-    except Exception as exc:  # noqa: BLE001 - TF raises many types; try the TF1 loader
-        return load_v1(path, signature, first_error=exc)
+    loaded = load(path)
+    if isinstance(loaded, V1SavedModel):
+        try:
+            key, ins, outs = loaded.tensors(signature)
+        except InvalidRequest:
+            loaded.close()
+            raise
+        runner = GraphRunner(loaded.session, ins, outs, path, "tf-savedmodel")
+        runner.warnings.append(f"signature '{key}' loaded with the {TF1_LOADER}: "
+                               f"{loaded.tf2_error[:120]}")
+        return runner
     sigs = dict(loaded.signatures)
     if not sigs:
         raise InvalidRequest("the SavedModel has no signatures to run", path)
@@ -94,33 +101,3 @@ def load_signature(path: str, signature: str | None) -> Runner:
     if key not in sigs:
         raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
     return SignatureRunner(loaded, key, path)
-
-
-def load_v1(path: str, signature: str | None, first_error: BaseException) -> GraphRunner:
-    """The TF1 loader in a graph session: the signature's tensors by their keys."""
-    import tensorflow as tf
-
-    graph = tf.Graph()
-    sess = tf.compat.v1.Session(graph=graph)
-    try:
-        with graph.as_default():
-            meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], path)
-    except Exception as exc:  # noqa: BLE001
-        sess.close()
-        raise ConvertError(f"TensorFlow cannot load the SavedModel: "
-                           f"{' '.join(str(first_error).split())[:200]}; TF1 loader: "
-                           f"{' '.join(str(exc).split())[:200]}", path) from exc
-    sigs = meta.signature_def
-    if not sigs:
-        sess.close()
-        raise InvalidRequest("the SavedModel has no signatures to run", path)
-    key = signature or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
-    if key not in sigs:
-        sess.close()
-        raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
-    sig = sigs[key]
-    runner = GraphRunner(sess, {k: sig.inputs[k].name for k in sorted(sig.inputs)},
-                         {k: sig.outputs[k].name for k in sorted(sig.outputs)},
-                         path, "tf-savedmodel")
-    runner.warnings.append("loaded with the TF1 SavedModel loader")
-    return runner

@@ -72,3 +72,19 @@ def test_mismatches_name_the_input() -> None:
         runner.run({"nope": np.zeros((1, 12), np.float32)})
     with pytest.raises(InvalidRequest, match="input input_layer: expects float32"):
         runner.run({"input_layer": np.zeros((1, 12), np.complex64)})
+
+
+def test_tf1_loader_when_tf2_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some TF1 SavedModels fail tf.saved_model.load ('Shapes must be equal rank'); the TF1
+    loader in a session runs the signature by its keys, layers from the same session."""
+    import tensorflow as tf
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("Shapes must be equal rank")
+
+    monkeypatch.setattr(tf.saved_model, "load", refuse)
+    runner = load(str(corpus("savedmodel/tfserving_half_plus_two_cpu")))
+    assert any("TF1 loader" in w for w in runner.warnings)
+    result = runner.run({"x": np.array([[1], [2], [5]], np.float32)}, ["Mul:0"])
+    np.testing.assert_array_equal(result.outputs["y"].ravel(), [2.5, 3.0, 4.5])
+    np.testing.assert_array_equal(result.layers["Mul:0"].ravel(), [0.5, 1.0, 2.5])
