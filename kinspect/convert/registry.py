@@ -19,14 +19,18 @@ from typing import Any
 from ..errors import Cancelled, ConvertError, InvalidRequest, KinspectError
 from ..progress import NO_PROGRESS, Progress
 from . import targets as t
-from . import tfjs
+from . import tfjs, tflite_quant
 from .atomic import atomic_path
 from .job import KERAS_FILE_TARGETS, Job, Options
 from .result import ConvertReport
 from .sources import GRAPH_SOURCES as GRAPH
 from .sources import KERAS_SOURCES as KERAS
 from .sources import source_format
+from .trust import confined_sources, confinement_warnings, run_confined
 from .verify import TFLITE_TOLERANCE, TOLERANCE
+
+# What a waiting confined child imports before its job (see safety/confine.py `warm`).
+CHILD_WARM = ("kinspect.convert.targets", "tensorflow", "keras")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ SIGNATURE = Option("signature", "str", None, "SavedModel signature to freeze")
 ARCH = Option("arch", "path", None, "architecture file for a weights-only source")
 TFJS_QUANTIZE = Option("quantize", "str", None, "quantize weights: float16, uint8 or uint16")
 SHARD_SIZE = Option("shard_size", "int", None, "weight shard size in bytes (default 4 MiB)")
+TFLITE_QUANTIZE = Option("quantize", "str", None, "quantize: dynamic, float16 or int8 (the "
+                         "report compares it with the float model, layer by layer)")
+CALIBRATION = Option("calibration", "path", None, "int8: representative inputs (a folder of "
+                     "images, an .npz); random when empty, which calibrates nothing")
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,8 @@ EXPORTERS: tuple[Exporter, ...] = (
     Exporter("tf-graphdef", "Frozen TensorFlow graph", (".pb", ".pbtxt"), GRAPH,
              t.write_graphdef, t.run_graphdef, COMMON + (ARCH, OUTPUTS, SIGNATURE)),
     Exporter("tflite", "TensorFlow Lite", (".tflite",), GRAPH, t.write_tflite, t.run_tflite,
-             COMMON + (ARCH, OUTPUTS, SIGNATURE), tolerance=TFLITE_TOLERANCE),
+             COMMON + (ARCH, OUTPUTS, SIGNATURE, TFLITE_QUANTIZE, CALIBRATION),
+             tolerance=TFLITE_TOLERANCE),
     Exporter("onnx", "ONNX (tf2onnx)", (".onnx",), GRAPH, t.write_onnx, t.run_onnx,
              COMMON + (ARCH, OUTPUTS, SIGNATURE, Option("opset", "int", None, "ONNX opset"))),
     Exporter("tfjs-layers", "TensorFlow.js layers model", (), KERAS, tfjs.write_layers,
@@ -149,25 +158,43 @@ def convert(src: str, dst: str, target: str | None = None,
     if fmt not in exp.accepts:
         raise InvalidRequest(f"cannot convert {fmt} to {exp.id}; {fmt} converts to: "
                              f"{', '.join(e.id for e in EXPORTERS if fmt in e.accepts)}", src)
-    job = Job(src, dst, exp.id, opts, progress, fmt)
     suffix = _suffix(dst, exp)
     try:
         with atomic_path(dst, opts.force, suffix) as tmp:
-            progress.step(0.05, f"converting {fmt} to {exp.id}")
-            exp.write(job, tmp)
-            progress.step(0.7, "written")
-            if opts.verify:
-                _verify(job, exp, tmp)
-            progress.step(1.0, "done")
+            # Loading can run what the scan missed: the job runs in a confined child that
+            # reads only the sources and writes only the temporary folder (safety/confine.py).
+            report = run_confined(_write, src, dst, exp.id, opts, fmt, tmp,
+                                  read=confined_sources(src, fmt, opts.arch),
+                                  write=[os.path.dirname(tmp)], progress=progress,
+                                  warm=CHILD_WARM)
     except KinspectError as exc:
         exc.path = exc.path or src  # the CLI contract: every error line names a file
         raise
     except KeyboardInterrupt:
         raise Cancelled() from None
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _write(src: str, dst: str, target: str, opts: Options, fmt: str, tmp: str,
+           progress: Progress = NO_PROGRESS) -> ConvertReport:
+    """The conversion itself, in the confined child: write, verify, the report."""
+    exp = exporter(target)
+    job = Job(src, dst, exp.id, opts, progress, fmt)
+    try:
+        progress.step(0.05, f"converting {fmt} to {exp.id}")
+        exp.write(job, tmp)
+        progress.step(0.7, "written")
+        if opts.verify:
+            _verify(job, exp, tmp)
+        progress.step(1.0, "done")
+    except KinspectError as exc:
+        exc.path = exc.path or src
+        raise
     except Exception as exc:  # noqa: BLE001 - libraries raise anything: one line for the user
         raise ConvertError(f"{exp.id} conversion failed: {type(exc).__name__}: "
                            f"{' '.join(str(exc).split())[:400]}", src) from exc
-    job.report.seconds = time.perf_counter() - start
+    job.report.warnings.extend(confinement_warnings())
     return job.report
 
 
@@ -217,7 +244,9 @@ def _verify(job: Job, exp: Exporter, tmp: str) -> None:
     names = job.report.outputs if len(job.report.outputs) == len(expected) else default_names
     diffs = verify.max_abs_diffs(list(names), expected, got)
     job.report.max_abs_diff = diffs
-    tolerance = tfjs.tolerance(job, exp.tolerance)  # quantized weights: a looser bound
+    # Quantized weights: a looser bound.
+    tolerance = tflite_quant.tolerance(job, exp.tolerance) if exp.id == "tflite" else \
+        tfjs.tolerance(job, exp.tolerance)
     job.report.tolerance = tolerance
     if not verify.within(diffs, expected, tolerance):
         raise ConvertError(f"verification failed: max_abs_diff {diffs} exceeds {tolerance:g}"

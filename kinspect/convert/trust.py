@@ -7,10 +7,15 @@ files. Targets that need no live model (JSON, YAML, weights) copy data and never
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..errors import FormatError, UnsafeContent
 from ..safety import scan
+from ..safety.confine import confinement, run_confined
+
+__all__ = ["confined_sources", "confinement_warnings", "graph_file_ops", "require_code_trust",
+           "require_run_trust", "run_confined", "scan_findings"]
 from ..safety.graph import scan_graph
 
 
@@ -56,3 +61,30 @@ def require_run_trust(path: str, graph_def: Any, trust: bool) -> None:
     if hits:
         raise UnsafeContent("running this graph touches the file system (" +
                             ", ".join(hits[:3]) + "); --verify needs --trust-code", path)
+
+
+# Formats whose source is a folder or a prefix with companion files beside it.
+FOLDER_FORMATS = ("tf-savedmodel", "tf-checkpoint", "tfjs-layers", "tfjs-graph")
+
+
+def confined_sources(src: str, fmt: str, arch: str | None = None) -> list[str]:
+    """What the confined conversion may read: the source file itself, or its folder when the
+    format spreads over several files; and the architecture file of a pair."""
+    paths = []
+    for path, kind in ((src, fmt), (arch, "")):
+        if not path:
+            continue
+        path = os.path.abspath(path)
+        if os.path.isdir(path):
+            paths.append(path)
+        elif kind in FOLDER_FORMATS or not os.path.isfile(path):
+            paths.append(os.path.dirname(path))
+        else:
+            paths.append(path)
+    return paths
+
+
+def confinement_warnings() -> list[str]:
+    """A report line when the conversion ran less confined than on Linux with Landlock."""
+    what = confinement()
+    return [] if "NOT" not in what else [f"confinement: {what}"]

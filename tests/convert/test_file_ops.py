@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kinspect.convert import convert
-from kinspect.errors import UnsafeContent
+from kinspect.errors import ConvertError, UnsafeContent
 
 from ..builders.tf1 import tf1_savedmodel
 from ..conftest import corpus
@@ -53,10 +53,25 @@ def test_tf1_savedmodel_main_op_does_not_run_untrusted(tmp_path, verify):
         convert(src, dst, options={"verify": verify})
     assert info.value.path == str(src)
     assert not marker.exists() and not dst.exists()
-    # Trusted, it converts (and the main op does run: the file really is hostile).
-    report = convert(src, dst, options={"trust_code": True})
-    assert dst.exists() and marker.exists()
-    assert any("trusted file operations" in w for w in report.warnings)
+    # Trusted, the main op runs, but inside the confined child (safety/confine.py): its write
+    # outside the output folder is refused by the kernel, so the conversion fails cleanly.
+    with pytest.raises(ConvertError, match="WriteFile.*Permission denied"):
+        convert(src, dst, options={"trust_code": True})
+    assert not marker.exists() and not dst.exists()
+    _prove_hostile(lambda: _load_tf1(src), marker)
+
+
+def _load_tf1(src: Path) -> None:
+    import tensorflow as tf
+
+    with tf.compat.v1.Session(graph=tf.Graph()) as sess:
+        tf.compat.v1.saved_model.loader.load(sess, ["serve"], str(src))
+
+
+def _prove_hostile(load, marker: Path) -> None:
+    """Loaded without kinspect (no scan, no confinement), the file really writes MARKER."""
+    load()
+    assert marker.exists()
 
 
 @pytest.mark.parametrize("given", ["model", "model.meta", ""])
@@ -69,8 +84,10 @@ def test_checkpoint_restore_op_does_not_run_untrusted(tmp_path, given):
         convert(src, dst, options={"outputs": ["y"]})
     assert info.value.path == str(src)
     assert not marker.exists() and not dst.exists()
-    convert(src, dst, options={"outputs": ["y"], "trust_code": True})
-    assert dst.exists() and marker.exists()
+    # Trusted, the restore op runs confined: its write outside is refused by the kernel.
+    with pytest.raises(ConvertError, match="Permission denied"):
+        convert(src, dst, options={"outputs": ["y"], "trust_code": True})
+    assert not marker.exists() and not dst.exists()
 
 
 def test_corpus_tf1_files_convert_without_trust(tmp_path):

@@ -1,0 +1,279 @@
+"""Confinement: load and run models in a child process that can read only its sources, write
+only its output folder, and reach no network. The second wall behind the scan: a scanner miss
+(an op or a Keras class that does more than its name says) cannot write a `.pth` into a Python
+environment, read a secret beside the model, or call home.
+
+    from kinspect.safety.confine import run_confined
+    result = run_confined(fn, *args, read=[src, arch], write=[out_dir], progress=progress,
+                          **kwargs)
+
+`fn` is a module-level function (the child imports it by name), its arguments and result are
+picklable; with `progress`, the child calls `fn(*args, progress=<Progress>, **kwargs)` and its
+steps reach the parent's Progress (a cancel there kills the child). A KinspectError raised in the
+child is raised again in the parent as is; anything else becomes ConfinementError with the
+child's one line. `kinspect run` and `compare` wrap their load + run the same way.
+
+What each platform gets (`confinement()` says which, the report shows it):
+- Linux with Landlock (kernel 5.13+; used through the `landlock` binding from PyPI): the
+  child reads only READ paths, the Python installation (stdlib, site-packages, kinspect) and the
+  system's libraries and a few /etc, /proc/self and /sys files; it writes only WRITE folders and
+  a private TMPDIR inside the first of them. Network: a new, empty network namespace (unshare;
+  as non-root inside a new user namespace), so no socket reaches any host.
+- Linux without Landlock (old kernels, some containers): the network namespace only; the report
+  says the file system is not confined.
+- macOS, Windows: a child process without confinement (no kernel mechanism used here); the
+  report says so. The scan and the trust policy are then the only walls.
+Measured on the conversion bench (tests/benchmarks/test_bench_convert.py): see README.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import site
+import sys
+import sysconfig
+import tempfile
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import Cancelled, KinspectError
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+POLL_SECONDS = 0.1
+SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1"}  # numpy started its one BLAS thread here
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/opt/conda",
+               "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+               "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/os-release",
+               "/etc/mime.types", "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+               "/proc/sys/kernel", "/proc/sys/vm", "/sys/devices/system/cpu",
+               "/sys/fs/cgroup", "/dev/urandom", "/dev/random", "/dev/null", "/dev/zero")
+SYSTEM_WRITE = ("/dev/null",)
+
+
+class ConfinementError(KinspectError):
+    """The confined child failed with something that is not a KinspectError, or died."""
+
+
+def confinement() -> str:
+    """What the child gets here, in a few words (for reports)."""
+    fs = "file system limited by Landlock" if _landlock_abi() > 0 else \
+        "file system NOT confined (no Landlock)"
+    net = "network namespace" if sys.platform.startswith("linux") else "network NOT confined"
+    return f"child process; {fs}; {net}"
+
+
+def run_confined(fn: Callable[..., Any], *args: Any, read: Iterable[str] = (),
+                 write: Iterable[str] = (), progress: Any = None,
+                 warm: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    """fn(*args, **kwargs) in a confined child process; its result, or its error raised here.
+
+    `warm`: modules (e.g. "tensorflow") that a child started in the background after this call
+    imports while it waits for the next call with the same `warm`: a long-lived process (the
+    window, a benchmark) pays the 4-5 s TensorFlow import once, not per conversion. That child
+    is confined only when it receives its job. A first call starts a bare child, so a one-shot
+    `kinspect convert a.h5 b.json` never imports TensorFlow."""
+    read, write = [os.path.abspath(p) for p in read], [os.path.abspath(p) for p in write]
+    proc, conn = _take(warm)
+    try:
+        conn.send((fn, args, kwargs, read, write, progress is not None))
+        return _wait(proc, conn, progress)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        conn.close()
+        if warm:
+            _start_warm(warm)
+
+
+_warm: dict[tuple[str, ...], tuple[Any, Any]] = {}
+_lock = threading.Lock()
+
+
+def _take(preload: tuple[str, ...]) -> tuple[Any, Any]:
+    with _lock:
+        ready = _warm.pop(preload, None)
+    if ready is not None and ready[0].is_alive():
+        return ready
+    return _spawn(())
+
+
+def _start_warm(preload: tuple[str, ...]) -> None:
+    with _lock:
+        if preload in _warm:
+            return
+        try:
+            _warm[preload] = _spawn(preload)
+        except OSError:  # out of processes: the next call starts its own
+            pass
+
+
+def _spawn(preload: tuple[str, ...]) -> tuple[Any, Any]:
+    """A child that imports `preload` and waits for one job. OpenBLAS is kept to one thread
+    so the child stays single-threaded until it is confined: Landlock and unshare apply to
+    the calling thread and the threads it starts later, not to threads already running."""
+    ctx = multiprocessing.get_context("spawn")  # no fork of a parent that runs Qt/TF threads
+    parent_end, child_end = ctx.Pipe(duplex=True)
+    proc = ctx.Process(target=_child, args=(child_end, preload), daemon=True)
+    saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)
+    try:
+        proc.start()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    child_end.close()
+    return proc, parent_end
+
+
+def _wait(proc: Any, conn: Any, progress: Any) -> Any:
+    while True:
+        try:
+            ready = conn.poll(POLL_SECONDS)
+        except (EOFError, OSError):
+            ready = False
+        if progress is not None:
+            try:
+                progress.check()
+            except Cancelled:
+                proc.kill()
+                raise
+        if ready:
+            try:
+                kind, *payload = conn.recv()
+            except (EOFError, OSError):
+                kind, payload = "died", []
+            if kind == "progress":
+                if progress is not None:
+                    progress.step(*payload)
+                continue
+            if kind == "ok":
+                return payload[0]
+            if kind == "error":
+                raise payload[0]
+            if kind == "failed":
+                raise ConfinementError(payload[0])
+        if not proc.is_alive() and not conn.poll(0):
+            code = proc.exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise ConfinementError(f"the confined process died ({how})")
+
+
+class _PipeProgress:
+    """The child's Progress: steps go to the parent (which owns cancelling)."""
+
+    cancelled = False
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def check(self) -> None:
+        pass
+
+    def cancel(self) -> None:
+        pass
+
+    def step(self, fraction: float, message: str = "") -> None:
+        self._conn.send(("progress", fraction, message))
+
+
+def _child(conn: Any, preload: tuple[str, ...]) -> None:
+    import importlib
+
+    try:
+        for name in preload:
+            importlib.import_module(name)
+        fn, args, kwargs, read, write, with_progress = conn.recv()
+    except (EOFError, OSError, KeyboardInterrupt):
+        return  # the parent went away before giving a job
+    except BaseException as exc:  # noqa: BLE001 - e.g. a preload that fails to import
+        conn.send(("failed", f"{type(exc).__name__}: {' '.join(str(exc).split())[:400]}"))
+        return
+    try:
+        confine(read, write)
+        if with_progress:
+            kwargs = dict(kwargs, progress=_PipeProgress(conn))
+        result = fn(*args, **kwargs)
+        conn.send(("ok", result))
+    except KinspectError as exc:
+        conn.send(("error", exc))
+    except BaseException as exc:  # noqa: BLE001 - one line to the parent, never a traceback
+        text = " ".join(str(exc).split())[:400]
+        if os.environ.get("KINSPECT_DEBUG"):
+            traceback.print_exc()
+        conn.send(("failed", f"{type(exc).__name__}: {text}"))
+    finally:
+        conn.close()
+
+
+def confine(read: list[str], write: list[str]) -> None:
+    """Apply the confinement to this process (the child calls it first thing)."""
+    if write:
+        tmp = tempfile.mkdtemp(prefix="tmp-", dir=write[0])
+        os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = tmp
+    if sys.platform.startswith("linux"):
+        _no_network()
+        if _landlock_abi() > 0:
+            _landlock(read + _python_paths(), write)
+
+
+def _no_network() -> None:
+    """A new network namespace holds only a loopback device that is down: nothing to reach."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) == 0:
+        return
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise ConfinementError(f"cannot cut the network off (unshare: {os.strerror(err)})")
+
+
+def _landlock_abi() -> int:
+    if not sys.platform.startswith("linux"):
+        return 0
+    try:
+        from landlock import landlock_abi_version
+
+        return int(landlock_abi_version())
+    except Exception:  # noqa: BLE001 - no binding, old kernel, seccomp'd syscall: no Landlock
+        return 0
+
+
+def _python_paths() -> list[str]:
+    """Where this interpreter and its packages live (read-only in the child). Not sys.path as
+    a whole: its first entry can be the user's working folder."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}  # kinspect's parent
+    paths.update(sysconfig.get_paths().values())
+    # Keras's own settings (backend, image data format): read at import, as outside a child.
+    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    paths.add(os.path.join(keras_home, "keras.json"))
+    paths.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE and site.USER_SITE:
+        paths.add(site.USER_SITE)
+    return sorted(p for p in paths if p)
+
+
+def _landlock(read: list[str], write: list[str]) -> None:
+    from landlock import FSAccess, Ruleset
+
+    ruleset = Ruleset()
+    read_rights = FSAccess.READ_FILE | FSAccess.READ_DIR | FSAccess.EXECUTE
+    file_read = FSAccess.READ_FILE | FSAccess.EXECUTE
+    for path in sorted(set(read) | set(SYSTEM_READ)):
+        if os.path.exists(path):
+            ruleset.allow(path, rules=read_rights if os.path.isdir(path) else file_read)
+    for path in sorted(set(write) | set(SYSTEM_WRITE)):
+        if os.path.isdir(path):
+            ruleset.allow(path, rules=FSAccess.all())
+        elif os.path.exists(path):
+            ruleset.allow(path, rules=FSAccess.all_file())
+    ruleset.apply()
