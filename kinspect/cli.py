@@ -135,6 +135,11 @@ def _info(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from .convert.cli import run_convert
 
+    if getattr(args, "calibration", None):  # kinspect run's loaders (run sits above convert)
+        from .run.calibration import load
+
+        args.calibration_loader = load
+
     return run_convert(args)
 
 

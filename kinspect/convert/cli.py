@@ -36,6 +36,7 @@ def run_convert(args: argparse.Namespace) -> int:
         quantize=getattr(args, "quantize", None),
         shard_size=getattr(args, "shard_size", None),
         calibration=getattr(args, "calibration", None),
+        calibration_loader=getattr(args, "calibration_loader", None),
     )
     with _quiet_native_stderr():
         report = convert(args.src, args.dst, getattr(args, "target", None), options,

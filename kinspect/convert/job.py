@@ -7,6 +7,7 @@ is built on first use, so targets that copy data (JSON, YAML, weights) load noth
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -41,6 +42,9 @@ class Options:
     quantize: str | None = None  # tfjs: float16|uint8|uint16; tflite: dynamic|float16|int8
     shard_size: int | None = None  # tfjs weight shard bytes (4 MiB when None)
     calibration: str | None = None  # tflite int8: representative inputs (folder, .npz, ...)
+    # (specs, source, model name) -> one array per input: kinspect.run's loaders, handed in by
+    # the front ends (kinspect.run sits above kinspect.convert)
+    calibration_loader: Callable[..., list[Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

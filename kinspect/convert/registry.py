@@ -164,7 +164,8 @@ def convert(src: str, dst: str, target: str | None = None,
             # Loading can run what the scan missed: the job runs in a confined child that
             # reads only the sources and writes only the temporary folder (safety/confine.py).
             report = run_confined(_write, src, dst, exp.id, opts, fmt, tmp,
-                                  read=confined_sources(src, fmt, opts.arch),
+                                  read=confined_sources(src, fmt, opts.arch) +
+                                  tflite_quant.calibration_reads(opts.calibration),
                                   write=[os.path.dirname(tmp)], progress=progress,
                                   warm=CHILD_WARM)
     except KinspectError as exc:

@@ -21,6 +21,9 @@ class ConvertReport:
     serving_request: dict[str, Any] | None = None  # TF Serving REST: url, body, curl
     weights_report: dict[str, Any] | None = None  # matched / skipped / mismatched layers
     loaded_with: str | None = None  # "keras" (Keras 3) or "tf_keras"
+    # tflite --quantize: sizes, and the quantized model against the float one per output and
+    # per intermediate tensor, largest error first (convert/tflite_quant.py)
+    quantization: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -48,9 +51,30 @@ class ConvertReport:
         if self.max_abs_diff is not None:
             diffs = ", ".join(f"{k}: {v:.3g}" for k, v in self.max_abs_diff.items())
             lines.append(f"verified (tolerance {self.tolerance:g}): max_abs_diff {diffs}")
+        if self.quantization:
+            lines += quantization_lines(self.quantization)
         if self.serving_request:
             req = self.serving_request
             lines.append(f"TF Serving REST request: POST {req['url']}")
             lines.append(f"  {req['curl']}")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+WORST = 10  # tensors listed in the human report
+
+
+def quantization_lines(quant: dict[str, Any]) -> list[str]:
+    """Report lines for a quantized TFLite: sizes, output errors, the worst tensors inside."""
+    before, after = quant["size_before"], quant["size_after"]
+    lines = [f"quantized ({quant['mode']}): {before:,} -> {after:,} bytes "
+             f"({after / before:.0%} of the float model), compared on {quant['compared_on']}"]
+    for name, err in quant["outputs"].items():
+        lines.append(f"  output {name}: max_abs {err['max_abs']:.3g}, mean_abs "
+                     f"{err['mean_abs']:.3g}")
+    if quant["layers"]:
+        lines.append(f"  largest errors inside ({len(quant['layers'])} tensors compared):")
+        for row in quant["layers"][:WORST]:
+            lines.append(f"    {row['tensor']}: max_abs {row['max_abs']:.3g} "
+                         f"(relative {row['relative']:.2g})")
+    return lines

@@ -270,6 +270,34 @@ def run_savedmodel(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 def write_tflite(job: Job, tmp: str) -> None:
     import tensorflow as tf
 
+    from . import tflite_quant
+
+    specs = _tflite_specs(job) if tflite_quant.mode(job) else []
+    converter = _tflite_converter(job)
+    samples = tflite_quant.configure(job, converter, specs)
+    with open(tmp, "wb") as f:
+        f.write(_tflite_bytes(converter))
+    tflite_quant.report(job, tmp, lambda: _tflite_bytes(_tflite_converter(job)), specs, samples)
+    interp = tf.lite.Interpreter(model_path=tmp)
+    names = {d["index"]: d["name"] for d in interp.get_input_details()}
+    names.update({d["index"]: d["name"] for d in interp.get_output_details()})
+    signatures = interp.get_signature_list()
+    if signatures:  # signature order: inputs by key as fed, outputs sorted (output_0, ...)
+        runner = interp.get_signature_runner(sorted(signatures)[0] if "serving_default" not in
+                                             signatures else "serving_default")
+        ins, outs = runner.get_input_details(), runner.get_output_details()
+        job.report.inputs = [names[ins[k]["index"]] for k in ins]
+        job.report.outputs = [names[outs[k]["index"]] for k in sorted(outs)]
+    else:
+        job.report.inputs = [d["name"] for d in interp.get_input_details()]
+        job.report.outputs = [d["name"] for d in interp.get_output_details()]
+
+
+def _tflite_converter(job: Job) -> Any:
+    """A TFLite converter over the source: Keras 3's own route, a Keras concrete function, or
+    the frozen graph pruned to its inputs and outputs."""
+    import tensorflow as tf
+
     if job.has_keras_model and job.keras.lib == "keras" and not job.options.outputs:
         # The plain Keras 3 route; a concrete function of a Keras 3 model gave NaN here.
         converter = tf.lite.TFLiteConverter.from_keras_model(job.keras.model)
@@ -288,26 +316,26 @@ def write_tflite(job: Job, tmp: str) -> None:
         get = wrapped.graph.get_tensor_by_name
         pruned = wrapped.prune([get(i) for i in frozen.inputs], [get(o) for o in frozen.outputs])
         converter = tf.lite.TFLiteConverter.from_concrete_functions([pruned], wrapped)
-    try:
-        data = converter.convert()
+    return converter
+
+
+def _tflite_bytes(converter: Any) -> bytes:
+    import contextlib
+    import sys
+
+    try:  # Keras's export prints "Saved artifact at ..." to stdout: keep --json clean
+        with contextlib.redirect_stdout(sys.stderr):
+            return converter.convert()
     except Exception as exc:  # noqa: BLE001 - the converter raises many types
         raise ConvertError(f"TFLite converter failed: {' '.join(str(exc).split())[:400]}") \
             from exc
-    with open(tmp, "wb") as f:
-        f.write(data)
-    interp = tf.lite.Interpreter(model_path=tmp)
-    names = {d["index"]: d["name"] for d in interp.get_input_details()}
-    names.update({d["index"]: d["name"] for d in interp.get_output_details()})
-    signatures = interp.get_signature_list()
-    if signatures:  # signature order: inputs by key as fed, outputs sorted (output_0, ...)
-        runner = interp.get_signature_runner(sorted(signatures)[0] if "serving_default" not in
-                                             signatures else "serving_default")
-        ins, outs = runner.get_input_details(), runner.get_output_details()
-        job.report.inputs = [names[ins[k]["index"]] for k in ins]
-        job.report.outputs = [names[outs[k]["index"]] for k in sorted(outs)]
-    else:
-        job.report.inputs = [d["name"] for d in interp.get_input_details()]
-        job.report.outputs = [d["name"] for d in interp.get_output_details()]
+
+
+def _tflite_specs(job: Job) -> list[verify.Spec]:
+    """The inputs a representative dataset must feed (Keras's own, else the graph's)."""
+    if job.has_keras_model and not job.options.outputs:
+        return verify.keras_specs(job.keras.model)
+    return verify.graph_specs(job.frozen.graph_def, job.frozen.inputs)
 
 
 def run_tflite(job: Job, path: str, arrays: list[Any]) -> list[Any]:
