@@ -91,6 +91,8 @@ def why_not_runnable(side: Side) -> str | None:
     fmt = side.doc.format if side.doc else ""
     if fmt in NOT_RUNNABLE and not (side.arch and fmt == "keras-weights-h5"):
         return f"{side.path}: {NOT_RUNNABLE[fmt]}, nothing to run"
+    if fmt == "tf-checkpoint" and side.doc is not None and not side.doc.nodes:
+        return f"{side.path}: checkpoint without a graph (.meta), nothing to run"
     return None
 
 

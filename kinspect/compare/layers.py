@@ -123,14 +123,25 @@ def graph_pairs(structure: Structure, names_a: list[str], names_b: list[str]
 
 
 def inbound_of(doc: Document, name: str) -> list[str]:
-    """A's inputs of layer or tensor NAME: Keras inbound layers, or a node's data inputs."""
+    """A's data inputs of layer or tensor NAME: a Keras layer's inbound layers, or a node's
+    inputs that are computed (constants and stored weights left out)."""
     layer = doc.layer(name.split(":")[0])
     if layer is not None and doc.layers:
         return list(layer.inbound)
-    node = next((n for n in doc.nodes if n.name == name.split(":")[0]), None)
+    by_name = {n.name: n for n in doc.nodes}
+    node = by_name.get(name) or by_name.get(name.split(":")[0])
     if node is None:
         return []
-    return [i if ":" in i else f"{i}:0" for i in node.inputs if not i.startswith("^")]
+    stored = {v.name for v in doc.variables}
+    out = []
+    for i in node.inputs:
+        if i.startswith("^") or i in stored:
+            continue
+        src = by_name.get(i) or by_name.get(i.split(":")[0])
+        if src is not None and src.op in ("Const", "Identity") and not src.inputs:
+            continue
+        out.append(i)
+    return out
 
 
 def compare_runs(runner_a: Any, runner_b: Any, feeds: Mapping[str, np.ndarray],
@@ -160,16 +171,46 @@ def feeds_for(runner_b: Any, runner_a: Any, feeds: Mapping[str, np.ndarray]
 
 
 def first_divergence(doc_a: Document, layers: list[Diff]) -> Divergence | None:
-    errors = {d.a: d.max_abs for d in layers}
-    errors.update({d.a.split(":")[0]: d.max_abs for d in layers if d.a.endswith(":0")})
+    errors: dict[str, float | None] = {}
+    for d in layers:
+        errors[d.a] = d.max_abs
+        errors.setdefault(d.a.removesuffix(":0"), d.max_abs)
     for d in layers:
         if d.ok:
             continue
-        inputs = {i: errors.get(i, errors.get(i.split(":")[0], 0.0 if _is_input(doc_a, i)
-                                               else None))
-                  for i in inbound_of(doc_a, d.a)}
+        if doc_a.layers:
+            inputs = {i: _error_of(doc_a, i, errors) for i in inbound_of(doc_a, d.a)}
+        else:
+            inputs = upstream_errors(doc_a, d.a, errors)
         return Divergence(d.a, d.b, d.max_abs, inputs)
     return None
+
+
+def upstream_errors(doc: Document, name: str, errors: dict[str, float | None],
+                    limit: int = 200) -> dict[str, float | None]:
+    """The nearest compared tensors (or model inputs) upstream of graph tensor NAME: a
+    Keras layer's scope in a graph holds several nodes (MatMul, BiasAdd, Relu) of which only
+    the last is compared, so the walk goes back through the uncompared ones."""
+    out: dict[str, float | None] = {}
+    todo, seen = list(inbound_of(doc, name)), set()
+    while todo and len(seen) < limit:
+        tensor = todo.pop(0)
+        if tensor in seen or tensor.startswith("("):
+            continue
+        seen.add(tensor)
+        if any(k in errors for k in (tensor, f"{tensor}:0", tensor.removesuffix(":0"))) \
+                or _is_input(doc, tensor):
+            out[tensor] = _error_of(doc, tensor, errors)
+        else:
+            todo += inbound_of(doc, tensor)
+    return out
+
+
+def _error_of(doc: Document, name: str, errors: dict[str, float | None]) -> float | None:
+    for key in (name, f"{name}:0", name.removesuffix(":0")):
+        if key in errors:
+            return errors[key]
+    return 0.0 if _is_input(doc, name) else None
 
 
 def _is_input(doc: Document, name: str) -> bool:
@@ -177,5 +218,7 @@ def _is_input(doc: Document, name: str) -> bool:
     layer = doc.layer(name)
     if layer is not None:
         return layer.class_name == "InputLayer"
-    node = next((n for n in doc.nodes if n.name == name.split(":")[0]), None)
-    return node is not None and node.op in ("Placeholder", "PlaceholderWithDefault")
+    node = next((n for n in doc.nodes if n.name in (name, name.split(":")[0])), None)
+    if node is not None:
+        return node.op in ("Placeholder", "PlaceholderWithDefault")
+    return not any(name in n.outputs for n in doc.nodes)  # tflite: a graph input tensor

@@ -141,10 +141,7 @@ def layer_changes(la: Layer, lb: Layer) -> list[str]:
     if la.class_name and lb.class_name and la.class_name != lb.class_name:
         out.append(f"class {la.class_name} -> {lb.class_name}")
     if la.config and lb.config:
-        ca, cb = normalise(la.config), normalise(lb.config)
-        for key in sorted(set(ca) & set(cb)):
-            if ca[key] != cb[key]:
-                out.append(f"{key}: {_short(ca[key])} -> {_short(cb[key])}")
+        out += config_changes(normalise(la.config), normalise(lb.config))
     if la.output_shape is not None and lb.output_shape is not None \
             and list(la.output_shape) != list(lb.output_shape):
         out.append(f"output shape {list(la.output_shape)} -> {list(lb.output_shape)}")
@@ -164,6 +161,19 @@ def normalise(config: dict[str, Any]) -> dict[str, Any]:
     """Config values as comparable across Keras 2 and 3: tuples as lists, a dtype policy
     object as its name, serialised objects (initializers…) as class name + config."""
     return {k: _norm(v) for k, v in config.items() if k not in _NOISE_KEYS}
+
+
+def config_changes(ca: dict[str, Any], cb: dict[str, Any], prefix: str = "") -> list[str]:
+    """`key.sub: old -> new` for values both configs set; a key only one version writes
+    (Keras 3 adds some, drops others) is not a change of the layer."""
+    out = []
+    for key in sorted(set(ca) & set(cb)):
+        va, vb = ca[key], cb[key]
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out += config_changes(va, vb, f"{prefix}{key}.")
+        elif va != vb:
+            out.append(f"{prefix}{key}: {_short(va)} -> {_short(vb)}")
+    return out
 
 
 def _norm(value: Any) -> Any:

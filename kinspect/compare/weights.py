@@ -79,9 +79,11 @@ def stored_tensors(doc: Document) -> dict[str, TensorInfo]:
     out: dict[str, TensorInfo] = {}
     for layer in doc.all_layers():
         for i, w in enumerate(layer.weights):
-            out[f"{layer.name}/#{i}"] = w
+            if w.has_values:  # an architecture file lists weights it does not hold
+                out[f"{layer.name}/#{i}"] = w
     for v in doc.variables:
-        out.setdefault(variable_key(v.name), v)
+        if v.has_values:
+            out.setdefault(variable_key(v.name), v)
     if not out and doc.nodes:
         for node in doc.root.walk():
             if node.kind == "node" and node.tensor is not None and node.tensor.has_values:
@@ -176,6 +178,9 @@ def compare_tensor(ta: TensorInfo, tb: TensorInfo, tol: Tolerance) -> WeightDiff
         return diff
     if ta.dtype != tb.dtype:
         diff.problem = f"dtype {ta.dtype} -> {tb.dtype}"
+        if _kind(ta.dtype) != _kind(tb.dtype):  # float vs quantized int: values not comparable
+            diff.ok = False
+            return diff
     try:
         stats = DiffStats()
         for xa, xb in _chunks(ta, tb):
@@ -189,6 +194,13 @@ def compare_tensor(ta: TensorInfo, tb: TensorInfo, tol: Tolerance) -> WeightDiff
     return diff
 
 
+def _kind(dtype: str) -> str:
+    try:
+        return np.dtype(dtype).kind
+    except TypeError:
+        return dtype
+
+
 class DiffStats:
     """Running max |a-b|, max relative difference and max |a| over chunks."""
 
@@ -198,7 +210,7 @@ class DiffStats:
         self.scale = 0.0
 
     def add(self, a: np.ndarray, b: np.ndarray) -> None:
-        a = np.asarray(a, dtype=np.float64)
+        a = np.atleast_1d(np.asarray(a, dtype=np.float64))
         b = np.asarray(b, dtype=np.float64).reshape(a.shape)
         if not a.size:
             return

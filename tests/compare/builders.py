@@ -61,3 +61,47 @@ def activations(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
 
     probe = keras.Model(model.inputs, [model.get_layer(n).output for n in LAYERS])
     return {n: np.asarray(v) for n, v in zip(LAYERS, probe(x), strict=True)}
+
+
+def wide(k: Any = None) -> Any:
+    """Layers big enough (>= 1024 weights) for dynamic-range quantization to touch them."""
+    import keras
+
+    inp = keras.Input((32,), name="x")
+    h = keras.layers.Dense(64, activation="relu", name="wide")(inp)
+    h = keras.layers.Dense(64, activation="relu", name="wide_2")(h)
+    out = keras.layers.Dense(4, name="head")(h)
+    return keras.Model(inp, out, name="wide_model")
+
+
+def tflite_pair(out: Path) -> tuple[Path, Path]:
+    """The same model as float .tflite and dynamic-range quantized .tflite (TF's converter)."""
+    import tensorflow as tf
+
+    model = wide()
+    paths = []
+    for name, optimize in (("float.tflite", False), ("quant.tflite", True)):
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        if optimize:
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        (out / name).write_bytes(conv.convert())
+        paths.append(out / name)
+    return paths[0], paths[1]
+
+
+def two_checkpoints(out: Path) -> tuple[str, str]:
+    """Object checkpoints of one training after one and after two SGD steps."""
+    import keras
+    import tensorflow as tf
+
+    model = mlp()
+    opt = keras.optimizers.SGD(0.1)
+    model.compile(optimizer=opt, loss="categorical_crossentropy")
+    ckpt = tf.train.Checkpoint(model=model, optimizer=opt)
+    x = np.random.default_rng(0).standard_normal((8, 6)).astype("float32")
+    y = np.eye(3, dtype="float32")[np.arange(8) % 3]
+    prefixes = []
+    for step in ("one", "two"):
+        model.train_on_batch(x, y)
+        prefixes.append(ckpt.write(str(out / "ckpt" / step)))
+    return prefixes[0], prefixes[1]
