@@ -45,6 +45,8 @@ class Comparison:
     not_run: str | None = None  # why outputs were not compared
     inputs: dict[str, Any] = field(default_factory=dict)  # name -> shape, dtype, source
     feeds: dict[str, Any] = field(default_factory=dict, repr=False)
+    # With keep_values: A's name -> (A's values, B's values) of every compared tensor.
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -66,7 +68,7 @@ def open_side(path: str, arch: str | None, progress: Progress = NO_PROGRESS) -> 
 
 def compare(path_a: str, path_b: str, *, arch_a: str | None = None, arch_b: str | None = None,
             inputs: list[str] | None = None, tol: Tolerance = DEFAULT, run: bool = True,
-            layers: bool = True, trust_code: bool = False,
+            layers: bool = True, trust_code: bool = False, keep_values: bool = False,
             progress: Progress = NO_PROGRESS) -> Comparison:
     """Compare A and B. Raises FormatError / InvalidRequest / UnsafeContent naming the file."""
     a, b = Side(path_a, arch_a), Side(path_b, arch_b)
@@ -82,7 +84,8 @@ def compare(path_a: str, path_b: str, *, arch_a: str | None = None, arch_b: str 
     if not run:
         result.not_run = "--no-run"
     elif result.not_run is None:
-        run_both(result, inputs or [], layers, trust_code, _sub(progress, 0.3, 1.0))
+        run_both(result, inputs or [], layers, trust_code, _sub(progress, 0.3, 1.0),
+                 keep_values)
     progress.step(1.0, "done")
     return result
 
@@ -97,7 +100,7 @@ def why_not_runnable(side: Side) -> str | None:
 
 
 def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bool,
-             progress: Progress) -> None:
+             progress: Progress, keep_values: bool = False) -> None:
     from ..run import load
 
     progress.step(0.0, f"loading {result.a.path}")
@@ -110,7 +113,7 @@ def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bo
             feeds = make_feeds(runner_a, inputs, result)
             result.outputs, result.layers = compare_runs(
                 runner_a, runner_b, feeds, result.structure, result.tol, with_layers,
-                _sub(progress, 0.4, 1.0))
+                _sub(progress, 0.4, 1.0), result.values if keep_values else None)
             result.divergence = first_divergence(result.a.doc, result.layers)  # type: ignore[arg-type]
             result.ran = True
         finally:

@@ -146,8 +146,10 @@ def inbound_of(doc: Document, name: str) -> list[str]:
 
 def compare_runs(runner_a: Any, runner_b: Any, feeds: Mapping[str, np.ndarray],
                  structure: Structure, tol: Tolerance, with_layers: bool = True,
-                 progress: Progress = NO_PROGRESS) -> tuple[list[Diff], list[Diff]]:
-    """(output diffs, layer diffs in A's order)."""
+                 progress: Progress = NO_PROGRESS, keep: dict[str, Any] | None = None
+                 ) -> tuple[list[Diff], list[Diff]]:
+    """(output diffs, layer diffs in A's order). KEEP, when given, receives A's name ->
+    (A's values, B's values) of every compared tensor (the window plots their difference)."""
     pairs = pair_layers(structure, runner_a.layer_names(), runner_b.layer_names()) \
         if with_layers else []
     progress.step(0.1, f"running A with {len(pairs)} layer outputs")
@@ -158,6 +160,10 @@ def compare_runs(runner_a: Any, runner_b: Any, feeds: Mapping[str, np.ndarray],
     outputs = [diff_arrays(a, b, res_a.outputs[a], res_b.outputs[b], tol)
                for a, b in pair_outputs(list(res_a.outputs), list(res_b.outputs))]
     layers = [diff_arrays(a, b, res_a.layers[a], res_b.layers[b], tol) for a, b in pairs]
+    if keep is not None:
+        keep.update({a: (res_a.layers[a], res_b.layers[b]) for a, b in pairs})
+        keep.update({a: (res_a.outputs[a], res_b.outputs[b])
+                     for a, b in pair_outputs(list(res_a.outputs), list(res_b.outputs))})
     return outputs, layers
 
 

@@ -1,0 +1,1 @@
+"""The Compare view: two models side by side (File > Compare with…)."""
