@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self._fill_recent()
         file_menu.addAction(self.attach_action)
         file_menu.addAction(self.save_as_action)
+        self.compare_action = QAction("Compare &with…", self, triggered=self.compare_with)
+        file_menu.addAction(self.compare_action)
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -172,6 +174,12 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         if view is not None:
             open_save_as(self, view)
+
+    def compare_with(self) -> None:
+        """File > Compare with…: a Compare tab (kinspect/ui/compare), opened on demand."""
+        from .compare.hook import compare_with
+
+        compare_with(self)
 
     def find(self) -> None:
         view = self.current_view()
