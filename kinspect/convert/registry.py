@@ -41,6 +41,7 @@ class Option:
     kind: str  # "bool", "str", "int", "list", "path"
     default: Any
     help: str
+    choices: tuple[str, ...] = ()  # a "str" option that takes one of these (or none)
 
 
 COMMON = (Option("verify", "bool", False, "run source and result on the same inputs"),
@@ -49,10 +50,12 @@ COMMON = (Option("verify", "bool", False, "run source and result on the same inp
 OUTPUTS = Option("outputs", "list", None, "output node names (':0' optional)")
 SIGNATURE = Option("signature", "str", None, "SavedModel signature to freeze")
 ARCH = Option("arch", "path", None, "architecture file for a weights-only source")
-TFJS_QUANTIZE = Option("quantize", "str", None, "quantize weights: float16, uint8 or uint16")
+TFJS_QUANTIZE = Option("quantize", "str", None, "quantize weights: float16, uint8 or uint16",
+                       tfjs.QUANTIZE)
 SHARD_SIZE = Option("shard_size", "int", None, "weight shard size in bytes (default 4 MiB)")
 TFLITE_QUANTIZE = Option("quantize", "str", None, "quantize: dynamic, float16 or int8 (the "
-                         "report compares it with the float model, layer by layer)")
+                         "report compares it with the float model, layer by layer)",
+                         tflite_quant.MODES)
 CALIBRATION = Option("calibration", "path", None, "int8: representative inputs (a folder of "
                      "images, an .npz); random when empty, which calibrates nothing")
 

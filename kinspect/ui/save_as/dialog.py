@@ -200,6 +200,11 @@ class SaveAsDialog(TrustCheck, QDialog):
             if option.default is None:
                 widget.setSpecialValueText("default")  # 0 shows as "default" (None)
             widget.setValue(int(option.default or 0))
+        elif option.choices:  # e.g. quantize: none or one of the modes
+            widget = QComboBox()
+            widget.addItem("(none)", None)
+            for choice in option.choices:
+                widget.addItem(choice, choice)
         elif option.name == "signature" and self.document.signatures:
             widget = QComboBox()
             widget.addItem("(default)", None)
@@ -319,6 +324,10 @@ class SaveAsDialog(TrustCheck, QDialog):
     def run(self, dst: str, force: bool = False) -> Task:
         """Convert on a worker; progress in the bar, Cancel stops it (nothing left at DST)."""
         values = dict(self.values(), force=force, trust_code=self.trusted)
+        if values.get("calibration"):  # int8 TFLite: kinspect run's input loaders
+            from ...run.calibration import load
+
+            values["calibration_loader"] = load
         src, target = self.document.path, self.exporter.id
         task = Task(lambda progress: convert(src, dst, target, values, progress), src)
         task.signals.progress.connect(self._progress)

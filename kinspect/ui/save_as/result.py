@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...convert.result import ConvertReport
+from ...convert.result import ConvertReport, quantization_lines
 from ..clipboard import copy_button
 
 
@@ -60,6 +60,13 @@ class ResultDialog(QDialog):
             self.serving.setMaximumHeight(140)
             layout.addWidget(self.serving)
             layout.addWidget(copy_button(req["curl"], "Copy the curl command"))
+        self.quantization: QPlainTextEdit | None = None
+        if report.quantization:  # sizes and the per-layer error against the float model
+            self.quantization = QPlainTextEdit("\n".join(quantization_lines(
+                report.quantization)))
+            self.quantization.setReadOnly(True)
+            self.quantization.setMaximumHeight(180)
+            layout.addWidget(self.quantization)
         if report.warnings:
             warn = QLabel("\n".join(f"⚠ {w}" for w in report.warnings))
             warn.setWordWrap(True)
