@@ -73,6 +73,11 @@ def _load(path: str, fmt: str, arch: str | None, signature: str | None,
         from .onnx_runner import OnnxRunner
 
         return OnnxRunner(path)
+    if fmt in ("tfjs-layers", "tfjs-graph"):
+        from .tfjs_runner import TFJSRunner
+
+        progress.step(0.2, "loading the model in TensorFlow.js (Node)")
+        return TFJSRunner(path, fmt)
     raise InvalidRequest(f"{fmt} files cannot be run (nothing to execute)", path)
 
 
