@@ -139,6 +139,10 @@ def _convert(args: argparse.Namespace) -> int:
         from .run.calibration import load
 
         args.calibration_loader = load
+    if getattr(args, "verify", False):  # a failed --verify names the first diverging layer
+        from .compare.verify_hook import first_divergence_text
+
+        args.divergence_finder = first_divergence_text
 
     return run_convert(args)
 

@@ -37,6 +37,7 @@ def run_convert(args: argparse.Namespace) -> int:
         shard_size=getattr(args, "shard_size", None),
         calibration=getattr(args, "calibration", None),
         calibration_loader=getattr(args, "calibration_loader", None),
+        divergence_finder=getattr(args, "divergence_finder", None),
     )
     with _quiet_native_stderr():
         report = convert(args.src, args.dst, getattr(args, "target", None), options,

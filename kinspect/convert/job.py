@@ -45,6 +45,9 @@ class Options:
     # (specs, source, model name) -> one array per input: kinspect.run's loaders, handed in by
     # the front ends (kinspect.run sits above kinspect.convert)
     calibration_loader: Callable[..., list[Any]] | None = None
+    # (src, result, arch, tolerance, trust_code) -> text naming the first diverging layer when
+    # --verify fails: kinspect.compare's, handed in by the front ends (compare sits above)
+    divergence_finder: Callable[..., str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

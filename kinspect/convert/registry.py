@@ -254,6 +254,7 @@ def _verify(job: Job, exp: Exporter, tmp: str) -> None:
     job.report.tolerance = tolerance
     if not verify.within(diffs, expected, tolerance):
         raise ConvertError(f"verification failed: max_abs_diff {diffs} exceeds {tolerance:g}"
-                           "; nothing written", job.src)
+                           f"{verify.divergence_note(job, tmp, tolerance)}; nothing written",
+                           job.src)
     job.report.verified = True
 

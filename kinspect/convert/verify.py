@@ -96,6 +96,20 @@ def within(diffs: dict[str, float], expected: list[Any], tolerance: float) -> bo
     return True
 
 
+def divergence_note(job: Any, result_path: str, tolerance: float) -> str:
+    """`; first diverging layer: …` for a failed verification (Options.divergence_finder,
+    kinspect.compare's layer-by-layer comparison of source and result), or ''."""
+    finder = getattr(job.options, "divergence_finder", None)
+    if finder is None:
+        return ""
+    try:
+        text = finder(job.src, result_path, job.options.arch, tolerance,
+                      job.options.trust_code)
+    except Exception:  # noqa: BLE001 - explaining must never replace the failure itself
+        return ""
+    return f"; {text}" if text else ""
+
+
 # Runners: each takes the input arrays in the order of the source's inputs.
 
 def run_keras(model: Any, arrays: list[np.ndarray]) -> list[np.ndarray]:

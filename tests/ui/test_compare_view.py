@@ -89,3 +89,31 @@ def test_dropping_a_file_compares_with_it(qtbot, window, pair):
         view.dropEvent(drop)  # A against the dropped file: itself
     assert blocker.args[0].equal and view.verdict.text() == "EQUAL within tolerance"
     assert view.path_b == str(a) and view.layers.first_row is None
+
+
+def test_save_as_failed_verification_names_the_first_diverging_layer(qtbot, window, tmp_path):
+    """Save As with Verify on a model whose Lambda adds fresh noise: the failure message in
+    the dialog names the layer where source and result part."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.compare.test_verify_divergence import noisy_model
+    from tests.ui.conftest import open_view
+
+    src = tmp_path / "noisy.h5"
+    noisy_model(src)
+    open_view(qtbot, window, src)
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("tf-graphdef")
+    dialog.set_option("verify", True)
+    dst = tmp_path / "noisy.pb"
+    dialog.destination.setText(str(dst))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.trust_box is not None, timeout=30_000)
+    with qtbot.waitSignal(dialog.failed, timeout=180_000) as blocker:
+        dialog.trust_box.button(QMessageBox.StandardButton.Yes).click()
+    message = blocker.args[0]
+    assert "verification failed" in message and not dst.exists()
+    assert "first diverging layer: noise (result: " in message
+    assert "its inputs' max_abs: dense 0;" in message
+    assert message in dialog.status.text()

@@ -328,6 +328,10 @@ class SaveAsDialog(TrustCheck, QDialog):
             from ...run.calibration import load
 
             values["calibration_loader"] = load
+        if values.get("verify"):  # a failed verification names the first diverging layer
+            from ...compare.verify_hook import first_divergence_text
+
+            values["divergence_finder"] = first_divergence_text
         src, target = self.document.path, self.exporter.id
         task = Task(lambda progress: convert(src, dst, target, values, progress), src)
         task.signals.progress.connect(self._progress)
