@@ -21,6 +21,7 @@ class KerasRunner(Runner):
         self.inputs = {s.name: s for s in _input_specs(model)}
         self.outputs = _output_names(model)
         self._probes: dict[tuple[str, ...], Any] = {}
+        self._compiled: dict[tuple[str, ...], Any] = {}
         self._layer_outputs = _layer_outputs(model)
 
     def layer_names(self) -> list[str]:
@@ -28,15 +29,37 @@ class KerasRunner(Runner):
 
     def _run(self, feeds: dict[str, np.ndarray], layers: list[str]) -> RunResult:
         arrays = [feeds[n] for n in self.inputs]
-        x = arrays[0] if len(arrays) == 1 else arrays
-        if not layers:
-            return RunResult(dict(zip(self.outputs, _as_list(self.model(x, training=False)),
-                                      strict=True)))
-        probe = self._probe(tuple(layers))
-        values = _as_list(probe(x, training=False))
+        key = tuple(layers)
+        compiled = self._compiled.get(key)
+        if compiled is not None:
+            values = _as_list(compiled(*arrays))
+        else:
+            # Eager: InceptionV3 2-3 s here, against 5.7 s for tracing a tf.function first
+            # and 0.05 s per call after it; a one-off run (the CLI) does not trace.
+            target = self._probe(key) if layers else self.model
+            values = _as_list(target(arrays[0] if len(arrays) == 1 else arrays,
+                                     training=False))
         n = len(self.outputs)
+        if not layers:
+            return RunResult(dict(zip(self.outputs, values, strict=True)))
         return RunResult(dict(zip(self.outputs, values[:n], strict=True)),
                          dict(zip(layers, values[n:], strict=True)))
+
+    def warm(self, feeds: Any, layers: Any = ()) -> None:
+        """Trace the forward pass (outputs, plus LAYERS) as one tf.function, once: later runs
+        take 0.05 s instead of 2-3 s eager (InceptionV3 here)."""
+        key = tuple(layers)
+        if key in self._compiled:
+            return
+        import tensorflow as tf
+
+        target = self._probe(key) if key else self.model
+        single = len(self.inputs) == 1
+        fn = tf.function(lambda *xs: target(xs[0] if single else list(xs), training=False),
+                         reduce_retracing=True)
+        arrays = [np.asarray(feeds[n]) for n in self.inputs]
+        fn(*arrays)
+        self._compiled[key] = fn
 
     def _probe(self, layers: tuple[str, ...]) -> Any:
         if layers not in self._probes:

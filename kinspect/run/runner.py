@@ -86,6 +86,10 @@ class Runner:
     def _run(self, feeds: dict[str, np.ndarray], layers: list[str]) -> RunResult:
         raise NotImplementedError
 
+    def warm(self, feeds: Mapping[str, np.ndarray], layers: Sequence[str] = ()) -> None:
+        """Make the next runs on inputs like FEEDS fast (a window calls it on a worker after
+        the first run); runners that are already compiled do nothing."""
+
     def close(self) -> None:
         """Free the loaded model (sessions, interpreters)."""
 

@@ -57,6 +57,7 @@ class RunPage(QWidget):
         self.last: dict[str, Any] | None = None  # inputs, result, seconds, entries
         self.rows: dict[str, InputRow] = {}
         self.trust_box: Any = None
+        self.warming: Task | None = None  # compiles the model for fast next runs
         self.status = QLabel("Run loads the model (TensorFlow, onnxruntime) on first use and "
                              "keeps it loaded. Inputs default to random values.")
         self.status.setWordWrap(True)
@@ -226,6 +227,25 @@ class RunPage(QWidget):
         self.status.setText(f"Ran in {outcome['seconds']:.3f} s (preprocess "
                             f"{', '.join(modes)}). {self.summary()}")
         self.results.setCurrentRow(0)
+        self._warm(outcome)
+
+    def _warm(self, outcome: dict[str, Any]) -> None:
+        """After a run, compile the model for inputs like these on a worker, so that the next
+        runs are fast (InceptionV3: 0.05 s instead of 2-3 s eager)."""
+        runner = self.runner
+        if runner is None or self.warming is not None:
+            return
+        feeds = {n: x.array for n, x in outcome["inputs"].items()}
+        layers = list(outcome["result"].layers)
+        task = Task(lambda _progress: runner.warm(feeds, layers), self.path)
+        self.warming = task
+        task.signals.finished.connect(self._warmed)
+        task.signals.failed.connect(self._warmed)
+        start(task, name="kinspect-run-warm")
+
+    def _warmed(self, *_: Any) -> None:
+        if shiboken6.isValid(self):
+            self.warming = None
 
     def summary(self) -> str:
         """The first output's top-1, when it has scores."""
