@@ -338,6 +338,8 @@ def netron_source(doc: Document) -> tuple[str, bytes | None]:
             for name in ("saved_model.pb", "saved_model.pbtxt"):
                 if os.path.isfile(os.path.join(folder, name)):
                     return os.path.join(folder, name), None
+        if os.path.isfile(os.path.join(path, "model.json")):  # a TF.js model's folder
+            return os.path.join(path, "model.json"), None
         meta = doc.extra.get("meta_graph")  # the .meta the checkpoint reader opened
         if isinstance(meta, str) and os.path.isfile(meta):
             return meta, None

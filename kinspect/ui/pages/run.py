@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ..document_view import DocumentView
 
 RUNNABLE = ("keras-h5", "keras", "tf-savedmodel", "tf-graphdef", "tf-checkpoint", "tflite",
-            "onnx")
+            "onnx", "tfjs-layers", "tfjs-graph")
 
 
 class RunPage(QWidget):
