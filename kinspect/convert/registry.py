@@ -161,6 +161,9 @@ def convert(src: str, dst: str, target: str | None = None,
     if fmt not in exp.accepts:
         raise InvalidRequest(f"cannot convert {fmt} to {exp.id}; {fmt} converts to: "
                              f"{', '.join(e.id for e in EXPORTERS if fmt in e.accepts)}", src)
+    for name in ("quantize", "shard_size", "calibration"):  # options only some targets take
+        if getattr(opts, name) is not None and name not in {o.name for o in exp.options}:
+            raise InvalidRequest(f"--{name.replace('_', '-')} does not apply to {exp.id}", src)
     suffix = _suffix(dst, exp)
     try:
         with atomic_path(dst, opts.force, suffix) as tmp:

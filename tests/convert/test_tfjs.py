@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from kinspect.convert import tfjs_runtime
-from tests.conftest import in_ci, run_cli
+from tests.conftest import corpus, in_ci, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -145,3 +145,13 @@ def test_quantize_value_refused(tmp_path: Path, cnn) -> None:
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "float16, uint8, uint16" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_options_of_other_targets_refused(tmp_path: Path) -> None:
+    src = corpus("keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
+    for args in (("--shard-size", "100"), ("--quantize", "uint8")):
+        proc = run_cli("convert", str(src), str(tmp_path / "o.onnx"), *args)
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and "does not apply to onnx" in proc.stderr
+    proc = run_cli("convert", str(src), str(tmp_path / "o.tflite"), "--shard-size", "100")
+    assert proc.returncode == 2 and "--shard-size does not apply to tflite" in proc.stderr
