@@ -196,7 +196,7 @@ class SaveAsDialog(TrustCheck, QDialog):
             widget.setChecked(bool(option.default))
         elif option.kind == "int":
             widget = QSpinBox()
-            widget.setRange(0, 1_000_000)
+            widget.setRange(0, 2_000_000_000)  # shard sizes are bytes (4 MiB by default)
             if option.default is None:
                 widget.setSpecialValueText("default")  # 0 shows as "default" (None)
             widget.setValue(int(option.default or 0))
