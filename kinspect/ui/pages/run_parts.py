@@ -128,6 +128,7 @@ class TopChart(QChartView):
         self.chart_.addSeries(series)
         axis_y = QBarCategoryAxis()
         axis_y.append(names)
+        axis_y.setTruncateLabels(False)  # "…" for every label otherwise (Qt 6 elides them)
         axis_x = QValueAxis()
         top = max(float(e["score"]) for e in entries)
         axis_x.setRange(min(0.0, min(float(e["score"]) for e in entries)), top or 1.0)
