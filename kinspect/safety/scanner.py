@@ -78,6 +78,8 @@ def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
         return fmt, _scan_tflite(probe.path)
     if fmt in ("keras-json", "keras-yaml"):
         return _scan_text(probe)
+    if fmt in ("tfjs-layers", "tfjs-graph"):
+        return fmt, _scan_tfjs(probe.path, fmt)
     if probe.is_dir:
         return None, []
     if probe.is_lfs_pointer:
@@ -174,6 +176,25 @@ def _compile_functions(config: dict[str, Any], where: str) -> list[Finding]:
         if isinstance(config.get(key), dict):
             findings += [f for f in scan_training_config(config[key], f"{where}/{key}")
                          if f.kind == "custom-object" and "loss or metric" in f.detail]
+    return findings
+
+
+def _scan_tfjs(path: str, fmt: str) -> list[Finding]:
+    """A TF.js model.json (or its folder): the Keras config of a layers model, the graph and
+    initializer graph of a graph model (TF.js runs neither Lambda code nor file ops, but a
+    conversion back to Keras or TensorFlow would)."""
+    from ..formats.tfjs import common as tfjs_common
+
+    data = tfjs_common.load_json(path)
+    topology = data["modelTopology"]
+    if fmt == "tfjs-layers":
+        return _scan_config_object(topology.get("model_config", topology), "model.json")
+    from ..formats.tfjs.graph import parse_graph
+
+    findings = scan_graph(parse_graph(topology, "modelTopology"), "model.json")
+    if isinstance(data.get("modelInitializer"), dict) and data["modelInitializer"]:
+        findings += scan_graph(parse_graph(data["modelInitializer"], "modelInitializer"),
+                               "model.json (initializer)")
     return findings
 
 
