@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from kinspect.ui.pages.run import RunPage
@@ -59,6 +60,9 @@ def test_run_shows_keras_answer(qtbot, window, cnn, tmp_path):
     page.last = None
     _run(qtbot, page)
     assert page.runner is runner  # kept loaded
+    page.last = None
+    qtbot.keyClick(page.labels, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # Ctrl+R
+    qtbot.waitUntil(lambda: page.task is None and page.last is not None, timeout=120_000)
     best = int(np.argmax(expected[0]))
     assert page.summary() == f"probs: top-1 {best} class_{best} {expected[0, best]:.6g}"
     assert "preprocess unit" in page.status.text()
@@ -83,3 +87,18 @@ def test_flagged_file_asks_and_no_runs_nothing(qtbot, window, tmp_path):
     assert "read" in box.text()
     box.button(QMessageBox.StandardButton.No).click()
     assert page.runner is None and "not trusted" in page.status.text()
+
+
+def test_yes_runs_the_trusted_file(qtbot, window, tmp_path):
+    """After Yes the graph runs, file read included: y = Identity(x) gives back x."""
+    view = open_view(qtbot, window, reads_a_file(tmp_path))
+    page = view.show_page("Run")
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.trust_box is not None, timeout=60_000)
+    page.trust_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: page.last is not None and page.task is None, timeout=120_000)
+    assert page.trusted and page.runner is not None
+    result = page.last["result"]
+    x = page.last["inputs"]["x:0"].array
+    np.testing.assert_array_equal(result.outputs["y:0"], x)
+    assert result.outputs["read:0"] == b"hello"

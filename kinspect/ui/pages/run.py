@@ -69,9 +69,11 @@ class RunPage(QWidget):
         layout.addLayout(self._options())
         layout.addLayout(self._buttons())
         layout.addWidget(self._results(), 1)
-        shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.run)
+        # Window-wide, but only the shown document's page reacts: Qt ignores the shortcuts of
+        # hidden widgets (other documents' pages, this page behind another tab).
+        self.shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
+        self.shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.shortcut.activated.connect(self.run)
 
     # -- layout
     def _options(self) -> QFormLayout:
