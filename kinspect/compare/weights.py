@@ -20,7 +20,7 @@ from ..progress import NO_PROGRESS, Progress
 from .structure import Structure
 from .tolerance import Tolerance
 
-CHUNK_ELEMENTS = 1 << 22  # 4 Mi values per slice: 32 MB as float64 for each side
+CHUNK_ELEMENTS = 1 << 20  # 1 Mi values per slice: 8 MB per float64 temporary (~6 alive)
 
 
 @dataclass
