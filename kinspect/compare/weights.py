@@ -20,6 +20,7 @@ from ..progress import NO_PROGRESS, Progress
 from .structure import Structure
 from .tolerance import Tolerance
 
+AMBIGUOUS_READ_LIMIT = 1 << 16  # values read to tell same-shaped constants apart
 CHUNK_ELEMENTS = 1 << 20  # 1 Mi values per slice: 8 MB per float64 temporary (~6 alive)
 
 
@@ -131,12 +132,27 @@ def _by_scope(structure: Structure, rest_a: dict[str, TensorInfo],
         consts = [k for k in p.graph_nodes if k in graph_side]
         for key in [k for k in keras_side if k.rpartition("/#")[0] == layer]:
             shape = keras_side[key].shape
-            hit = next((c for c in consts if graph_side[c].shape == shape), None)
+            same = [c for c in consts if graph_side[c].shape == shape]
+            hit = same[0] if len(same) == 1 else _closest(keras_side[key], same, graph_side)
             if hit is not None:
                 consts.remove(hit)
                 tk, tg = keras_side.pop(key), graph_side.pop(hit)
                 out.append((tk, tg) if keras_side is rest_a else (tg, tk))
     return out
+
+
+def _closest(tensor: TensorInfo, keys: list[str], tensors: dict[str, TensorInfo]) -> str | None:
+    """Of several constants with the tensor's shape (a BatchNormalization's beta, mean and
+    variance), the one whose values are nearest; only small tensors are read for this."""
+    if not keys or (tensor.size or 0) > AMBIGUOUS_READ_LIMIT:
+        return keys[0] if keys else None
+    try:
+        mine = np.asarray(tensor.read(), dtype=np.float64)
+        scores = [float(np.abs(mine - np.asarray(tensors[k].read(), dtype=np.float64)).max(
+            initial=0.0)) for k in keys]
+    except Exception:  # noqa: BLE001 - unreadable: fall back to order
+        return keys[0]
+    return keys[int(np.argmin(scores))]
 
 
 def _by_order(rest_a: dict[str, TensorInfo], rest_b: dict[str, TensorInfo]) -> Pairs:
