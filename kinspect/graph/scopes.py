@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..formats.tf.ops import no_gc
 from ..model import Document
@@ -50,15 +53,18 @@ class Scope:
     path: str  # "a/b"; "" for the root
     depth: int  # 0 for top-level scopes, -1 for the root
     parent: Scope | None = None
+    # The name the drawn group node gets (and its tree row under "By name scope"): `a/b/`.
+    id: str = ""
     scopes: dict[str, Scope] = field(default_factory=dict)
     members: list[int] = field(default_factory=list)
     size: int = 0  # nodes in it and below
+    # Its nodes and those below are ScopeTree.order[lo:hi] (scopes in depth-first order).
+    lo: int = 0
+    hi: int = 0
     params: int = 0  # float weights (Const values) in it and below, when the file has them
 
-    @property
-    def id(self) -> str:
-        """The name the drawn group node gets (and its tree row under "By name scope")."""
-        return self.path + "/"
+    def __post_init__(self) -> None:
+        self.id = self.path + "/"
 
     @property
     def leaf(self) -> str:
@@ -75,13 +81,23 @@ class Scope:
 
 
 @dataclass(eq=False)
-class Edge:
-    """One input of a node: its producer (index, or -1 outside the graph), the TensorFlow input
-    string, and whether it is a control input."""
+class Inputs:
+    """Every node's inputs in flat arrays: node i's are refs[starts[i]:starts[i + 1]] (TensorFlow
+    input strings, `^` for control), made by producers[...] (node index, -1 outside the graph).
+    Flat, because one small object per input cost ~1 s of garbage collection at 200,000."""
 
-    producer: int
-    ref: str
-    control: bool
+    starts: array
+    producers: array
+    refs: list[str]
+    _arrays: tuple[np.ndarray, np.ndarray] | None = None
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(consumer, producer) node index of every input as numpy arrays, made once."""
+        if self._arrays is None:
+            starts = np.frombuffer(self.starts, dtype=np.int64)
+            consumers = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+            self._arrays = (consumers, np.frombuffer(self.producers, dtype=np.int64))
+        return self._arrays
 
 
 @dataclass(eq=False)
@@ -94,7 +110,8 @@ class ScopeTree:
     index: dict[str, int]  # node name -> index
     scope_of: list[Scope]  # each node's own scope
     by_id: dict[str, Scope]  # scope id (`a/b/`) -> scope
-    inputs: list[list[Edge]]
+    inputs: Inputs
+    order: np.ndarray  # node indexes, each scope's contiguous (see Scope.lo / hi)
     node_params: list[int]
     _ops: dict[str, Counter[str]] = field(default_factory=dict)
 
@@ -193,12 +210,14 @@ def build(doc: Document) -> ScopeTree:
             scope.members.append(len(scope_of))
             scope_of.append(scope)
         defs = node_defs(doc)
-        node_params = [_params(defs.get(name)) for name in names] if defs else [0] * len(names)
+        node_params = [_params(defs[n.name]) if defs and n.op == "Const" else 0
+                       for n in doc.nodes]
         _sum_sizes(by_path, node_params)
         inputs = _edges(doc, index)
     by_id = {s.id: s for path, s in by_path.items() if path}
+    order = _order(root)
     return ScopeTree(root, names, [n.op for n in doc.nodes], index, scope_of, by_id, inputs,
-                     node_params)
+                     order, node_params)
 
 
 def _make_scope(by_path: dict[str, Scope], path: str) -> Scope:
@@ -208,6 +227,22 @@ def _make_scope(by_path: dict[str, Scope], path: str) -> Scope:
     parent.scopes[path.rpartition("/")[2]] = scope
     by_path[path] = scope
     return scope
+
+
+def _order(root: Scope) -> np.ndarray:
+    """Node indexes scope by scope, depth first, so that closing a scope is one numpy slice."""
+    order: list[int] = []
+    stack: list[tuple[Scope, bool]] = [(root, False)]
+    while stack:
+        scope, done = stack.pop()
+        if done:
+            scope.hi = len(order)
+            continue
+        scope.lo = len(order)
+        order.extend(scope.members)
+        stack.append((scope, True))
+        stack.extend((child, False) for child in reversed(list(scope.scopes.values())))
+    return np.array(order, dtype=np.int64)
 
 
 def _sum_sizes(by_path: dict[str, Scope], node_params: list[int]) -> None:
@@ -234,7 +269,7 @@ def _params(node_def: object) -> int:
     return size
 
 
-def _edges(doc: Document, index: dict[str, int]) -> list[list[Edge]]:
+def _edges(doc: Document, index: dict[str, int]) -> Inputs:
     """Every node's inputs as TensorFlow input strings with their producer's index.
     tflite / onnx name tensors, not `node:i`: mapped through their producers."""
     tf_style = doc.format.startswith("tf-")
@@ -242,14 +277,15 @@ def _edges(doc: Document, index: dict[str, int]) -> list[list[Edge]]:
     if not tf_style:
         produced = {out: (f"{n.name}:{i}" if i else n.name) for n in doc.nodes
                     for i, out in enumerate(n.outputs)}
-    out = []
+    starts = array("q", [0])
+    producers = array("q")
+    refs: list[str] = []
     for node in doc.nodes:
-        edges = []
         for ref in node.inputs:
             if not tf_style:
                 ref = produced.get(ref, ref)
-            control = ref[:1] == "^"
-            producer = index.get(node_name(ref) if (control or ":" in ref) else ref, -1)
-            edges.append(Edge(producer, ref, control))
-        out.append(edges)
-    return out
+            plain = ref[:1] != "^" and ":" not in ref
+            producers.append(index.get(ref if plain else node_name(ref), -1))
+            refs.append(ref)
+        starts.append(len(refs))
+    return Inputs(starts, producers, refs)

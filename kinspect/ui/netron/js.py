@@ -66,11 +66,6 @@ BOOTSTRAP = r"""
             return;
         }
         view.__kinspect__ = true;
-        // The scope view's groups show their op counts and parameters as attributes.
-        const file = document.querySelector('meta[name="file"]');
-        if (file && file.getAttribute('content').indexOf('kinspect-groups') >= 0) {
-            view._options.attributes = true;
-        }
         const host = view._host;
         if (host._getCookie) {
             const getCookie = host._getCookie.bind(host);
@@ -158,13 +153,8 @@ _SELECT = r"""
 
 
 def open_model(url: str, name: str) -> str:
-    """Open another model file (a focus view) in the already loaded page, without a reload.
-    Attributes are shown for the scope view's models (`kinspect-groups-*`: op counts and
-    parameters of each group), hidden for the others as Netron's default."""
-    attributes = "true" if name.startswith("kinspect-groups") else "false"
-    return (f"window.__view__._options.attributes = {attributes}; "
-            f"window.__view__._host._openModel({json.dumps(url)}, {json.dumps(name)}, null); "
-            "true;")
+    """Open another model file (a focus view) in the already loaded page, without a reload."""
+    return f"window.__view__._host._openModel({json.dumps(url)}, {json.dumps(name)}, null); true;"
 
 
 def selected_names() -> str:

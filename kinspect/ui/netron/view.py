@@ -35,7 +35,7 @@ from ..workers import Task
 from ..workers import start as start_task
 from . import js as netron_js
 from . import tree as netron_tree
-from .groups import ScopeGroups, scope_row
+from .groups import ScopeGroups
 
 if TYPE_CHECKING:
     from ..document_view import DocumentView
@@ -318,7 +318,7 @@ class NetronView(QWidget):
 
     def _netron_clicked(self, name: str) -> None:
         if self.groups.active and name in self.groups.tree.by_id:
-            node = scope_row(self.document, name)  # a group: its scope's row in the tree
+            node = self.groups.clicked(name)  # a group: its scope's row in the tree
         else:
             node = netron_tree.tree_row(self.document, name, self._tree_index)
         if node is not None:
