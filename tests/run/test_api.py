@@ -88,3 +88,11 @@ def test_tf1_loader_when_tf2_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.run({"x": np.array([[1], [2], [5]], np.float32)}, ["Mul:0"])
     np.testing.assert_array_equal(result.outputs["y"].ravel(), [2.5, 3.0, 4.5])
     np.testing.assert_array_equal(result.layers["Mul:0"].ravel(), [0.5, 1.0, 2.5])
+
+
+def test_tflite_intermediate_tensors() -> None:
+    """half_plus_two: the Mul tensor (0.5 * x) comes from the same invoke as y."""
+    runner = load(str(corpus("tflite/tfserving_half_plus_two/00000123/model.tflite")))
+    assert runner.layer_names() == ["Mul", "y"]
+    result = runner.run({"x": np.array([[5.0]], np.float32)}, ["Mul"])
+    assert result.layers["Mul"].item() == 2.5 and result.outputs["y"].item() == 4.5

@@ -83,3 +83,21 @@ def test_signatures_take_what_tensorflow_takes(rel: str, signature: str | None,
     proc = run_cli("run", str(corpus(rel)), "-i", "[1, 2, 3]", "--json", *extra)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["outputs"]["output_0"]["values"] == answer
+
+
+def test_weights_with_their_architecture_match_tf_keras() -> None:
+    """A Keras 2.0.5 weights-only .h5 with its JSON (PROVENANCE 12, 19), against tf_keras's
+    own model_from_json + load_weights on the same row."""
+    import tf_keras
+
+    weights = corpus("keras_h5_weights/daksh_credit_fraud/model.h5")
+    arch = corpus("keras_arch/daksh_credit_fraud/model.json")
+    row = np.linspace(-1, 1, 30, dtype=np.float32)[None]
+    model = tf_keras.models.model_from_json(arch.read_text())
+    model.load_weights(str(weights))
+    expected = model(row).numpy()
+    proc = run_cli("run", str(weights), "--arch", str(arch), "-i", json.dumps(row.tolist()),
+                   "--json")
+    assert proc.returncode == 0, proc.stderr
+    got = np.array(json.loads(proc.stdout)["outputs"]["dense_5"]["values"], np.float32)
+    np.testing.assert_allclose(got, expected, atol=1e-6)

@@ -96,3 +96,26 @@ def test_keras_layers_are_the_layer_outputs(models: dict[str, Path], tmp_path: P
         np.testing.assert_allclose(saved["layers/conv"], np.asarray(probe(x)), atol=1e-6)
         np.testing.assert_allclose(saved["outputs/probs"], np.asarray(model(x)), atol=1e-6)
         np.testing.assert_array_equal(saved["layers/probs"], saved["outputs/probs"])
+
+
+def test_folder_of_images_and_json_labels(models: dict[str, Path], expected: np.ndarray,
+                                          tmp_path: Path) -> None:
+    """A folder is one batch (sorted by name); an ImageNet-style JSON index names the
+    classes."""
+    import shutil
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(models["png"], folder / "a.png")
+    shutil.copy(models["png"], folder / "b.png")
+    labels = tmp_path / "index.json"
+    labels.write_text(json.dumps({str(i): [f"n{i:08d}", f"thing_{i}"] for i in range(10)}))
+    proc = run_cli("run", str(models["onnx"]), "-i", str(folder), "--preprocess", "tf",
+                   "--labels", str(labels), "--top", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    ((_, out),) = json.loads(proc.stdout)["outputs"].items()
+    best = int(np.argmax(expected[0]))
+    assert out["shape"] == [2, 10]
+    assert out["top"] == [[{"index": best, "score": pytest.approx(float(expected[0, best]),
+                                                                 abs=1e-5),
+                            "label": f"thing_{best}"}]] * 2
