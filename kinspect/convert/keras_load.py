@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConvertError, InvalidRequest
+from ..errors import ConvertError, InvalidRequest, UnsafeContent
 from .trust import require_code_trust
 
 ARCH_FORMATS = ("keras-json", "keras-yaml", "keras-h5", "keras")
@@ -55,12 +55,13 @@ def load_model(path: str, fmt: str, trust: bool) -> KerasModel:
     except Exception as exc:  # noqa: BLE001 - Keras raises anything; try Keras 2 next
         errors.append(f"Keras 3: {_short(exc)}")
     if fmt == "keras-h5":
+        legacy_needs_trust(path, trust, errors)
         import tf_keras
 
         try:
             with _tf_keras_safe_mode(trust):
                 model = tf_keras.models.load_model(path, compile=False)
-            warnings.append("loaded with tf_keras (Keras 2): Keras 3 cannot read this file")
+            warnings.append("loaded with tf_keras (Keras 2), trusted: Keras 3 cannot read this file")
             return KerasModel(model, "tf_keras", warnings)
         except Exception as exc:  # noqa: BLE001
             errors.append(f"tf_keras: {_short(exc)}")
@@ -72,6 +73,7 @@ def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
         raise InvalidRequest("not a Keras SavedModel (no keras_metadata.pb): only graph targets "
                              "(tf-graphdef, tflite, onnx, tf-savedmodel) apply", path)
     require_code_trust(path, trust, file_ops=True)  # tf_keras restores with its ops
+    legacy_needs_trust(path, trust, ["Keras 3 refuses legacy Keras SavedModels"])
     import tf_keras
 
     try:
@@ -80,7 +82,7 @@ def _load_keras_savedmodel(path: str, trust: bool) -> KerasModel:
     except Exception as exc:  # noqa: BLE001
         raise ConvertError(f"cannot load the Keras SavedModel with tf_keras: {_short(exc)}",
                            path) from exc
-    return KerasModel(model, "tf_keras", ["legacy Keras SavedModel loaded with tf_keras"])
+    return KerasModel(model, "tf_keras", ["legacy Keras SavedModel loaded with tf_keras, trusted"])
 
 
 def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
@@ -108,12 +110,13 @@ def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
             return KerasModel(model, "keras", [f"trusted code: {d}" for d in found])
         except Exception as exc:  # noqa: BLE001 - Keras raises anything; try the next route
             errors.append(f"Keras 3: {_short(exc)}")
+    legacy_needs_trust(path, trust, errors)
     import tf_keras
 
     try:
         with _tf_keras_safe_mode(trust):
             model = tf_keras.models.model_from_json(text)
-        return KerasModel(model, "tf_keras", ["architecture built with tf_keras (Keras 2)"])
+        return KerasModel(model, "tf_keras", ["architecture built with tf_keras (Keras 2), trusted"])
     except Exception as exc:  # noqa: BLE001
         errors.append(f"tf_keras: {_short(exc)}")
     raise ConvertError("cannot build the architecture: " + "; ".join(errors), path)
@@ -130,6 +133,16 @@ def load_pair(weights: str, arch: str, arch_fmt: str, trust: bool) -> KerasModel
         else "left initialised"
     built.weights_report = load_weights_by_name(built.model, weights, kept)
     return built
+
+
+def legacy_needs_trust(path: str, trust: bool, errors: list[str]) -> None:
+    """No silent fallback: tf_keras (Keras 2) imports any module a config names, and through it
+    the old Keras inside TensorFlow, which has no safe mode at all; it loads a file only when
+    the user trusts it."""
+    if not trust:
+        raise UnsafeContent("Keras 3 cannot load this file (" + "; ".join(errors)[:300] + "); "
+                            "the fallback, tf_keras (Keras 2), has no complete safe mode: pass "
+                            "--trust-code to let it load this file", path)
 
 
 def _tf_keras_safe_mode(trust: bool) -> Any:

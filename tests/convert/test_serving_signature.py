@@ -26,7 +26,8 @@ def test_named_signature_serves_the_model(rel, loaded_with, tmp_path):
 
     dst = tmp_path / "served"
     report = convert(str(corpus(rel)), str(dst), "tf-savedmodel",
-                     {"signature_name": "scores", "version": 7, "verify": True})
+                     {"signature_name": "scores", "version": 7, "verify": True,
+                      "trust_code": loaded_with == "tf_keras"})  # no untrusted fallback
     assert report.loaded_with == loaded_with
     assert report.serving_request["body"]["signature_name"] == "scores"
     assert max(report.max_abs_diff.values()) <= 1e-5
