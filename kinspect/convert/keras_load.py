@@ -61,7 +61,7 @@ def load_model(path: str, fmt: str, trust: bool) -> KerasModel:
         try:
             with _tf_keras_safe_mode(trust):
                 model = tf_keras.models.load_model(path, compile=False)
-            warnings.append("loaded with tf_keras (Keras 2), trusted: Keras 3 cannot read this file")
+            warnings.append("loaded with tf_keras (Keras 2), trusted: Keras 3 cannot read it")
             return KerasModel(model, "tf_keras", warnings)
         except Exception as exc:  # noqa: BLE001
             errors.append(f"tf_keras: {_short(exc)}")
@@ -116,7 +116,7 @@ def model_from_arch(path: str, fmt: str, trust: bool) -> KerasModel:
     try:
         with _tf_keras_safe_mode(trust):
             model = tf_keras.models.model_from_json(text)
-        return KerasModel(model, "tf_keras", ["architecture built with tf_keras (Keras 2), trusted"])
+        return KerasModel(model, "tf_keras", ["architecture built with tf_keras, trusted"])
     except Exception as exc:  # noqa: BLE001
         errors.append(f"tf_keras: {_short(exc)}")
     raise ConvertError("cannot build the architecture: " + "; ".join(errors), path)
