@@ -93,7 +93,7 @@ def draw(doc: Document, expanded: Iterable[str]) -> Drawing:
         node_def = graph.node.add()
         if group is None:
             names.append(tree.names[i])
-            _leaf(node_def, doc, i, defs, inputs.get(tree.names[i], []))
+            _leaf(node_def, doc, tree, i, defs, inputs.get(tree.names[i], []))
         else:
             names.append(group.id)
             _group(node_def, tree, group, inputs.get(group.id, []))
@@ -161,8 +161,15 @@ def _group_ref(group: Scope, ref: str, slots: dict[str, int]) -> str:
     return group.id if slot == 0 else f"{group.id}:{slot}"
 
 
-def _leaf(node_def: Any, doc: Document, i: int, defs: dict[str, Any] | None,
-          refs: list[str]) -> None:
+def _leaf(node_def: Any, doc: Document, tree: ScopeTree, i: int,
+          defs: dict[str, Any] | None, refs: list[str]) -> None:
+    if i >= len(doc.nodes):  # a node of a called function's body
+        body = tree.bodies[i - len(doc.nodes)]
+        node_def.CopyFrom(body.node_def)
+        node_def.name = body.name
+        del node_def.input[:]
+        node_def.input.extend(refs)
+        return
     gn = doc.nodes[i]
     original = defs.get(gn.name) if defs else None
     if original is not None:

@@ -25,6 +25,7 @@ import numpy as np
 from ..formats.tf.ops import no_gc
 from ..model import Document
 from ..once import build_once
+from . import scope_calls
 from .focus import node_defs
 from .outputs import node_name
 
@@ -113,6 +114,7 @@ class ScopeTree:
     inputs: Inputs
     order: np.ndarray  # node indexes, each scope's contiguous (see Scope.lo / hi)
     node_params: list[int]
+    bodies: list[scope_calls.BodyNode]  # nodes len(doc.nodes)... : function bodies of calls
     _ops: dict[str, Counter[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -195,15 +197,20 @@ def tree_for(doc: Document) -> ScopeTree:
 
 
 def build(doc: Document) -> ScopeTree:
-    """Group `doc.nodes` by name scope (`a/b/c` is in `a/b`)."""
+    """Group `doc.nodes` by name scope (`a/b/c` is in `a/b`); a call node C and the nodes of
+    the functions it runs (scope_calls.py) form the scope `C/`."""
     with no_gc():
-        names = [n.name for n in doc.nodes]
-        index = {name: i for i, name in enumerate(names)}
+        index = {n.name: i for i, n in enumerate(doc.nodes)}
+        body = [b for b in scope_calls.bodies(doc) if b.name not in index]
+        calls = {b.call for b in body}
+        names = [n.name for n in doc.nodes] + [b.name for b in body]
+        if body:
+            index.update((b.name, len(doc.nodes) + k) for k, b in enumerate(body))
         root = Scope("", -1)
         by_path: dict[str, Scope] = {"": root}
         scope_of = []
         for name in names:
-            head = name.rpartition("/")[0] if "/" in name else ""
+            head = name if name in calls else name.rpartition("/")[0] if "/" in name else ""
             scope = by_path.get(head)
             if scope is None:
                 scope = _make_scope(by_path, head)
@@ -212,12 +219,14 @@ def build(doc: Document) -> ScopeTree:
         defs = node_defs(doc)
         node_params = [_params(defs[n.name]) if defs and n.op == "Const" else 0
                        for n in doc.nodes]
+        node_params += [_params(b.node_def) if b.op == "Const" else 0 for b in body]
         _sum_sizes(by_path, node_params)
-        inputs = _edges(doc, index)
+        inputs = _edges(doc, index, body)
     by_id = {s.id: s for path, s in by_path.items() if path}
     order = _order(root)
-    return ScopeTree(root, names, [n.op for n in doc.nodes], index, scope_of, by_id, inputs,
-                     order, node_params)
+    ops = [n.op for n in doc.nodes] + [b.op for b in body]
+    return ScopeTree(root, names, ops, index, scope_of, by_id, inputs, order, node_params,
+                     body)
 
 
 def _make_scope(by_path: dict[str, Scope], path: str) -> Scope:
@@ -269,7 +278,7 @@ def _params(node_def: object) -> int:
     return size
 
 
-def _edges(doc: Document, index: dict[str, int]) -> Inputs:
+def _edges(doc: Document, index: dict[str, int], body: list[scope_calls.BodyNode]) -> Inputs:
     """Every node's inputs as TensorFlow input strings with their producer's index.
     tflite / onnx name tensors, not `node:i`: mapped through their producers."""
     tf_style = doc.format.startswith("tf-")
@@ -286,6 +295,11 @@ def _edges(doc: Document, index: dict[str, int]) -> Inputs:
                 ref = produced.get(ref, ref)
             plain = ref[:1] != "^" and ":" not in ref
             producers.append(index.get(ref if plain else node_name(ref), -1))
+            refs.append(ref)
+        starts.append(len(refs))
+    for node in body:  # already main-graph input strings
+        for ref in node.refs:
+            producers.append(index.get(node_name(ref), -1))
             refs.append(ref)
         starts.append(len(refs))
     return Inputs(starts, producers, refs)

@@ -83,3 +83,36 @@ def big_scoped_graph(path: Path, count: int) -> Path:
         previous = name
     path.write_bytes(graph.SerializeToString())
     return path
+
+
+def call_graph(path: Path) -> Path:
+    """`input` -> StatefulPartitionedCall `model` (function `body_fn`: `dense/MatMul` of its
+    argument `x` and Const `w`, then `dense/Relu`, returned as `y`) -> `out`; and a While
+    `loop` on `out` whose `cond` and `body` functions hold one node each."""
+    graph = tf_protos.GraphDef()
+    lib = graph.library
+    fn = lib.function.add()
+    fn.signature.name = "body_fn"
+    fn.signature.input_arg.add(name="x", type=1)
+    fn.signature.output_arg.add(name="y", type=1)
+    w = fn.node_def.add(name="w", op="Const")
+    w.attr["dtype"].type = 1
+    w.attr["value"].tensor.dtype = 1
+    w.attr["value"].tensor.tensor_shape.dim.add(size=4)
+    fn.node_def.add(name="dense/MatMul", op="MatMul", input=["x", "w:output:0"])
+    fn.node_def.add(name="dense/Relu", op="Relu", input=["dense/MatMul:product:0"])
+    fn.ret["y"] = "dense/Relu:activations:0"
+    for name, op in (("cond_fn", "Less"), ("loop_fn", "AddV2")):
+        f = lib.function.add()
+        f.signature.name = name
+        f.signature.input_arg.add(name="i", type=1)
+        f.node_def.add(name="step", op=op, input=["i", "i"])
+    graph.node.add(name="input", op="Placeholder")
+    call = graph.node.add(name="model", op="StatefulPartitionedCall", input=["input"])
+    call.attr["f"].func.name = "body_fn"
+    graph.node.add(name="out", op="Identity", input=["model"])
+    loop = graph.node.add(name="loop", op="While", input=["out"])
+    loop.attr["cond"].func.name = "cond_fn"
+    loop.attr["body"].func.name = "loop_fn"
+    path.write_bytes(graph.SerializeToString())
+    return path

@@ -13,7 +13,7 @@ from kinspect.formats.tf import protos as tf_protos
 from kinspect.graph import scope_draw, scopes
 
 from ..builders.graph import chain_graph
-from ..builders.scoped import deep_graph, frozen_inception, named_graph
+from ..builders.scoped import call_graph, deep_graph, frozen_inception, named_graph
 
 
 def drawn_unit(name: str, expanded: set[str]) -> str:
@@ -159,3 +159,33 @@ def test_frozen_inception_opens_as_its_keras_layers():
     assert list(drawing.listed) == ["NoOp"] and len(drawing.listed["NoOp"]) > 100
     concat = next(g.id for g in drawing.groups.values() if tree.title(g) == "ConcatV2")
     check_drawing(path, doc, tree.expanded_to(depth) | {concat})
+
+
+def test_call_nodes_open_into_their_functions(tmp_path):
+    doc = open_document(call_graph(tmp_path / "calls.pb"))
+    tree = scopes.tree_for(doc)
+    closed = scope_draw.draw(doc, set())
+    assert set(closed.names) == {"input", "model/", "out", "loop/"}
+    assert closed.edges == {("input", "model/"), ("model/", "out"), ("out", "loop/")}
+    assert tree.title(closed.groups["model/"]) == "model"  # a call of a MatMul and a Relu
+    assert closed.groups["model/"].params == 4  # the function's Const
+    # Opened: the call node itself, its function's nodes (scopes too), fed by the call.
+    opened = scope_draw.draw(doc, {"model/", "model/dense/"})
+    assert set(opened.names) == {"input", "model", "model/w", "model/dense/MatMul",
+                                 "model/dense/Relu", "out", "loop/"}
+    assert opened.edges == {("input", "model"), ("model", "model/dense/MatMul"),
+                            ("model/w", "model/dense/MatMul"),
+                            ("model/dense/MatMul", "model/dense/Relu"), ("model", "out"),
+                            ("out", "loop/")}
+    # The served GraphDef names the function's nodes, with their ops, and those inputs.
+    served_nodes = {n.name: n for n in served(opened).node}
+    assert served_nodes["model/dense/MatMul"].op == "MatMul"
+    assert list(served_nodes["model/dense/MatMul"].input) == ["model", "model/w"]
+    # A While opens into its cond and body functions.
+    loop = scope_draw.draw(doc, {"loop/"})
+    assert {"loop", "loop/cond/", "loop/body/"} <= set(loop.names)
+    both = scope_draw.draw(doc, {"loop/", "loop/cond/", "loop/body/"})
+    assert {"loop/cond/step", "loop/body/step"} <= set(both.names)
+    assert ("loop", "loop/body/step") in both.edges
+    # Selecting the call node in the tree finds its group.
+    assert scope_draw.drawn_name(tree, "model", set()) == "model/"

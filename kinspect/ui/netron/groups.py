@@ -26,6 +26,7 @@ from ...graph import scope_draw, scopes
 from ...model import Document, GraphNode, Kind, Node
 from ..workers import Task
 from ..workers import start as start_task
+from . import tree as netron_tree
 
 if TYPE_CHECKING:
     from .view import NetronView
@@ -149,7 +150,10 @@ class ScopeGroups:
     def clicked(self, scope_id: str) -> Node | None:
         """A group clicked in the drawing: its summary shown, its scope's tree row returned."""
         self._update_label(scope_id)
-        return scope_row(self.document, scope_id)
+        row = scope_row(self.document, scope_id)
+        if row is None and scope_id[:-1] in self.tree.index:  # a call node's group
+            row = netron_tree.tree_row(self.document, scope_id[:-1], {})
+        return row
 
     # -- actions
     def activated(self, name: str) -> None:
