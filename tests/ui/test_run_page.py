@@ -102,3 +102,32 @@ def test_yes_runs_the_trusted_file(qtbot, window, tmp_path):
     x = page.last["inputs"]["x:0"].array
     np.testing.assert_array_equal(result.outputs["y:0"], x)
     assert result.outputs["read:0"] == b"hello"
+
+
+def test_cancel_while_loading(qtbot, window, cnn, monkeypatch):
+    """Cancel stops the load at its next progress step; nothing is kept, Run works again."""
+    import threading
+
+    import kinspect.run as run_api
+
+    folder, _ = cnn
+    started, real_load = threading.Event(), run_api.load
+
+    def slow_load(path, **kwargs):
+        progress = kwargs["progress"]
+        started.set()
+        while not progress.cancelled:
+            threading.Event().wait(0.01)
+        progress.step(0.5, "loading")  # raises Cancelled
+        return real_load(path, **kwargs)
+
+    monkeypatch.setattr(run_api, "load", slow_load)
+    view = open_view(qtbot, window, folder / "cnn.h5")
+    page = view.show_page("Run")
+    page.run_button.click()
+    qtbot.waitUntil(started.is_set, timeout=60_000)
+    assert page.cancel_button.isEnabled() and not page.run_button.isEnabled()
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: page.task is None, timeout=30_000)
+    assert page.status.text() == "Cancelled." and page.runner is None
+    assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
