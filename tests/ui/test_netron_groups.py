@@ -126,8 +126,7 @@ def test_selection_sync_with_closed_groups(qtbot, deep):
     row = view.current_node()
     assert row.name == "unit_5/" and scope_id_of_row(row) == "net/block_0/unit_5/"
     # Its contents are told beside the drawing (its box shows only its title).
-    assert "net/block_0/unit_5/: 8 nodes (Const 4, MatMul 4), 16 params" in \
-        page.groups.label.text()
+    assert "unit_5/: 8 nodes (Const 4, MatMul 4), 16 params" in page.groups.label.text()
     # ... and that scope row selected in the tree selects the group again.
     click(qtbot, page, "net/block_1/unit_0/")
     view.select_node(row)

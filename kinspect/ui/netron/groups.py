@@ -140,12 +140,13 @@ class ScopeGroups:
         self.label.setToolTip(text)
 
     def summary(self, scope_id: str) -> str:
-        """`a/b/: 19 nodes (Const 7, Reshape 3, …), 96 params`."""
+        """`b/: 19 nodes (Const 7, Reshape 3, …), 96 params` (the full name is in the tree)."""
         scope = self.tree.by_id[scope_id]
         ops = self.tree.op_counts(scope).most_common()
         text = ", ".join(f"{op} {count}" for op, count in ops[:4])
         params = f", {scope.params:,} params" if scope.params else ""
-        return f"{scope_id}: {scope.size:,} nodes ({text}{', …' if len(ops) > 4 else ''}){params}"
+        more = ", …" if len(ops) > 4 else ""
+        return f"{scope.leaf}/: {scope.size:,} nodes ({text}{more}){params}"
 
     def clicked(self, scope_id: str) -> Node | None:
         """A group clicked in the drawing: its summary shown, its scope's tree row returned."""
