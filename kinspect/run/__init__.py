@@ -12,6 +12,13 @@ Public API (stable; `kinspect compare` builds on it)::
     result.outputs         # {output name: np.ndarray}
     result.layers          # {layer or tensor name: np.ndarray}, from the same forward pass
 
+One call from file to results, with a picklable result (what `kinspect run` does, and the
+function a confined child process runs)::
+
+    from kinspect.run.oneshot import run_file
+    shot = run_file(path, ["x=image.png"], preprocess="tf", layers="all", trust_code=False)
+    shot.inputs, shot.result.outputs, shot.result.layers, shot.load_seconds, shot.run_seconds
+
 `load` checks trust first (running executes the model: a file whose scan finds code, custom
 objects or file operations raises UnsafeContent unless `trust_code`), then loads the model
 once; the Runner keeps it loaded for the next `run`. TensorFlow is imported lazily, inside

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from .preprocess import MODES
 
@@ -39,29 +38,25 @@ def run_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     from ..convert.cli import _quiet_native_stderr
-    from . import load, report, session
-    from .sources import parse_inputs
+    from . import report, session
+    from .oneshot import run_file
 
     labels = report.load_labels(args.labels) if args.labels else None
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
     with _quiet_native_stderr():
-        start = time.perf_counter()
-        runner = load(args.model, arch=args.arch, signature=args.signature, outputs=outputs,
-                      trust_code=args.trust_code)
-        loaded_in = time.perf_counter() - start
-        sources = parse_inputs(args.input, list(runner.inputs))
-        inputs = session.read_inputs(runner, sources, args.preprocess)
-        layers = session.layer_list(runner, args.layers)
-        result, seconds = session.execute(runner, inputs, layers)
+        shot = run_file(args.model, args.input, arch=args.arch, signature=args.signature,
+                        outputs=outputs, preprocess=args.preprocess, layers=args.layers,
+                        trust_code=args.trust_code)
     if args.save:
-        session.save_npz(args.save, inputs, result)
-    out = report.run_json(args.model, runner.format, inputs, result.outputs, result.layers,
-                          {"load": loaded_in, "inference": seconds}, max(0, args.top), labels,
-                          getattr(runner, "output_tensors", None))
+        session.save_npz(args.save, shot.inputs, shot.result)
+    out = report.run_json(args.model, shot.format, shot.inputs, shot.result.outputs,
+                          shot.result.layers,
+                          {"load": shot.load_seconds, "inference": shot.run_seconds},
+                          max(0, args.top), labels, shot.output_tensors)
     if args.json:
-        out["warnings"] = runner.warnings
+        out["warnings"] = shot.warnings
         print(json.dumps(out, indent=1))
     else:
-        print(report.human(out, runner.warnings))
+        print(report.human(out, shot.warnings))
     sys.stdout.flush()
     return 0
