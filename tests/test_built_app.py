@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, corpus, corpus_path
+from .conftest import ROOT, corpus_path
 
 APP = ROOT / "dist" / "kinspect" / ("kinspect.exe" if os.name == "nt" else "kinspect")
-H5 = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"  # 849 params, 4 layers
+H5 = "alphabet-soup-h5"  # 849 params, 4 layers
 
 pytestmark = pytest.mark.skipif(not APP.is_file(), reason="no built app: run `make app`")
 
@@ -35,7 +35,7 @@ def test_version() -> None:
 
 
 def test_info_reads_a_corpus_file() -> None:
-    done = _run("info", str(corpus(H5)), "--json")
+    done = _run("info", str(corpus_path(H5)), "--json")
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     assert info["format"] == "keras-h5"
@@ -66,7 +66,7 @@ def test_screenshot_of_the_tree(tmp_path: Path) -> None:
     from PySide6.QtGui import QImage
 
     out = tmp_path / "tree.png"
-    done = _run("--screenshot", str(out), str(corpus(H5)),
+    done = _run("--screenshot", str(out), str(corpus_path(H5)),
                 env={"QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     image = QImage(str(out))
@@ -79,12 +79,12 @@ def test_screenshot_of_the_tree(tmp_path: Path) -> None:
 def test_screenshot_of_the_netron_view(tmp_path: Path) -> None:
     """QtWebEngine's helper process and netron's static files made it into the bundle."""
     out = tmp_path / "netron.png"
-    done = _run("--screenshot", str(out), "--view", "netron", str(corpus(H5)),
+    done = _run("--screenshot", str(out), "--view", "netron", str(corpus_path(H5)),
                 env={"QT_QPA_PLATFORM": "offscreen",
                      "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"})
     assert done.returncode == 0, done.stderr
     tree = tmp_path / "tree.png"
-    assert _run("--screenshot", str(tree), str(corpus(H5)),
+    assert _run("--screenshot", str(tree), str(corpus_path(H5)),
                 env={"QT_QPA_PLATFORM": "offscreen"}).returncode == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.read_bytes() != tree.read_bytes()  # the graph page, not the tree again
@@ -93,7 +93,7 @@ def test_screenshot_of_the_netron_view(tmp_path: Path) -> None:
 def test_conversion_imports_tensorflow_inside_the_bundle(tmp_path: Path) -> None:
     """Converting needs TensorFlow/Keras, imported lazily: they must be in the bundle."""
     dst = tmp_path / "model.keras"
-    done = _run("convert", str(corpus(H5)), str(dst), "--verify", "--json", timeout=600)
+    done = _run("convert", str(corpus_path(H5)), str(dst), "--verify", "--json", timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     diff = report["max_abs_diff"]  # one number, or one per output tensor
@@ -129,7 +129,7 @@ def test_second_launch_hands_the_file_to_the_first(tmp_path: Path) -> None:
         while not (tmp_path / "kinspect.sock").exists() and time.monotonic() < deadline:
             assert first.poll() is None, first.communicate()[1]
             time.sleep(0.2)
-        second = subprocess.run([str(APP), str(corpus(H5))], env=env, capture_output=True,
+        second = subprocess.run([str(APP), str(corpus_path(H5))], env=env, capture_output=True,
                                 text=True, timeout=60, check=False)
         assert second.returncode == 0, second.stderr
         assert first.poll() is None

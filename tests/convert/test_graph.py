@@ -17,7 +17,7 @@ import pytest
 from kinspect.convert import convert
 from kinspect.errors import InvalidRequest, UnsafeContent
 
-from ..conftest import corpus, corpus_path
+from ..conftest import corpus_path
 
 HALF_PLUS_TWO_X = np.array([1.0, 2.0, 5.0], dtype=np.float32)
 HALF_PLUS_TWO_Y = [2.5, 3.0, 4.5]
@@ -61,12 +61,12 @@ def _graph(path):
     return graph_def
 
 
-@pytest.mark.parametrize("rel", ["savedmodel/tfserving_half_plus_two_cpu",
-                                 "savedmodel/tfserving_half_plus_two_tf2_cpu"])
+@pytest.mark.parametrize("rel", ["half-plus-two-tf1",
+                                 "half-plus-two-tf2"])
 @pytest.mark.parametrize("suffix", [".pb", ".pbtxt"])
 def test_savedmodel_to_frozen_pb(rel, suffix, tmp_path):
     dst = tmp_path / f"hp2{suffix}"
-    report = convert(corpus(rel), dst, options={"verify": True})
+    report = convert(corpus_path(rel), dst, options={"verify": True})
     assert report.max_abs_diff == {report.outputs[0]: 0.0}
     ys = []
     for value in HALF_PLUS_TWO_X:  # one at a time: the TF2 model's input is fixed at [1]
@@ -233,14 +233,14 @@ def test_keras_to_tflite_and_onnx(tmp_path):
     np.testing.assert_allclose(sess.run(None, {"features:0": x})[0], expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("rel", ["savedmodel/tf2onnx_regression_saved_model",
-                                 "frozen_pb/tf2onnx_regression/frozen.pb",
-                                 "tf1_checkpoint/tf2onnx_regression_checkpoint/model.index"])
+@pytest.mark.parametrize("rel", ["regression-savedmodel",
+                                 "regression-pb",
+                                 "regression-checkpoint-index"])
 def test_regression_to_onnx_known_answer(rel, tmp_path):
     import onnxruntime as ort
 
     options = {"verify": True, "outputs": "pred"} if "checkpoint" in rel else {"verify": True}
-    report = convert(corpus(rel), tmp_path / "r.onnx", options=options)
+    report = convert(corpus_path(rel), tmp_path / "r.onnx", options=options)
     sess = ort.InferenceSession(str(tmp_path / "r.onnx"), providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
     (y,) = sess.run(None, {name: np.array([5.0], dtype=np.float32).reshape(

@@ -16,15 +16,15 @@ import pytest
 from kinspect.convert import convert, exporters_for
 from kinspect.errors import ConvertError, FormatError, UnsafeContent
 
-from ..conftest import corpus, corpus_path
+from ..conftest import corpus_path
 
 # PROVENANCE.md: total parameter counts of the corpus' full Keras models.
 FULL_H5 = {
-    "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5": 849,
-    "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5": 120_538,
-    "keras_h5_full/cryptoann_0xart/model.h5": 11_843,  # Keras 2.2.2: Keras 3 cannot load
-    "keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5": 2_945,
-    "keras_h5_full/py_f4_neuron_1000salex/model.h5": 205,  # 2.1.6-tf: Keras 3 cannot load
+    "alphabet-soup-h5": 849,
+    "amitpr-mnist-h5": 120_538,
+    "cryptoann-h5": 11_843,  # Keras 2.2.2: Keras 3 cannot load
+    "churn-keras3-h5": 2_945,
+    "f4neuron-h5": 205,  # 2.1.6-tf: Keras 3 cannot load
 }
 KERAS_TARGETS = {"keras-h5": ".h5", "keras": ".keras", "keras-weights-h5": ".weights.h5",
                  "keras-json": ".json", "keras-yaml": ".yaml", "tf-graphdef": ".pb"}
@@ -51,7 +51,7 @@ def test_corpus_h5_to_every_keras_target(rel, tmp_path):
     import tf_keras
     import yaml
 
-    src = corpus(rel)
+    src = corpus_path(rel)
     for target, suffix in KERAS_TARGETS.items():
         dst = tmp_path / f"out{suffix}"
         # Keras 3 cannot load the old ones: the tf_keras fallback needs trust (issue 22).

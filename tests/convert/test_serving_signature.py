@@ -7,14 +7,14 @@ import pytest
 
 from kinspect.convert import convert, exporters_for
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 
-CHURN = "keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5"  # Keras 3 loads it: 12 -> 1
-CRYPTO = "keras_h5_full/cryptoann_0xart/model.h5"  # Keras 2.2.2: loaded through tf_keras
+CHURN = "churn-keras3-h5"  # Keras 3 loads it: 12 -> 1
+CRYPTO = "cryptoann-h5"  # Keras 2.2.2: loaded through tf_keras
 
 
 def test_the_option_is_offered_to_dialogs():
-    savedmodel = next(e for e in exporters_for(str(corpus(CHURN))) if e.id == "tf-savedmodel")
+    savedmodel = next(e for e in exporters_for(str(corpus_path(CHURN))) if e.id == "tf-savedmodel")
     option = next(o for o in savedmodel.options if o.name == "signature_name")
     assert option.default == "serving_default" and option.kind == "str"
 
@@ -25,7 +25,7 @@ def test_named_signature_serves_the_model(rel, loaded_with, tmp_path):
     import tensorflow as tf
 
     dst = tmp_path / "served"
-    report = convert(str(corpus(rel)), str(dst), "tf-savedmodel",
+    report = convert(str(corpus_path(rel)), str(dst), "tf-savedmodel",
                      {"signature_name": "scores", "version": 7, "verify": True,
                       "trust_code": loaded_with == "tf_keras"})  # no untrusted fallback
     assert report.loaded_with == loaded_with
@@ -41,9 +41,9 @@ def test_named_signature_serves_the_model(rel, loaded_with, tmp_path):
     if loaded_with == "keras":
         import keras
 
-        model = keras.models.load_model(corpus(rel), compile=False)
+        model = keras.models.load_model(corpus_path(rel), compile=False)
     else:
         import tf_keras
 
-        model = tf_keras.models.load_model(corpus(rel), compile=False)
+        model = tf_keras.models.load_model(corpus_path(rel), compile=False)
     np.testing.assert_allclose(served.numpy(), model(x).numpy(), atol=1e-5)

@@ -15,11 +15,11 @@ from kinspect.graph import focus as graph_focus
 from kinspect.ui.netron.server import NetronServer
 
 from ..builders.graph import chain_graph
-from ..conftest import corpus, corpus_path
+from ..conftest import corpus_path
 
 GRU = "gru-pb"  # tests/corpus/manifest.json id
-FC = "frozen_pb/tf2onnx_fc_layers/frozen.pb"
-MNIST = "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5"
+FC = "fc-layers-pb"
+MNIST = "amitpr-mnist-h5"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_ancestors_are_what_tensorflow_keeps_for_the_outputs(tf):
 
 
 def test_focus_graphdef_holds_the_neighbours_as_tensorflow_reads_them(tf):
-    path = corpus(FC)
+    path = corpus_path(FC)
     graph_def = tf.compat.v1.GraphDef.FromString(path.read_bytes())
     by_name = {n.name: n for n in graph_def.node}
     center = next(n.name for n in graph_def.node if n.op == "BiasAdd")
@@ -81,7 +81,7 @@ def test_neighbourhood_of_any_node_in_a_200k_node_graph(tmp_path):
 
 
 def test_keras_focus_is_a_functional_config_of_those_layers():
-    path = corpus(MNIST)
+    path = corpus_path(MNIST)
     with h5py.File(path, "r") as f:
         raw = {la["config"]["name"]: la for la in
                json.loads(f.attrs["model_config"])["config"]["layers"]}
@@ -99,14 +99,14 @@ def test_keras_focus_is_a_functional_config_of_those_layers():
 
 
 @pytest.mark.parametrize(("rel", "expected"), [
-    ("keras_h5_weights/daksh_credit_fraud/model.h5", "weights only"),
-    ("tf2_checkpoint/tfkeras_lso_ckpt_tf2.2", "checkpoint"),
+    ("credit-fraud-weights", "weights only"),
+    ("lso-checkpoint-tf2", "checkpoint"),
     (MNIST, None),
     (FC, None),
-    ("savedmodel/tfserving_half_plus_two_cpu", None),
+    ("half-plus-two-tf1", None),
 ])
 def test_what_netron_cannot_draw_is_explained(rel, expected):
-    reason = graph_focus.why_not_drawable(open_document(corpus(rel)))
+    reason = graph_focus.why_not_drawable(open_document(corpus_path(rel)))
     assert (reason is None) if expected is None else (expected in reason)
 
 
@@ -126,7 +126,7 @@ def test_netron_source_for_folders_and_yaml():
 
 
 def test_servers_serve_their_own_document_and_stop():
-    a, b = corpus(FC), corpus_path(GRU)
+    a, b = corpus_path(FC), corpus_path(GRU)
     one, two = NetronServer(str(a)), NetronServer(str(b))
     try:
         assert one.address[0] == "127.0.0.1" and one.address[1] != two.address[1]

@@ -12,7 +12,7 @@ import pytest
 from kinspect.errors import FormatError
 from kinspect.safety import scan
 from tests.builders.hostile import FILE_OP_FUNCTIONS, pickle_bytes, rewrite_keras_zip
-from tests.conftest import corpus, corpus_path, run_cli
+from tests.conftest import corpus_path, run_cli
 
 
 def kinds(report) -> set[str]:
@@ -29,28 +29,28 @@ def test_lambda_in_corpus_file_is_found():
 
 
 @pytest.mark.parametrize("rel", [
-    "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5",
-    "keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5",
-    "keras_h5_weights/battery_status_0d11d/model.h5",
-    "keras3/flownet_ann_2mdtln/final_model.keras",
-    "keras_arch/daksh_credit_fraud/model.json",
-    "keras_arch/meganad_mnist_server/model.yaml",  # !!python/tuple only: inert
-    "frozen_pb/tf2onnx_gru/frozen.pb",
-    "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
-    "savedmodel/tfserving_half_plus_two_cpu",  # TF1: save/ ops of the standard saver
-    "savedmodel/tfserving_half_plus_two_tf2_cpu",  # TF2: saver in _traced_save functions
-    "savedmodel/tf2onnx_regression_saved_model",  # two savers, save/ and save_1/
-    "savedmodel/tfnet_keras_chengen_tsai",  # TensorFlow.NET: SaveV2 left dangling
-    "savedmodel/tfjs_node_module_with_multiple_signatures",
-    "savedmodel/tfjs_node_times_three_float",
-    "tf1_checkpoint/tf2onnx_regression_checkpoint",
-    "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta",
-    "tf1_checkpoint/tfserving_bad_half_plus_two/00000123",  # SaveSlices / RestoreSlice
-    "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2",
-    "tflite/tf2onnx_regression/model.tflite",
+    "alphabet-soup-h5",
+    "churn-keras3-h5",
+    "battery-weights",
+    "flownet-keras",
+    "credit-fraud-json",
+    "mnist-server-yaml",  # !!python/tuple only: inert
+    "gru-pb",
+    "tfcr-pbtxt",
+    "half-plus-two-tf1",  # TF1: save/ ops of the standard saver
+    "half-plus-two-tf2",  # TF2: saver in _traced_save functions
+    "regression-savedmodel",  # two savers, save/ and save_1/
+    "tfnet-savedmodel",  # TensorFlow.NET: SaveV2 left dangling
+    "multi-signature-savedmodel",
+    "times-three-savedmodel",
+    "regression-checkpoint",
+    "regression-checkpoint-meta",
+    "bad-half-plus-two-checkpoint",  # SaveSlices / RestoreSlice
+    "lso-checkpoint-tf2",
+    "regression-tflite",
 ])
 def test_clean_real_files_have_no_findings(rel):
-    report = scan(corpus(rel))
+    report = scan(corpus_path(rel))
     assert report.findings == [], report.findings
 
 

@@ -7,14 +7,14 @@ from PySide6.QtCore import Qt
 
 from kinspect.ui.pages.outputs import NAMED_AFTER_FREEZING, OutputsPage
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
-GRU = "frozen_pb/tf2onnx_gru/frozen.pb"
+GRU = "gru-pb"
 
 
 def open_corpus(qtbot, window, rel):
-    return open_view(qtbot, window, corpus(rel))
+    return open_view(qtbot, window, corpus_path(rel))
 
 
 def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_path):
@@ -32,7 +32,7 @@ def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_pa
     assert page.rows() == [("output", "output:0")]
 
     graph_def = tf.compat.v1.GraphDef()
-    graph_def.ParseFromString(corpus(GRU).read_bytes())
+    graph_def.ParseFromString(corpus_path(GRU).read_bytes())
     kept = len(tf.compat.v1.graph_util.extract_sub_graph(graph_def, ["output"]).node)
     qtbot.waitUntil(lambda: page.kept() == (kept, 548), timeout=30_000)  # counted on a worker
     assert f"keeps {kept:,} of 548 nodes" in page.preview.text()
@@ -63,7 +63,7 @@ def test_graph_pick_preview_matches_tensorflow_and_freezes(qtbot, window, tmp_pa
 
 
 def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
-    view = open_corpus(qtbot, window, "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5")
+    view = open_corpus(qtbot, window, "alphabet-soup-h5")
     page = view.page("Outputs")
     qtbot.waitUntil(lambda: not page.finding, timeout=30_000)
     assert [c.node for c in page.candidates][0] == "dense_2"  # the model's declared output
@@ -75,14 +75,14 @@ def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
     qtbot.waitUntil(lambda: page.kept() == (3, 4), timeout=30_000)
     assert "keeps 3 of 4 layers" in page.preview.text()
 
-    other = open_corpus(qtbot, window, "keras_arch/daksh_credit_fraud/model.json")
+    other = open_corpus(qtbot, window, "credit-fraud-json")
     assert other.page("Outputs") is None  # architecture only: nothing to freeze
 
 
 def test_show_in_graph_draws_what_the_freeze_keeps_and_follows_picks(qtbot, window):
     from kinspect.graph.outputs import kept_nodes
 
-    view = open_corpus(qtbot, window, "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta")
+    view = open_corpus(qtbot, window, "regression-checkpoint-meta")
     page = view.page("Outputs")
     page.picks.set_picked("pred", True)
     page.show_in_graph()

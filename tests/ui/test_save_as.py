@@ -12,15 +12,15 @@ from kinspect.convert.registry import exporters_for
 from kinspect.formats import open_document
 from kinspect.ui.save_as.dialog import SaveAsDialog
 
-from ..conftest import corpus
+from ..conftest import corpus_path
 from .conftest import open_view
 
-SOUP = "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5"
-LAMBDA = "keras_h5_full/carnd_1560800/model.h5"
+SOUP = "alphabet-soup-h5"
+LAMBDA = "carnd-h5"
 
 
 def open_corpus(qtbot, window, rel):
-    return open_view(qtbot, window, corpus(rel))
+    return open_view(qtbot, window, corpus_path(rel))
 
 
 def layer_index(view, name):
@@ -51,7 +51,7 @@ def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
     dialog = window.save_as_dialog
     assert isinstance(dialog, SaveAsDialog)
     # exactly the registry's targets, the freeze target chosen because something is picked
-    assert dialog.targets() == [e.id for e in exporters_for(str(corpus(SOUP)))]
+    assert dialog.targets() == [e.id for e in exporters_for(str(corpus_path(SOUP)))]
     assert dialog.exporter.id == "tf-graphdef"
     assert dialog.values()["outputs"] == ["dense_1"]
     dialog.set_option("verify", True)

@@ -20,26 +20,26 @@ from kinspect.formats import detect, open_document
 from kinspect.formats.containers import safe_yaml
 from kinspect.formats.keras.pairing import open_pair
 
-from ...conftest import ROOT, corpus, corpus_path, run_cli
+from ...conftest import ROOT, corpus_path, run_cli
 
 # path, keras_version, layer_names, params, has top_level_model_weights
 CORPUS_WEIGHTS = [
-    ("keras_h5_weights/daksh_credit_fraud/model.h5", "2.0.5",
+    ("credit-fraud-weights", "2.0.5",
      ["dense_1", "dense_2", "dropout_1", "dense_3", "dense_4", "dense_5"], 1_711, False),
-    ("keras_h5_weights/aimining_mnist_cnn/model_weights.h5", "2.1.2",
+    ("mnist-cnn-weights", "2.1.2",
      ["conv2d_1", "conv2d_2", "max_pooling2d_1", "dropout_1", "flatten_1", "dense_1",
       "dropout_2", "dense_2"], 746_538, False),
-    ("keras_h5_weights/battery_status_0d11d/model.h5", "2.2.4-tf", ["lstm", "dense"], 11_451,
+    ("battery-weights", "2.2.4-tf", ["lstm", "dense"], 11_451,
      False),
-    ("keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5", "2.10.0",
+    ("alphabet-soup-weights", "2.10.0",
      ["dense", "dense_1", "dense_2"], 849, True),
 ]
 
 
 @pytest.mark.parametrize("rel,version,names,params,top", CORPUS_WEIGHTS,
-                         ids=[c[0].split("/")[1] for c in CORPUS_WEIGHTS])
+                         ids=[c[0] for c in CORPUS_WEIGHTS])
 def test_corpus_weights_only(rel, version, names, params, top):
-    path = corpus(rel)
+    path = corpus_path(rel)
     assert detect(path).id == "keras-weights-h5"  # model.h5 names included: by content
     doc = open_document(path)
     assert doc.producer == {"keras_version": version, "backend": "tensorflow"}
@@ -63,23 +63,23 @@ def test_weights_only_names_and_values():
 
 # path, keras_version, layer classes, list-style
 CORPUS_ARCH = [
-    ("keras_arch/daksh_credit_fraud/model.json", "2.0.5",
+    ("credit-fraud-json", "2.0.5",
      ["Dense", "Dense", "Dropout", "Dense", "Dense", "Dense"], True),
-    ("keras_arch/aimining_mnist_cnn/model_struct.json", "2.1.2",
+    ("mnist-cnn-json", "2.1.2",
      ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"],
      True),
-    ("keras_arch/battery_status_0d11d/model.json", "2.2.4-tf", ["LSTM", "Dense"], False),
-    ("keras_arch/meganad_mnist_server/model.yaml", "2.1.3",
+    ("battery-json", "2.2.4-tf", ["LSTM", "Dense"], False),
+    ("mnist-server-yaml", "2.1.3",
      ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"],
      True),
 ]
 
 
 @pytest.mark.parametrize("rel,version,classes,list_style", CORPUS_ARCH,
-                         ids=[c[0].split("/")[1] for c in CORPUS_ARCH])
+                         ids=[c[0] for c in CORPUS_ARCH])
 def test_corpus_architectures(rel, version, classes, list_style):
-    path = corpus(rel)
-    fmt = "keras-yaml" if rel.endswith(".yaml") else "keras-json"
+    path = corpus_path(rel)
+    fmt = "keras-yaml" if path.suffix == ".yaml" else "keras-json"
     assert detect(path).id == fmt
     doc = open_document(path)
     assert doc.format == fmt and doc.root.type == "Sequential"
@@ -135,19 +135,19 @@ def test_subclassed_keras_zip_shown_from_config_and_weights():
 # ------------------------------------------------------------------ pairs, checked by tf_keras
 
 PAIRS = [
-    ("keras_h5_weights/daksh_credit_fraud/model.h5", "keras_arch/daksh_credit_fraud/model.json"),
-    ("keras_h5_weights/aimining_mnist_cnn/model_weights.h5",
-     "keras_arch/aimining_mnist_cnn/model_struct.json"),
-    ("keras_h5_weights/battery_status_0d11d/model.h5",
-     "keras_arch/battery_status_0d11d/model.json"),
+    ("credit-fraud-weights", "credit-fraud-json"),
+    ("mnist-cnn-weights",
+     "mnist-cnn-json"),
+    ("battery-weights",
+     "battery-json"),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("weights,arch", PAIRS, ids=[p[0].split("/")[1] for p in PAIRS])
+@pytest.mark.parametrize("weights,arch", PAIRS, ids=[p[0] for p in PAIRS])
 def test_corpus_pairs_match_tf_keras(weights, arch):
     tf_keras = pytest.importorskip("tf_keras")
-    w, a = corpus(weights), corpus(arch)
+    w, a = corpus_path(weights), corpus_path(arch)
     model = tf_keras.models.model_from_json(a.read_text())
     model.load_weights(str(w), by_name=True)
     doc = open_pair(w, a)
@@ -229,10 +229,10 @@ def test_corpus_yaml_tags_listed():
 
 
 def test_opening_every_keras_format_imports_no_tensorflow():
-    files = [corpus(r) for r, *_ in CORPUS_WEIGHTS + CORPUS_ARCH] + [
+    files = [corpus_path(r) for r, *_ in CORPUS_WEIGHTS + CORPUS_ARCH] + [
         corpus_path("flownet-keras"),
         corpus_path("nested-container-keras")]
-    pair = [str(corpus(p)) for p in PAIRS[0]]
+    pair = [str(corpus_path(p)) for p in PAIRS[0]]
     code = ("import sys, json; from kinspect.formats import open_document; "
             "from kinspect.formats.keras.pairing import open_pair; "
             f"[json.dumps(open_document(p).to_json()) for p in {[str(f) for f in files]!r}]; "
@@ -285,14 +285,13 @@ def test_keras1_weights_layout(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("rel", [c[0] for c in CORPUS_ARCH], ids=[c[0].split("/")[1]
-                                                                  for c in CORPUS_ARCH])
+@pytest.mark.parametrize("rel", [c[0] for c in CORPUS_ARCH])
 def test_architecture_counts_inferred_as_tf_keras_builds_them(rel):
     """Counts and output shapes inferred from a config equal what tf_keras builds from it."""
     tf_keras = pytest.importorskip("tf_keras")
-    path = corpus(rel)
+    path = corpus_path(rel)
     text = path.read_text()
-    if rel.endswith(".yaml"):
+    if path.suffix == ".yaml":
         data = safe_yaml.load(text)
         model = tf_keras.Sequential.from_config(data["config"])
     else:
@@ -305,12 +304,12 @@ def test_architecture_counts_inferred_as_tf_keras_builds_them(rel):
         [tuple(la.output_shape) for la in model.layers]
 
 
-FULL_MODELS = ["keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5",
-               "keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5",
-               "keras_h5_full/cryptoann_0xart/model.h5",
-               "keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5",
-               "keras_h5_full/py_f4_neuron_1000salex/model.h5",
-               "keras3/flownet_ann_2mdtln/final_model.keras"]
+FULL_MODELS = ["alphabet-soup-h5",
+               "amitpr-mnist-h5",
+               "cryptoann-h5",
+               "churn-keras3-h5",
+               "f4neuron-h5",
+               "flownet-keras"]
 
 
 def _library_output_shapes(path) -> dict[str, tuple]:
@@ -335,11 +334,11 @@ def _library_output_shapes(path) -> dict[str, tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("rel", FULL_MODELS, ids=[r.split("/")[1] for r in FULL_MODELS])
+@pytest.mark.parametrize("rel", FULL_MODELS)
 def test_full_model_output_shapes_as_keras_builds_them(rel):
     """The Summary's output shapes for files with weights (planned from the config and kept
     only when the stored weight shapes confirm the plan) equal what Keras builds."""
-    path = corpus(rel)
+    path = corpus_path(rel)
     doc = open_document(path)
     ours = {la.name: tuple(la.output_shape) for la in doc.layers}
     assert all(shape for shape in ours.values())

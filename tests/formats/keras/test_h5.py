@@ -11,30 +11,30 @@ import pytest
 from kinspect.formats import detect, open_document
 from kinspect.model import Kind
 
-from ...conftest import ROOT, SAMPLE, corpus, corpus_path
+from ...conftest import ROOT, SAMPLE, corpus_path
 
 # path, keras_version, model class, layer classes (in order), params, optimizer datasets
 CORPUS_FULL = [
-    ("keras_h5_full/carnd_1560800/model.h5", "2.2.4", "Sequential",
+    ("carnd-h5", "2.2.4", "Sequential",
      ["Lambda"] + ["Conv2D"] * 5 + ["Dropout", "Flatten"] + ["Dense"] * 4, 252_219, 55),
-    ("keras_h5_full/cryptoann_0xart/model.h5", "2.2.2", "Sequential",
+    ("cryptoann-h5", "2.2.2", "Sequential",
      ["Dense", "Dropout", "Dense", "Dropout", "Dense"], 11_843, 19),
-    ("keras_h5_full/py_f4_neuron_1000salex/model.h5", "2.1.6-tf", "Sequential",
+    ("f4neuron-h5", "2.1.6-tf", "Sequential",
      ["Conv1D", "MaxPooling1D", "Conv1D", "Dropout", "Flatten", "Dense", "Dense"], 205, 25),
-    ("keras_h5_full/amitpr_mnist_tfkeras/mnist_model.h5", "2.2.4-tf", "Model",
+    ("amitpr-mnist-h5", "2.2.4-tf", "Model",
      ["InputLayer", "Conv2D", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D",
       "Flatten", "Dense", "Dense"], 120_538, 25),
-    ("keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5", "2.10.0", "Sequential",
+    ("alphabet-soup-h5", "2.10.0", "Sequential",
      ["InputLayer", "Dense", "Dense", "Dense"], 849, 13),
-    ("keras_h5_full/deepak_churn_keras3_legacy_h5/model.h5", "3.13.2", "Sequential",
+    ("churn-keras3-h5", "3.13.2", "Sequential",
      ["InputLayer", "Dense", "Dense", "Dense"], 2_945, 14),
 ]
 
 
 @pytest.mark.parametrize("rel,version,model_class,classes,params,opt_count", CORPUS_FULL,
-                         ids=[c[0].split("/")[1] for c in CORPUS_FULL])
+                         ids=[c[0] for c in CORPUS_FULL])
 def test_corpus_full_models(rel, version, model_class, classes, params, opt_count):
-    path = corpus(rel)
+    path = corpus_path(rel)
     assert detect(path).id == "keras-h5"
     doc = open_document(path)
     assert doc.format == "keras-h5"

@@ -18,12 +18,12 @@ from tests.formats.tf.helpers import SAVEDMODELS
 
 
 def test_graph_formats_never_import_tensorflow() -> None:
-    paths = [corpus(p) for p in (
-        "frozen_pb/tf2onnx_gru/frozen.pb", "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
-        "savedmodel/tfserving_half_plus_two_tf2_cpu", "savedmodel/tfnet_keras_chengen_tsai",
-        "tf1_checkpoint/tf2onnx_regression_checkpoint", "tf2_checkpoint/tfkeras_lso_ckpt_tf2.2",
-        "tf1_checkpoint/tfserving_bad_half_plus_two/00000123",
-        "tflite/tf2onnx_regression/model.tflite", "onnx/deepak_churn_ann/model.onnx")]
+    paths = [corpus_path(p) for p in (
+        "gru-pb", "tfcr-pbtxt",
+        "half-plus-two-tf2", "tfnet-savedmodel",
+        "regression-checkpoint", "lso-checkpoint-tf2",
+        "bad-half-plus-two-checkpoint",
+        "regression-tflite", "churn-onnx")]
     code = (
         "import sys\n"
         "from kinspect.formats import open_document\n"

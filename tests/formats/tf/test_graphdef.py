@@ -30,11 +30,11 @@ def test_frozen_regression_graph_computes_provenance_value() -> None:
 
 
 @pytest.mark.parametrize("rel,count,inputs,output", [
-    ("frozen_pb/tf2onnx_fc_layers/frozen.pb", 24, ["X"], "output"),
-    ("frozen_pb/tf2onnx_gru/frozen.pb", 548, ["X", "keep_prob"], "output"),
+    ("fc-layers-pb", 24, ["X"], "output"),
+    ("gru-pb", 548, ["X", "keep_prob"], "output"),
 ])
 def test_frozen_graphs(rel: str, count: int, inputs: list[str], output: str) -> None:
-    doc = open_document(corpus(rel))
+    doc = open_document(corpus_path(rel))
     assert len(doc.nodes) == count
     assert doc.extra["placeholders"] == inputs
     assert node(doc, output).outputs == [f"{output}:0"]
