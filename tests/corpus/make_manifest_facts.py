@@ -258,6 +258,7 @@ def tfjs(path: str, entry: dict[str, Any]) -> dict[str, Any]:
     topology = data["modelTopology"]
     if "node" in topology:
         facts["nodes"] = len(topology["node"])
+        facts["placeholders"] = [n["name"] for n in topology["node"] if n["op"] == "Placeholder"]
     else:
         config = topology["model_config"]
         facts["model_class"] = config["class_name"]
