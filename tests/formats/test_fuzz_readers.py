@@ -19,22 +19,22 @@ from hypothesis import strategies as st
 from kinspect.errors import KinspectError
 from kinspect.formats import open_document
 from kinspect.safety import scan
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, corpus_entry, corpus_path
 
-# Small real files of each format, mutated below.
+# Small real files of each format (tests/corpus/manifest.json ids), mutated below.
 SEEDS = [
-    "frozen_pb/tf2onnx_regression/frozen.pb",
-    "graphdef_pbtxt/fazibear_tfcr_graph/graph.pbtxt",
-    "tflite/tfserving_half_plus_two/00000123/model.tflite",
-    "keras_arch/daksh_credit_fraud/model.json",
-    "keras_arch/meganad_mnist_server/model.yaml",
-    "keras_h5_weights/alphabet_soup_ahmadhha/model_weights.h5",
-    "keras_h5_full/alphabet_soup_ahmadhha/AlphabetSoupCharity.h5",
-    "keras3/keras_pre_pr22362_nested_container/pre_pr22362_nested_container.keras",
-    "onnx/deepak_churn_ann/model.onnx",
-    "tf1_checkpoint/tf2onnx_regression_checkpoint/model.meta",
+    "regression-pb",
+    "tfcr-pbtxt",
+    "half-plus-two-tflite",
+    "credit-fraud-json",
+    "mnist-server-yaml",
+    "alphabet-soup-weights",
+    "alphabet-soup-h5",
+    "nested-container-keras",
+    "churn-onnx",
+    "regression-checkpoint-meta",
 ]
-SAVEDMODEL = "savedmodel/tfjs_node_times_three_float"
+SAVEDMODEL = "times-three-savedmodel"
 
 MAGICS = [b"\x89HDF\r\n\x1a\n", b"PK\x03\x04", b"\x1c\x00\x00\x00TFL3", b"\x80\x04\x95",
           b'{"class_name": "Sequential", "config": ', b"class_name: Sequential\nconfig:\n",
@@ -50,11 +50,13 @@ FUZZ = settings(max_examples=int(os.environ.get("KINSPECT_FUZZ_EXAMPLES", "200")
 
 
 def _seed_bytes() -> dict[str, bytes]:
+    """Read at import (hypothesis draws from them): a missing seed is reported by
+    test_every_seed_is_there, which fails in CI."""
     out = {}
-    for rel in SEEDS:
-        path = CORPUS / rel
-        if path.is_file():
-            out[rel] = path.read_bytes()
+    for entry_id in SEEDS:
+        rel = corpus_entry(entry_id)["path"]  # keyed by path: the mutant keeps the file name
+        if (CORPUS / rel).is_file():
+            out[rel] = (CORPUS / rel).read_bytes()
     return out
 
 
@@ -95,6 +97,16 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
             end = pos + draw(st.integers(1, 256))
             data[pos:end] = bytes(len(data[pos:end]))
     return rel, bytes(data)
+
+
+@pytest.mark.parametrize("entry_id", SEEDS)
+def test_every_seed_is_there(entry_id):
+    assert corpus_path(entry_id).is_file()  # skips when missing, fails in CI
+
+
+@pytest.fixture(scope="module")
+def savedmodel_src() -> Path:
+    return corpus_path(SAVEDMODEL)  # skips when missing, fails in CI
 
 
 @pytest.fixture(scope="module")
@@ -144,14 +156,13 @@ def test_random_keras_configs(workdir, config, class_name):
     _exercise(path)
 
 
-@pytest.mark.skipif(not (CORPUS / SAVEDMODEL).is_dir(), reason="corpus missing")
 @settings(max_examples=40, deadline=5000, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_mutated_savedmodel(workdir, data):
+def test_mutated_savedmodel(workdir, savedmodel_src, data):
     folder = workdir / "sm"
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(CORPUS / SAVEDMODEL, folder)
+    shutil.copytree(savedmodel_src, folder)
     pb = bytearray((folder / "saved_model.pb").read_bytes())
     for _ in range(data.draw(st.integers(1, 6))):
         pos = data.draw(st.integers(0, len(pb) - 1))
