@@ -18,7 +18,7 @@ from . import freeze
 from .keras_load import KerasModel, load_model, load_pair
 from .result import ConvertReport
 from .sources import checkpoint_parts, savedmodel_dir, source_format
-from .trust import require_code_trust
+from .trust import check_graph_bounds, require_code_trust
 
 KERAS_MODEL_FORMATS = ("keras-h5", "keras")
 GRAPH_TARGETS = ("tf-graphdef", "tflite", "onnx", "tf-savedmodel", "tfjs-graph")
@@ -197,6 +197,7 @@ class Job:
             frozen = freeze.from_graphdef(self.src, outputs, self.source_graphdef)
         else:
             raise InvalidRequest(f"cannot make a TensorFlow graph from {self.format}", self.src)
+        check_graph_bounds(frozen.graph_def, self.src)  # before any converter expands it
         self.report.warnings += frozen.warnings
         if frozen.output_aliases:
             self.report.output_aliases = frozen.output_aliases

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import FormatError
 from ..model import Document, GraphNode, Kind, Node, Role, Signature, TensorInfo, TensorSpec
 from ..progress import NO_PROGRESS, Progress
+from .containers import inside
 from .containers.probe import Probe
 from .reader import FormatReader
 from .tf import graph_tree
@@ -95,6 +96,11 @@ def _initializer(t: Any, folder: str) -> TensorInfo:
         from onnx import external_data_helper, numpy_helper
 
         if external_data_helper.uses_external_data(t):
+            location = next((e.value for e in t.external_data if e.key == "location"), "")
+            if os.path.isabs(location):
+                raise FormatError(f"{t.name}: data in {location}, outside the model's folder; "
+                                  "kinspect never reads outside the model")
+            inside.check_inside(os.path.join(folder, location), folder)
             external_data_helper.load_external_data_for_tensor(t, folder)
         return numpy_helper.to_array(t)
 

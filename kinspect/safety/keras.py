@@ -36,6 +36,8 @@ top_k_categorical_accuracy sparse_top_k_categorical_accuracy crossentropy ce bce
 auc precision recall r2_score mean_io_u iou f1_score fbeta_score sparse_categorical_ce
 """.split())
 
+# Layers whose config can name a file the loader reads.
+FILE_CONFIG_CLASSES = frozenset({"StringLookup", "IntegerLookup", "TextVectorization"})
 WRAPPER_KEYS = ("layer", "forward_layer", "backward_layer")
 CODE_CLASSES = ("__lambda__", "__python_function__", "__function__")
 ACTIVATION_KEYS = ("activation", "recurrent_activation")
@@ -155,6 +157,8 @@ def _walk(value: Any, where: str, findings: list[Finding], depth: int,
                               "its Python code (custom_objects)", runs_code=True)
         if finding is not None:
             findings.append(finding)
+        if class_name in FILE_CONFIG_CLASSES and isinstance(config, dict):
+            findings += _file_references(config, here)
         if layer_slot and isinstance(config, dict):
             for key in ACTIVATION_KEYS:
                 act = config.get(key)
@@ -271,6 +275,19 @@ def _tf_op_finding(class_name: str, config: Any, where: str) -> Finding | None:
                    + (", which can read or write files or run Python," if files else
                       ", not a plain math or array function,")
                    + " when the model is called", runs_code=True, touches_files=files)
+
+
+def _file_references(config: dict[str, Any], where: str) -> list[Finding]:
+    """Preprocessing layers whose vocabulary (or idf weights) is a path: Keras reads that file
+    when it builds the layer, and tf_keras copies it into a SavedModel's assets."""
+    out = []
+    for key in ("vocabulary", "idf_weights"):
+        value = config.get(key)
+        if isinstance(value, str) and value:
+            out.append(Finding("reads-outside", f"{where}.{key}",
+                               f"{key} is read from the file {value!r} when the model is "
+                               "loaded", touches_files=True))
+    return out
 
 
 def _lambda_detail(config: Any) -> str:

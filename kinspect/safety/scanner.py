@@ -6,7 +6,6 @@ TensorFlow), so the scan needs no reader and executes nothing from the file.
 
 from __future__ import annotations
 
-import mmap
 import os
 from typing import Any
 
@@ -17,7 +16,7 @@ from ..formats.containers.probe import Probe
 from .findings import Finding, ScanReport
 from .graph import scan_graph, scan_meta_graph
 from .keras import scan_model_config, scan_training_config
-from .ops import FILE_OPS, PYTHON_OPS, SAVER_OPS
+from .ops import FILE_OPS, PYTHON_OPS, SAVER_OPS, allowed_ops, denied_ops
 from .raw import npy_is_object, pickle_finding, scan_zip, yaml_scan
 
 MAX_TEXT = 256 << 20
@@ -67,9 +66,15 @@ def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
     if fmt == "tf-savedmodel":
         from ..formats.tf import savedmodel as tf_savedmodel
 
-        return fmt, _scan_saved_model(tf_savedmodel.locate(probe.path)[1])
+        saved_pb = tf_savedmodel.locate(probe.path)[1]
+        return fmt, _links_leaving(os.path.dirname(saved_pb)) + _scan_saved_model(saved_pb)
     if fmt == "tf-checkpoint":
-        return fmt, _scan_checkpoint(probe.path)
+        folder = probe.path if probe.is_dir else os.path.dirname(probe.path) or "."
+        return fmt, _links_leaving(folder) + _scan_checkpoint(probe.path)
+    if fmt == "onnx":
+        from .foreign import scan_onnx
+
+        return fmt, scan_onnx(probe.path)
     if fmt == "tf-graphdef":
         from ..formats.tf import graphdef as tf_graphdef
 
@@ -109,6 +114,14 @@ def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
     if probe.text_head() is not None:
         return _scan_text(probe)
     return None, []
+
+
+def _links_leaving(folder: str) -> list[Finding]:
+    from ..formats.containers.inside import links_leaving
+
+    return [Finding("reads-outside", rel, f"symlink to {target}, outside the model's folder: "
+                    "kinspect refuses to read it", touches_files=True)
+            for rel, target in links_leaving(folder)]
 
 
 def _scan_checkpoint(path: str) -> list[Finding]:
@@ -284,13 +297,17 @@ def _scan_keras_metadata(path: str) -> list[Finding]:
 
 
 def _scan_tflite(path: str) -> list[Finding]:
-    """TensorFlow ops a tflite file runs through the Flex delegate (`Flex<Op>` custom codes)."""
+    """TensorFlow ops a tflite file runs through the Flex delegate (`Flex<Op>` custom codes),
+    each against the op allowlist. A tflite file has no saver of its own: its save and restore
+    ops are findings too."""
+    from .foreign import flex_ops
+
     findings: list[Finding] = []
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        # A tflite file has no saver of its own: its save and restore ops are findings too.
-        for op, what in {**FILE_OPS, **SAVER_OPS, **PYTHON_OPS}.items():
-            if data.find(b"Flex" + op.encode() + b"\x00") >= 0:
-                findings.append(Finding("file-op", f"custom op Flex{op}",
-                                        f"Flex op {op} {what}", touches_files=True,
-                                        runs_code=op in PYTHON_OPS))
+    for op in flex_ops(path):
+        if op in allowed_ops():
+            continue
+        what = {**FILE_OPS, **SAVER_OPS, **PYTHON_OPS}.get(op) or \
+            f"is not on the allowlist of pure ops ({denied_ops().get(op, 'unknown op')})"
+        findings.append(Finding("file-op", f"custom op Flex{op}", f"Flex op {op} {what}",
+                                touches_files=True, runs_code=op in PYTHON_OPS))
     return findings

@@ -3,6 +3,7 @@ estimator dirs; variables compared with `tf.train.list_variables` / `load_variab
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ def test_checkpoint_file_lists_every_checkpoint(tmp_path: Path, truth: dict[str,
     src = corpus_path("regression-checkpoint")
     for step in (1, 2):
         for suffix in (".index", ".data-00000-of-00001", ".meta"):
-            (tmp_path / f"model.ckpt-{step}{suffix}").symlink_to(src / f"model{suffix}")
+            # Copies: a part symlinked out of the folder is refused (issue 22)
+            shutil.copyfile(src / f"model{suffix}", tmp_path / f"model.ckpt-{step}{suffix}")
     (tmp_path / "checkpoint").write_text(
         'model_checkpoint_path: "/home/someone/run/model.ckpt-2"\n'
         'all_model_checkpoint_paths: "model.ckpt-1"\n'
@@ -88,8 +90,8 @@ def test_estimator_dir_with_graph_pbtxt(tmp_path: Path, truth: dict[str, Any]) -
     """An estimator model dir: checkpoint file, prefix files and graph.pbtxt (no .meta)."""
     src = corpus_path("lso-checkpoint-tf2")
     for f in src.iterdir():
-        (tmp_path / f.name).symlink_to(f)
-    (tmp_path / "graph.pbtxt").symlink_to(Path(truth["dir"]) / "multi.pbtxt")
+        shutil.copyfile(f, tmp_path / f.name)  # a part symlinked out is refused (issue 22)
+    shutil.copyfile(Path(truth["dir"]) / "multi.pbtxt", tmp_path / "graph.pbtxt")
     doc = open_document(tmp_path)
     assert doc.format == "tf-checkpoint"
     assert {n.name for n in doc.nodes} == set(truth["multi"])
