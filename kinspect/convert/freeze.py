@@ -212,7 +212,7 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
         meta.ParseFromString(f.read())
     warnings = _fix_version(meta)
     if not outputs:
-        outputs = _bundle_outputs(meta, meta_path, warnings)
+        outputs = bundle_outputs(meta, meta_path, warnings)
     outs = _check_outputs(meta.graph_def, outputs, meta_path)
     graph = tf.Graph()
     with graph.as_default():
@@ -234,7 +234,7 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
     return Frozen(frozen, placeholders(frozen), outs, warnings=warnings)
 
 
-def _bundle_outputs(meta: Any, meta_path: str, warnings: list[str]) -> list[str] | None:
+def bundle_outputs(meta: Any, meta_path: str, warnings: list[str]) -> list[str] | None:
     """A SessionBundle export's default outputs (its `serving_signatures`), or None."""
     from ..formats.tf import session_bundle
 

@@ -25,7 +25,8 @@ TFLITE_MAGIC = b"TFL3"
 
 def scan_path(path: str) -> ScanReport:
     probe = Probe(path)
-    if not probe.exists and not os.path.exists(path + ".index"):  # checkpoint prefix
+    if not probe.exists and not os.path.exists(path + ".index") \
+            and not os.path.exists(path + ".meta"):  # checkpoint prefix (V1: .meta)
         raise FormatError("no such file or directory", path)
     fmt = _format_id(path)
     report = ScanReport(path=path, format=fmt)

@@ -138,6 +138,9 @@ def test_session_bundle_signatures(files: dict[str, Any]) -> None:
                         "outputs": {"y": {"name": "y:0", **vec}, "y2": {"name": "y2:0", **vec}}},
         }
         assert not any("no signatures" in w for w in info["warnings"]), info["warnings"]
+    # The bare prefix `export` is no file: its shards and its .meta are.
+    proc = run_cli("scan", str(serving / "00000123" / "export"))
+    assert proc.returncode == 0 and "(tf-checkpoint)" in proc.stdout, proc.stderr
     doc = open_document(serving)
     assert doc.producer["export_format"] == "SessionBundle"
     assert [c.name for c in doc.root.children][:2] == ["Variables", "Signatures"]
