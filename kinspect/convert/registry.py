@@ -26,7 +26,12 @@ from .result import ConvertReport
 from .sources import GRAPH_SOURCES as GRAPH
 from .sources import KERAS_SOURCES as KERAS
 from .sources import source_format
-from .trust import confined_sources, confinement_warnings, run_confined
+from .trust import (
+    confined_sources,
+    confinement_warnings,
+    refuse_reads_outside,
+    run_confined,
+)
 from .verify import TFLITE_TOLERANCE, TOLERANCE
 
 # What a waiting confined child imports before its job (see safety/confine.py `warm`).
@@ -189,6 +194,9 @@ def _write(src: str, dst: str, target: str, opts: Options, fmt: str, tmp: str,
     exp = exporter(target)
     job = Job(src, dst, exp.id, opts, progress, fmt)
     try:
+        for path in (src, opts.arch):
+            if path:
+                refuse_reads_outside(path)
         progress.step(0.05, f"converting {fmt} to {exp.id}")
         exp.write(job, tmp)
         progress.step(0.7, "written")

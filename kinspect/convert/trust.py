@@ -119,3 +119,18 @@ def check_graph_bounds(graph_def: Any, path: str) -> None:
             bounds.check_tensor(shape, itemsize, f"Const {node.name}", stored)
         except FormatError as exc:
             raise FormatError(exc.message, path) from None
+
+
+def refuse_reads_outside(path: str) -> None:
+    """Every target, data copies included: a source whose parts live in other files (HDF5
+    external links or storage, virtual datasets, symlinks out of its folder, ONNX external data)
+    is refused, trusted or not: kinspect never reads outside the model."""
+    try:
+        report = scan(path)
+    except FormatError:
+        return  # unreadable here: the reader or loader says why, in its own words
+    outside = [f"{f.where}: {f.detail}" for f in report.findings if f.kind == "reads-outside"
+               and "vocabulary" not in f.where and "idf_weights" not in f.where]
+    if outside:
+        raise UnsafeContent("refers to data outside the model (" + "; ".join(outside[:2]) +
+                            "); kinspect never reads outside the model", path)

@@ -63,7 +63,7 @@ def check_file(f: h5py.Group, path: str | None = None) -> None:
     if found:
         where, what = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise FormatError(f"HDF5 {where} is an {what}{more}; kinspect never reads outside "
+        raise FormatError(f"HDF5 {where}: {what}{more}; kinspect never reads outside "
                           "the model file", path)
 
 
@@ -82,7 +82,7 @@ def dataset(f: h5py.File, name: str, whole: bool = False) -> h5py.Dataset:
         raise FormatError(f"HDF5 {name} is not a dataset")
     why = _dataset_outside(f, name)
     if why:
-        raise FormatError(f"HDF5 {name} is a {why}; kinspect never reads outside the model file")
+        raise FormatError(f"HDF5 {name}: {why}; kinspect never reads outside the model file")
     if whole:
         bounds.check_tensor(obj.shape, obj.dtype.itemsize, f"HDF5 {name}")
     return obj
