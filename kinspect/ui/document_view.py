@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..model import Document, Node, Role
+from . import settings
 from .details import DetailsPane, copy_menu, tensor_name
 from .search_bar import SearchBar
 from .tree_model import NAME, SHAPE, DocumentTreeModel
@@ -28,6 +29,10 @@ __all__ = ["DocumentView", "tensor_name"]
 
 
 AUTO_EXPAND_LIMIT = 2000
+# Pages that show the tree (with its details) beside them, so that selection sync is seen;
+# the others (Summary, Safety, Outputs, Run: tables and forms) keep the whole width.
+BESIDE_TREE = ("Graph",)
+SPLIT_KEYS = {"outer": "layout/graph_split", "inner": "layout/graph_tree_details"}
 
 
 def small_branch(node: Node) -> bool:
@@ -73,6 +78,34 @@ class MatchList(QListView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+class PageTabs(QTabWidget):
+    """The document's pages. A page shown beside the tree sits in a splitter (its holder);
+    for Python callers `currentWidget()` and `widget(i)` answer the page itself, and
+    `setCurrentWidget(page)` shows its holder, so code and tests deal with pages only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holders: dict[QWidget, QWidget] = {}  # page -> holder
+
+    def holder(self, index: int) -> QWidget | None:
+        return super().widget(index)
+
+    def _page(self, widget: QWidget | None) -> QWidget | None:
+        return next((p for p, h in self.holders.items() if h is widget), widget)
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802 - Qt API
+        return self._page(super().currentWidget())
+
+    def widget(self, index: int) -> QWidget | None:
+        return self._page(super().widget(index))
+
+    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt API
+        super().setCurrentWidget(self.holders.get(widget, widget))
+
+    def indexOf(self, widget: QWidget) -> int:  # noqa: N802 - Qt API
+        return super().indexOf(self.holders.get(widget, widget))
 
 
 class DocumentView(QWidget):
@@ -132,11 +165,17 @@ class DocumentView(QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([760, 440])
         self.browser = split
-        self.pages = QTabWidget()
+        self.tree_page = QWidget()  # the browser lives here, or beside a BESIDE_TREE page
+        QVBoxLayout(self.tree_page).setContentsMargins(0, 0, 0, 0)
+        self.tree_page.layout().addWidget(split)
+        self._beside: dict[QWidget, tuple[QSplitter, QWidget]] = {}  # holder -> (split, page)
+        self.pages = PageTabs()
         self.pages.setTabPosition(QTabWidget.TabPosition.South)
         self.pages.setDocumentMode(True)
-        self.pages.addTab(split, "Tree")
+        self.pages.addTab(self.tree_page, "Tree")
         self._add_registered_pages()
+        self.pages.currentChanged.connect(self._page_changed)
+        split.splitterMoved.connect(lambda *_a: self.save_layout())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.warnings = warnings_banner(document.warnings)
@@ -158,7 +197,70 @@ class DocumentView(QWidget):
                 page.setWordWrap(True)
                 page.setObjectName(PAGE_ERROR)
             if page is not None:
-                self.pages.addTab(page, title)
+                beside = title in BESIDE_TREE and not isinstance(page, QLabel)
+                self.pages.addTab(self._beside_tree(page) if beside else page, title)
+
+    def _beside_tree(self, page: QWidget) -> QWidget:
+        """A splitter that takes the tree and details at its left while PAGE is shown; its
+        layout is remembered (ui/settings) for every document."""
+        outer = QSplitter(Qt.Orientation.Horizontal)
+        outer.setChildrenCollapsible(False)
+        outer.addWidget(page)
+        outer.setSizes([420, 860])
+        state = settings.settings().value(SPLIT_KEYS["outer"])
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            outer.restoreState(state)
+        outer.splitterMoved.connect(lambda *_a: self.save_layout())
+        self._beside[outer] = (outer, page)
+        self.pages.holders[page] = outer
+        return outer
+
+    def _page_changed(self, index: int) -> None:
+        """Move the browser (tree + details) to where it is seen: beside the Graph, stacked
+        tree over details, or back on the Tree page side by side."""
+        holder = self.pages.holder(index)
+        if holder in self._beside:
+            outer, _page = self._beside[holder]
+            if outer.indexOf(self.browser) < 0:
+                sizes = outer.sizes()
+                self.browser.setOrientation(Qt.Orientation.Vertical)
+                self._restore_inner()
+                outer.insertWidget(0, self.browser)
+                if len(sizes) == 1:  # first time: what was remembered, or 1/3 for the tree
+                    outer.setSizes(self._outer_sizes(outer))
+        elif holder is self.tree_page and self.tree_page.layout().indexOf(self.browser) < 0:
+            self.browser.setOrientation(Qt.Orientation.Horizontal)
+            self.tree_page.layout().addWidget(self.browser)
+            self.browser.setSizes([760, 440])
+            self.browser.show()  # a layout would show it only after a queued call
+
+    def _outer_sizes(self, outer: QSplitter) -> list[int]:
+        value = settings.settings().value(SPLIT_KEYS["outer"] + "_sizes")
+        try:
+            sizes = [int(v) for v in value] if isinstance(value, list) else []
+        except (TypeError, ValueError):
+            sizes = []
+        if len(sizes) == 2 and all(s > 0 for s in sizes):
+            return sizes
+        width = max(outer.width(), 900)
+        return [width // 3, width - width // 3]
+
+    def _restore_inner(self) -> None:
+        state = settings.settings().value(SPLIT_KEYS["inner"])
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.browser.restoreState(state)
+            self.browser.setOrientation(Qt.Orientation.Vertical)
+        else:
+            self.browser.setSizes([500, 300])
+
+    def save_layout(self) -> None:
+        """Remember how the Graph page splits between tree, details and drawing."""
+        store = settings.settings()
+        for outer, _page in self._beside.values():
+            if outer.indexOf(self.browser) >= 0:
+                store.setValue(SPLIT_KEYS["outer"] + "_sizes", outer.sizes())
+                store.setValue(SPLIT_KEYS["inner"], self.browser.saveState())
+        store.sync()
 
     def page(self, title: str) -> QWidget | None:
         """The page called TITLE, also once its tab shows a count ("Safety (3)")."""
@@ -203,7 +305,7 @@ class DocumentView(QWidget):
         Graph page selects what was clicked in its drawing without hiding it)."""
         index = self.model.index_of(node)
         if index.isValid():
-            if switch_tab:
+            if switch_tab and not self.tree.isVisible():  # the Graph page shows the tree too
                 self.show_page("Tree")
             parent = index.parent()
             while parent.isValid():
@@ -220,8 +322,9 @@ class DocumentView(QWidget):
             self.tree.scrollTo(self.tree.currentIndex(), QTreeView.ScrollHint.PositionAtCenter)
 
     def open_search(self) -> None:
-        """Ctrl+F: show the find bar on the Tree page."""
-        self.show_page("Tree")
+        """Ctrl+F: show the find bar above the tree (on the Tree page unless it is shown)."""
+        if not self.tree.isVisible():
+            self.show_page("Tree")
         self.search_bar.open()
 
     def current_node(self) -> Node | None:

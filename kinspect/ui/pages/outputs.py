@@ -97,7 +97,8 @@ class OutputsPage(QWidget):
         self.freeze_button.clicked.connect(self.freeze)
         self.graph_button = QPushButton("Show in Graph")
         self.graph_button.setToolTip("Draw the picked outputs and everything they depend on")
-        self.graph_button.clicked.connect(self.show_in_graph)
+        # clicked(bool) would pass checked=False as `switch`: a real click stayed on this page
+        self.graph_button.clicked.connect(lambda: self.show_in_graph())
         self.clear_button = QPushButton("Clear picks")
         self.clear_button.clicked.connect(lambda: self.picks.set_all([]))
         buttons = QHBoxLayout()
