@@ -138,8 +138,13 @@ def layer_weights(model: Any, lib: str) -> list[tuple[str, np.ndarray]]:
         for weight in layer.weights:
             name = str(getattr(weight, "path", None) or weight.name).split(":")[0] \
                 if lib == "keras" else str(weight.name).split(":")[0]
-            if not name.startswith(layer.name + "/"):
-                name = f"{layer.name}/{name.rsplit('/', 1)[-1]}"
+            # A nested model's weights keep its layers' own names (`in_d/kernel`), as TF.js
+            # looks them up; a wrapper's (Bidirectional: `forward_lstm/lstm_cell/kernel`) and a
+            # uniquified scope (`dense_3/kernel`) go under the layer: TF.js then also tries the
+            # name without its next-to-last part.
+            nested = bool(getattr(layer, "layers", None))
+            if not nested and not name.startswith(layer.name + "/"):
+                name = f"{layer.name}/{name}"
             if name in seen:
                 continue
             seen.add(name)
@@ -154,7 +159,36 @@ def legacy_config(config: Any) -> Any:
     2 lists `[[layer, node, tensor, {}], ...]`. (TECH-NOTES: tfjs 4.22 cannot load a Keras 3
     export as it is.)"""
     config = copy.deepcopy(config)
-    return _legacy(config)
+    out = _legacy(config)
+    _shift_nested_nodes(out)
+    return out
+
+
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def _shift_nested_nodes(model: Any) -> None:
+    """Keras 2 (and TF.js) give a nested model a node of its own when it is built on its own
+    Input, so the outer model's call is its node 1; Keras 3 counts that call as node 0."""
+    config = model.get("config") if isinstance(model, dict) else None
+    layers = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(layers, list):
+        return
+    nested = set()
+    for layer in layers:
+        if isinstance(layer, dict) and layer.get("class_name") in MODEL_CLASSES:
+            _shift_nested_nodes(layer)
+            inner = layer.get("config", {}).get("layers") or [{}]
+            if layer["class_name"] != "Sequential" or inner[0].get("class_name") == "InputLayer":
+                nested.add(layer.get("name") or layer.get("config", {}).get("name"))
+    if not nested or model.get("class_name") == "Sequential":
+        return
+    refs = [ref for layer in layers if isinstance(layer, dict)
+            for node in layer.get("inbound_nodes") or [] for ref in node]
+    refs += list(config.get("output_layers") or [])
+    for ref in refs:
+        if isinstance(ref, list) and len(ref) >= 3 and ref[0] in nested and ref[1] == 0:
+            ref[1] = 1
 
 
 def _legacy(obj: Any) -> Any:
@@ -164,6 +198,8 @@ def _legacy(obj: Any) -> Any:
         return obj
     if obj.get("class_name") in ("DTypePolicy", "FloatDTypePolicy") and "config" in obj:
         return obj["config"].get("name", "float32")
+    if obj.get("class_name") == "Bidirectional" and isinstance(obj.get("config"), dict):
+        _bidirectional(obj["config"])
     out: dict[str, Any] = {}
     for key, value in obj.items():
         if key in ("module", "registered_name", "build_config", "compile_config"):
@@ -179,6 +215,19 @@ def _legacy(obj: Any) -> Any:
             value = _legacy(value)
         out[key] = value
     return out
+
+
+def _bidirectional(config: dict[str, Any]) -> None:
+    """Keras 3 stores the wrapped layer already named `forward_lstm` and its mirrored
+    `backward_layer`; Keras 2 (and TF.js, which adds the prefixes itself) the plain `lstm`."""
+    inner = config.get("layer")
+    name = inner.get("config", {}).get("name", "") if isinstance(inner, dict) else ""
+    if name.startswith("forward_"):
+        inner["config"]["name"] = name[len("forward_"):]
+    backward = config.get("backward_layer")
+    if isinstance(backward, dict) and backward.get("config", {}).get("name") == \
+            "backward_" + name[len("forward_"):]:
+        del config["backward_layer"]
 
 
 def _legacy_node(node: Any) -> Any:

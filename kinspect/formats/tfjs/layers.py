@@ -10,7 +10,7 @@ order), read from the shards only when shown.
 from __future__ import annotations
 
 from ...errors import FormatError
-from ...model import Document, TensorInfo
+from ...model import Document, Layer, TensorInfo
 from ...progress import NO_PROGRESS, Progress
 from ..containers.probe import Probe
 from ..keras import config as keras_config
@@ -36,7 +36,7 @@ def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     progress.step(0.3, "checking the weight shards")
     weights = common.manifest(path, data)
     model = keras_config.model_from_config(config)
-    unmatched = keras_model.attach_weights(model, by_layer(weights.tensors()))
+    unmatched = keras_model.attach_weights(model, by_layer(weights.tensors(), model))
     producer = common.producer(data)
     for key in ("keras_version", "backend"):
         if key in topology:
@@ -56,11 +56,18 @@ def read(path: str, progress: Progress = NO_PROGRESS) -> Document:
     return doc
 
 
-def by_layer(tensors: list[TensorInfo]) -> dict[str, list[TensorInfo]]:
-    """Weights by the top-level layer their name starts with (`dense/kernel` -> dense)."""
+def by_layer(tensors: list[TensorInfo], model: Layer) -> dict[str, list[TensorInfo]]:
+    """Weights by the top-level layer their name starts with (`dense/kernel` -> dense); a
+    nested model's weights are named by its own layers (`in_d/kernel`, as the converter takes
+    them from Keras 2's weight names) and go to the nested model that holds that layer."""
+    top = {layer.name: layer.name for layer in model.layers}
+    for layer in model.layers:
+        for inner in layer.walk():
+            top.setdefault(inner.name, layer.name)
     out: dict[str, list[TensorInfo]] = {}
     for tensor in tensors:
-        out.setdefault(tensor.name.split("/", 1)[0], []).append(tensor)
+        first = tensor.name.split("/", 1)[0]
+        out.setdefault(top.get(first, first), []).append(tensor)
     return out
 
 
