@@ -9,6 +9,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
 from kinspect.formats.tf import protos as tf_protos
@@ -20,6 +21,7 @@ from kinspect.ui.netron.groups import scope_id_of_row
 
 from ..builders.graph import chain_graph
 from ..builders.scoped import deep_graph, frozen_inception
+from ..conftest import run_cli
 from .test_netron_view import DRAW_MS, drawn_names, js, open_graph, selected
 
 
@@ -94,6 +96,7 @@ def test_deep_graph_opens_collapsed_and_groups_open_in_place(qtbot, deep):
     inside = children(names, group)
     drawn = set(drawn_names(qtbot, page))
     assert drawn == (units - {group}) | {n for n in inside if "/op_" in n} | {"input", "output"}
+    qtbot.waitUntil(lambda: selected(qtbot, page) == [group + "op_0"], timeout=5_000)  # shown
     # A double-click on one of its nodes closes it again.
     double_click(qtbot, page, group + "op_1")
     assert set(drawn_names(qtbot, page)) == units | {"input", "output"}
@@ -161,3 +164,29 @@ def test_frozen_inception_opens_collapsed_to_its_layers(qtbot):
     page.set_focus_mode(False)
     qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
     assert set(drawn_names(qtbot, page)) == drawn
+
+
+def group_border_pixels(path) -> int:
+    """Pixels of the groups' dashed border colour (#1565c0, js.BOOTSTRAP): none in a drawing
+    without groups (Netron's own blues are darker)."""
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB32)
+    count = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            color = image.pixelColor(x, y)
+            if abs(color.red() - 0x15) < 20 and abs(color.green() - 0x65) < 20 \
+                    and abs(color.blue() - 0xC0) < 20:
+                count += 1
+    return count
+
+
+def test_screenshot_draws_a_big_graph_collapsed(tmp_path, deep):
+    out = tmp_path / "deep.png"
+    result = run_cli("--screenshot", str(out), "--view", "netron", str(deep))
+    assert result.returncode == 0, result.stderr
+    assert group_border_pixels(out) > 100
+    # A small graph is drawn as it is: no group borders.
+    small = tmp_path / "small.png"
+    assert run_cli("--screenshot", str(small), "--view", "netron",
+                   str(chain_graph(tmp_path / "small.pb", 20))).returncode == 0
+    assert group_border_pixels(small) == 0

@@ -123,6 +123,9 @@ class ScopeGroups:
         else:  # the page opened in the focus view (Show in Graph): start collapsed
             self.initial()
             drawing = self.drawing
+        if select is not None and select not in drawing.names:  # an opened scope: its first part
+            select = scope_draw.drawn_name(self.tree, select, self.expanded) or \
+                self._first_inside(select)
         name = view._next_focus_name().replace("focus", "groups")  # noqa: SLF001
         view._pending_select = select or self.drawn_selection()  # noqa: SLF001
         view._open(view.server.add_file(name, drawing.data), name)  # noqa: SLF001
@@ -163,7 +166,7 @@ class ScopeGroups:
             return
         if name in self.tree.by_id and name not in self.expanded:
             self.expanded.add(name)
-            self.redraw(select=self._first_inside(name))
+            self.redraw(select=name)
             return
         path = self.tree.path_to(name)
         if path:
@@ -189,7 +192,7 @@ class ScopeGroups:
         self.expanded.update(s.id for s in self.tree.path_to(name))
         if name in self.tree.by_id and name not in self.expanded:
             self.expanded.add(name)
-        self.redraw(select=name if name in self.tree.index else self._first_inside(name))
+        self.redraw(select=name)
 
     def expand_all(self) -> None:
         total = len(self.document.nodes)
@@ -238,8 +241,12 @@ class ScopeGroups:
         return self.drawn_for_row(self.view.doc_view.current_node())
 
     def _first_inside(self, scope_id: str) -> str | None:
+        """The first drawn node inside an opened scope, to select and reveal it (not a Const:
+        Netron folds those into their consumer, there is no box to select)."""
         drawing = self.drawing or self._draw()
-        inside = [n for n in drawing.names if n.startswith(scope_id) and n != scope_id]
+        index, ops = self.tree.index, self.tree.ops
+        inside = [n for n in drawing.names if n.startswith(scope_id) and n != scope_id
+                  and (n in drawing.groups or ops[index[n]] != "Const")]
         return inside[0] if inside else None
 
 
