@@ -138,10 +138,12 @@ def run_weights(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 
 def _config(job: Job) -> dict[str, Any]:
     if job.format in ARCH_FORMATS:
-        return read_config(job.src)
-    if job.format == "keras-weights-h5" and job.options.arch:
-        return read_config(job.options.arch)
-    return json.loads(job.keras.model.to_json())
+        config = read_config(job.src)
+    elif job.format == "keras-weights-h5" and job.options.arch:
+        config = read_config(job.options.arch)
+    else:
+        return json.loads(job.keras.model.to_json())
+    return verify.keras3_json(config, job.options.trust_code)
 
 
 def write_json(job: Job, tmp: str) -> None:
@@ -157,10 +159,14 @@ def write_yaml(job: Job, tmp: str) -> None:
 
 
 def check_arch(job: Job, path: str) -> None:
-    """Architecture targets: verified by reading the file back (no weights to run)."""
-    got = read_config(path)
-    if got != json.loads(json.dumps(_config(job))):
-        raise ConvertError("the written architecture does not read back identical", path)
+    """Architecture targets, verified by the Keras the file is for (verify.architecture)."""
+    with_weights = job.has_keras_model
+    source = job.keras.model if with_weights else None
+    weights = job.src if with_weights and job.format in ("keras-h5", "keras") else \
+        (job.src if job.format == "keras-weights-h5" else None)
+    reference_config = None if with_weights else read_config(job.src)
+    verify.architecture(job.report, path, source, weights, reference_config,
+                        job.options.trust_code)
 
 
 # --- Graph targets ---------------------------------------------------------------------

@@ -6,9 +6,12 @@ run of a conversion verifies on the same numbers.
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 import numpy as np
+import yaml
 
 from ..errors import ConvertError, InvalidRequest
 
@@ -180,3 +183,112 @@ def run_onnx(path: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     names = [i.name for i in sess.get_inputs()]
     return list(sess.run(None, dict(zip(names, arrays, strict=True))))
+
+
+# Architecture files, checked by the Keras they are for: Keras 3 reads what its own to_json()
+# writes (`module` keys); Keras 2 JSON (no `module`) is for tf_keras, which cannot read Keras 3
+# configs (`batch_shape`, dtype policy objects).
+
+def is_keras3_config(config: Any) -> bool:
+    """A Keras 3 config, by what only Keras 3 writes: `module` keys, `batch_shape`, dtype
+    policy objects."""
+    text = json.dumps(config)
+    return '"module": "keras' in text or '"batch_shape"' in text or '"DTypePolicy"' in text
+
+
+def keras3_json(config: dict[str, Any], trust: bool) -> dict[str, Any]:
+    """A Keras 3 config as Keras 3's own to_json() writes it. A legacy `.h5` saved by Keras 3
+    stores it without the `module` keys, and model_from_json then says "Could not locate class
+    'Sequential'"; Keras's legacy loader reads it and to_json() adds them. Keras 2 configs
+    stay as they are (their consumer is tf_keras)."""
+    if "module" in config or not is_keras3_config(config):
+        return config
+    from keras.src.legacy.saving import saving_utils
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    with SafeModeScope(not trust):
+        model = saving_utils.model_from_config(config)
+    return json.loads(model.to_json())
+
+
+def model_from_architecture(path: str, trust: bool) -> tuple[Any, str]:
+    """The written JSON or YAML as its consumer builds it: (model, "keras" or "tf_keras").
+    YAML has no loader left in either Keras (model_from_yaml was removed for safety): it is
+    read with a safe YAML loader and handed to model_from_json, as users are told to."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    config = yaml.safe_load(text) if path.lower().endswith((".yaml", ".yml")) \
+        else json.loads(text)
+    if is_keras3_config(config):
+        import keras
+        from keras.src.saving.serialization_lib import SafeModeScope
+
+        with SafeModeScope(not trust):
+            return keras.models.model_from_json(json.dumps(config)), "keras"
+    import tf_keras
+    from tf_keras.src.saving.serialization_lib import SafeModeScope as Keras2Safe
+
+    with Keras2Safe(not trust):
+        return tf_keras.models.model_from_json(json.dumps(config)), "tf_keras"
+
+
+def architecture(report: Any, path: str, source: Any, weights: str | None,
+                 reference_config: dict[str, Any] | None, trust: bool) -> None:
+    """Build the written architecture with its consumer, give it the source's weights (its
+    own load_weights of the source file when there is one) and compare outputs with SOURCE
+    (the live source model); an architecture-only source is built by the same consumer and
+    both get the same weights. Fills REPORT (max_abs_diff, tolerance, warnings)."""
+    model, lib = model_from_architecture(path, trust)
+    if source is None:
+        source = _model_from_config(reference_config or {}, lib, trust)
+        how = "architecture only: the source built by the same Keras; same weights set in both"
+        model.set_weights(source.get_weights())
+    else:
+        how = _load_source_weights(model, source, weights)
+    specs = keras_specs(model)
+    arrays = sample(specs)
+    expected, got = run_keras(source, arrays), run_keras(model, arrays)
+    names = [f"output_{i}" for i in range(len(expected))]
+    diffs = max_abs_diffs(names, expected, got)
+    report.max_abs_diff, report.tolerance = diffs, TOLERANCE
+    report.warnings.append(f"verified with {lib}.models.model_from_json; {how}")
+    if not within(diffs, expected, TOLERANCE):
+        raise ConvertError(f"verification failed: {lib} builds a model whose outputs differ "
+                           f"from the source's (max_abs_diff {diffs}); nothing written")
+
+
+def _model_from_config(config: dict[str, Any], lib: str, trust: bool) -> Any:
+    text = json.dumps(config)
+    if lib == "keras":
+        import keras
+        from keras.src.saving.serialization_lib import SafeModeScope
+
+        with SafeModeScope(not trust):
+            return keras.models.model_from_json(json.dumps(keras3_json(config, trust)))
+    import tf_keras
+
+    return tf_keras.models.model_from_json(text)
+
+
+def _load_source_weights(model: Any, source: Any, weights: str | None) -> str:
+    """The consumer's own load_weights of the source file; the live source model's weights
+    when that file is no weights file it reads (e.g. a SavedModel)."""
+    if weights:
+        try:
+            if weights.lower().endswith((".h5", ".hdf5")) and not \
+                    weights.lower().endswith(".weights.h5"):
+                model.load_weights(weights, by_name=False) if _is_tf_keras(model) \
+                    else model.load_weights(weights)
+            else:
+                model.load_weights(weights)
+            return f"weights loaded by its load_weights from {os.path.basename(weights)}"
+        except Exception as exc:  # noqa: BLE001 - fall back to the live weights, and say so
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+            model.set_weights(source.get_weights())
+            return f"load_weights of the source failed ({reason}); the source's weights set"
+    model.set_weights(source.get_weights())
+    return "the source model's weights set"
+
+
+def _is_tf_keras(model: Any) -> bool:
+    return type(model).__module__.startswith("tf_keras")

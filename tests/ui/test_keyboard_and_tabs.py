@@ -138,3 +138,11 @@ def test_save_as_never_defaults_to_a_read_only_source_folder(qtbot, monkeypatch,
     settings.settings().remove(save_as_dialog.FOLDER_KEY)
     folder = save_as_dialog.default_folder(str(src_folder / "model.h5"))
     assert folder != str(src_folder) and real_access(folder, save_as_dialog.os.W_OK)
+
+
+def test_find_in_a_savedmodel(qtbot, window):
+    """Found by the front-door walk: Find in a SavedModel raised AttributeError (graph rows
+    had no `role`). Signatures classify_x_to_y and classify_x2_to_y3 (PROVENANCE #32)."""
+    view = open_view(qtbot, window, corpus_path("half-plus-two-tf2"))
+    assert view.search_bar.search("classify_x") >= 2
+    assert view.current_node() is not None and "classify_x" in view.current_node().name

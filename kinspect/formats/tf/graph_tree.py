@@ -84,6 +84,8 @@ class GraphRow(Node):
         self._children = None
         self._factory = None
         self.shape_text = None
+        self.role = None  # Node's slots, set here as Node.__init__ would (no super(): speed)
+        self.count = None
         self._nd = nd
         self._lazy = True
 
