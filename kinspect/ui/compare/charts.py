@@ -32,17 +32,25 @@ def chart_view(title: str) -> QChartView:
     return view
 
 
-def _clear(chart: QChart) -> None:
-    chart.removeAllSeries()
-    for axis in chart.axes():
-        chart.removeAxis(axis)
+def fresh_chart(view: QChartView) -> QChart:
+    """A new chart in VIEW for the next plot: axes removed from a reused chart stayed drawn
+    under xcb (two sets of tick labels over each other after the second selection)."""
+    old = view.chart()
+    chart = QChart()
+    chart.setTitle(old.title())
+    chart.setTitleFont(old.titleFont())
+    chart.legend().hide()
+    chart.setMargins(old.margins())
+    view.setChart(chart)
+    old.deleteLater()
+    return chart
 
 
-def plot_errors(chart: QChart, errors: list[float | None], limits: list[float],
+def plot_errors(view: QChartView, errors: list[float | None], limits: list[float],
                 first: int | None) -> None:
     """log10 of each compared layer's max |a-b| by depth, the tolerance as a grey line, the
     first divergence as a red dot. (A QLogValueAxis drew its labels as "..." at this size.)"""
-    _clear(chart)
+    chart = fresh_chart(view)
     if not errors:
         return
     line, tol, dot = QLineSeries(), QLineSeries(), QScatterSeries()
@@ -74,9 +82,9 @@ def plot_errors(chart: QChart, errors: list[float | None], limits: list[float],
         series.attachAxis(y_axis)
 
 
-def plot_histogram(chart: QChart, counts: list[int], edges: list[float]) -> None:
+def plot_histogram(view: QChartView, counts: list[int], edges: list[float]) -> None:
     """A filled step outline, as the details pane draws a tensor's histogram."""
-    _clear(chart)
+    chart = fresh_chart(view)
     if not counts:
         return
     upper = QLineSeries()

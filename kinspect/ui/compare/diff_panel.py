@@ -73,7 +73,7 @@ class DiffPanel(QWidget):
             for r, v in enumerate(values, start=1):
                 self.cells[(r, c)].setText(v if isinstance(v, str) else
                                            tensor_stats.format_value(v) if v is not None else "-")
-        plot_histogram(self.plot.chart(), stats[2].counts, stats[2].edges)
+        plot_histogram(self.plot, stats[2].counts, stats[2].edges)
 
 
 def _summaries(a: np.ndarray, b: np.ndarray) -> tuple[tuple, list[tensor_stats.TensorStats]]:

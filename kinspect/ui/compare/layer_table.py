@@ -76,7 +76,7 @@ class LayerTable(QWidget):
         self.table.resizeColumnsToContents()
         self.summary.setText(summary_text(c))
         limits = [c.tol.limit(d.scale) for d in self.rows]
-        plot_errors(self.plot.chart(), [d.max_abs for d in self.rows], limits, self.first_row)
+        plot_errors(self.plot, [d.max_abs for d in self.rows], limits, self.first_row)
         if self.first_row is not None:
             self.table.selectRow(self.first_row)
             self.table.scrollToItem(self.table.item(self.first_row, 0))
