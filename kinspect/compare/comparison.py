@@ -104,13 +104,19 @@ def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bo
     from ..run import load
 
     progress.step(0.0, f"loading {result.a.path}")
-    runner_a = load(result.a.path, arch=result.a.arch, trust_code=trust)
+    runner_a = load(result.a.path, arch=result.a.arch, trust_code=trust,
+                    progress=_sub(progress, 0.0, 0.25))
     try:
         progress.step(0.25, f"loading {result.b.path}")
-        runner_b = load(result.b.path, arch=result.b.arch, trust_code=trust)
+        runner_b = load(result.b.path, arch=result.b.arch, trust_code=trust,
+                        progress=_sub(progress, 0.25, 0.4))
         try:
             result.warnings += runner_a.warnings + runner_b.warnings
-            feeds = make_feeds(runner_a, inputs, result)
+            try:
+                feeds = make_feeds(runner_a, inputs, result)
+            except InvalidRequest as exc:
+                exc.path = exc.path or result.a.path  # inputs are A's: the line names A
+                raise
             result.outputs, result.layers = compare_runs(
                 runner_a, runner_b, feeds, result.structure, result.tol, with_layers,
                 _sub(progress, 0.4, 1.0), result.values if keep_values else None)

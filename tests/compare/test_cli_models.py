@@ -81,3 +81,11 @@ def test_atol_loosens(built):
     d = built["dir"]
     rc, report = compare_json(str(d / "m.h5"), str(d / "m_changed.h5"), "--atol", "10")
     assert rc == 0 and report["first_divergence"] is None
+
+
+def test_unknown_input_name_exits_2(built):
+    d = built["dir"]
+    proc = run_cli("compare", str(d / "m.h5"), str(d / "m.pb"), "--input", f"y={d / 'x.npy'}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == f"kinspect: {d / 'm.h5'}: input y: the model has no such input; its inputs: x"
