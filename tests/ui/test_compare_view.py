@@ -117,3 +117,34 @@ def test_save_as_failed_verification_names_the_first_diverging_layer(qtbot, wind
     assert "first diverging layer: noise (result: " in message
     assert "its inputs' max_abs: dense 0;" in message
     assert message in dialog.status.text()
+
+
+def test_a_row_selects_the_layer_in_the_open_documents(qtbot, window, pair, monkeypatch):
+    """Compare with… from an open document (A), B a frozen graph of the changed model: the
+    table's row selects the layer in A's tab and the graph node in B's tab."""
+    from kinspect.ui.compare.view import CompareView
+    from tests.compare.builders import freeze
+    from tests.ui.conftest import open_view
+
+    a, b = pair
+    import keras
+
+    frozen = b.parent / "changed.pb"
+    freeze(keras.models.load_model(b, compile=False), frozen)
+    view_b = open_view(qtbot, window, frozen)
+    view_a = open_view(qtbot, window, a)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kw: (str(frozen), "")))
+    window.compare_action.trigger()  # A is the current document: asks only for B
+    compare = window.tabs.currentWidget()
+    assert isinstance(compare, CompareView) and compare.path_a == str(a)
+    with qtbot.waitSignal(compare.finished, timeout=180_000) as blocker:
+        pass
+    div = blocker.args[0].divergence
+    assert div.a == CHANGED_LAYER and div.b.endswith("/Tanh:0")  # dense_1's output in the graph
+    table = compare.layers.table
+    table.selectRow(0)
+    table.selectRow(compare.layers.first_row)
+    assert view_a.current_node().name == CHANGED_LAYER
+    node_b = view_b.current_node()
+    assert node_b.name == div.b.split(":")[0] and node_b.type == "Tanh"

@@ -29,8 +29,18 @@ def open_compare(window: Any, path_a: str, path_b: str) -> CompareView:
     index = window.tabs.addTab(page, page.title())
     window.tabs.setTabToolTip(index, f"{path_a}\n{path_b}")
     window.tabs.setCurrentIndex(index)
+    page.chosen.connect(lambda a, b: _select(window, page, a, b))
     page.run()
     return page
+
+
+def _select(window: Any, page: CompareView, name_a: str, name_b: str) -> None:
+    """The chosen row in A's and B's document tabs, when they are open."""
+    from .link import select_in_documents
+
+    for path, name in ((page.path_a, name_a), (page.path_b, name_b)):
+        if name:
+            select_in_documents(window, path, name)
 
 
 def _ask(window: Any, title: str) -> str:

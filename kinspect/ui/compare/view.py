@@ -36,6 +36,7 @@ from .trees import SideBySideTrees
 class CompareView(QWidget):
     finished = Signal(object)  # Comparison
     failed = Signal(str)
+    chosen = Signal(str, str)  # A's and B's name of the chosen layer or node ("" when none)
 
     def __init__(self, path_a: str, path_b: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +134,7 @@ class CompareView(QWidget):
     # -- selection: a row shows its values and selects the layer in both trees
     def _layer_chosen(self, d: Diff) -> None:
         self.trees.select_pair(d.a)
+        self.chosen.emit(d.a, d.b)
         self._show_values(d.a, f"{d.a} ~ {d.b}" if d.b != d.a else d.a)
 
     def _tree_chosen(self, kind: str, payload: Any) -> None:
@@ -142,9 +144,22 @@ class CompareView(QWidget):
             self.diff.show_tensors(name, ta, tb)
         elif kind == "pair":
             pair: Pair = payload
+            self.chosen.emit(*self._names(pair))
             for key in (pair.a, f"{pair.a}:0"):
                 if key and self._show_values(key, pair.a or ""):
                     break
+
+    def _names(self, pair: Pair) -> tuple[str, str]:
+        """A's and B's name of PAIR as their trees know it: a Keras layer's graph side is
+        the scope's output tensor (a node), not the scope."""
+        a, b = pair.a or "", pair.b or ""
+        if pair.graph_tensor and self.comparison is not None:
+            b_is_graph = bool(self.comparison.b.doc and not self.comparison.b.doc.layers)
+            if b_is_graph:
+                b = pair.graph_tensor
+            else:
+                a = pair.graph_tensor
+        return a, b
 
     def _show_values(self, name: str, title: str) -> bool:
         values = self.comparison.values if self.comparison else {}
