@@ -113,7 +113,7 @@ def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bo
         try:
             result.warnings += runner_a.warnings + runner_b.warnings
             try:
-                feeds = make_feeds(runner_a, inputs, result)
+                feeds = make_feeds(runner_a, inputs, result, runner_b)
             except InvalidRequest as exc:
                 exc.path = exc.path or result.a.path  # inputs are A's: the line names A
                 raise
@@ -128,9 +128,11 @@ def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bo
         runner_a.close()
 
 
-def make_feeds(runner: Any, items: list[str], result: Comparison) -> dict[str, Any]:
+def make_feeds(runner: Any, items: list[str], result: Comparison,
+               other: Any = None) -> dict[str, Any]:
     """--input sources for A's inputs (as `kinspect run` reads them); the rest from the
-    converter's seeded generator, as --verify makes them."""
+    converter's seeded generator, as --verify makes them, in a shape both sides take (a
+    dimension A leaves open takes B's size: a .tflite converted with batch 1, a scalar)."""
     from ..convert.verify import sample
     from ..run.sources import load_source, parse_inputs
 
@@ -141,7 +143,9 @@ def make_feeds(runner: Any, items: list[str], result: Comparison) -> dict[str, A
         if name in given:
             loaded = load_source(spec, given[name], "none")
             feeds[name], sources[name] = loaded.array, loaded.source
-    rest = [(n, s.shape, s.dtype) for n, s in runner.inputs.items() if n not in given]
+    specs_b = list(other.inputs.values()) if other is not None else []
+    rest = [(n, _merged(s.shape, specs_b[i].shape if i < len(specs_b) else None), s.dtype)
+            for i, (n, s) in enumerate(runner.inputs.items()) if n not in given]
     for (name, _, _), array in zip(rest, sample(rest), strict=True):
         feeds[name], sources[name] = array, "random"
     feeds = {n: feeds[n] for n in runner.inputs}
@@ -151,6 +155,15 @@ def make_feeds(runner: Any, items: list[str], result: Comparison) -> dict[str, A
         raise InvalidRequest("the model has no inputs to feed", result.a.path)
     result.feeds = feeds
     return feeds
+
+
+def _merged(a: tuple | None, b: tuple | None) -> tuple | None:
+    """A's shape with B's sizes where A has none; B's shape when A's rank is unknown."""
+    if a is None or b is None:
+        return a if b is None else b
+    if len(a) != len(b):
+        return a
+    return tuple(x if x is not None else y for x, y in zip(a, b, strict=True))
 
 
 def _sub(progress: Progress, start: float, end: float) -> Progress:

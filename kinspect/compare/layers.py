@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import KinspectError
 from ..model import Document
 from ..progress import NO_PROGRESS, Progress
 from .structure import Structure, scope_groups
@@ -153,9 +154,10 @@ def compare_runs(runner_a: Any, runner_b: Any, feeds: Mapping[str, np.ndarray],
     pairs = pair_layers(structure, runner_a.layer_names(), runner_b.layer_names()) \
         if with_layers else []
     progress.step(0.1, f"running A with {len(pairs)} layer outputs")
-    res_a = runner_a.run(dict(feeds), [a for a, _ in pairs])
+    res_a = _named(runner_a, lambda: runner_a.run(dict(feeds), [a for a, _ in pairs]))
     progress.step(0.5, "running B")
-    res_b = runner_b.run(feeds_for(runner_b, runner_a, feeds), [b for _, b in pairs])
+    res_b = _named(runner_b, lambda: runner_b.run(feeds_for(runner_b, runner_a, feeds),
+                                                  [b for _, b in pairs]))
     progress.step(0.9, "comparing")
     outputs = [diff_arrays(a, b, res_a.outputs[a], res_b.outputs[b], tol)
                for a, b in pair_outputs(list(res_a.outputs), list(res_b.outputs))]
@@ -165,6 +167,15 @@ def compare_runs(runner_a: Any, runner_b: Any, feeds: Mapping[str, np.ndarray],
         keep.update({a: (res_a.outputs[a], res_b.outputs[b])
                      for a, b in pair_outputs(list(res_a.outputs), list(res_b.outputs))})
     return outputs, layers
+
+
+def _named(runner: Any, call: Any) -> Any:
+    """CALL's errors name the runner's file (the CLI's `kinspect: FILE: …` line)."""
+    try:
+        return call()
+    except KinspectError as exc:
+        exc.path = exc.path or getattr(runner, "path", None) or None
+        raise
 
 
 def feeds_for(runner_b: Any, runner_a: Any, feeds: Mapping[str, np.ndarray]

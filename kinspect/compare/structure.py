@@ -207,10 +207,10 @@ def match_graphs(nodes_a: list[GraphNode], nodes_b: list[GraphNode]) -> list[Pai
     taken = {m.name for m in matched.values()}
     for n in nodes_b:
         if n.name not in taken:
-            rest_b[n.op].append(n)
+            rest_b[op_key(n.op)].append(n)
     for n in nodes_a:
-        if n.name not in matched and rest_b.get(n.op):
-            matched[n.name] = rest_b[n.op].pop(0)
+        if n.name not in matched and rest_b.get(op_key(n.op)):
+            matched[n.name] = rest_b[op_key(n.op)].pop(0)
     pairs = []
     renamed = _renames(matched)
     for n in nodes_a:
@@ -225,13 +225,23 @@ def match_graphs(nodes_a: list[GraphNode], nodes_b: list[GraphNode]) -> list[Pai
     return pairs
 
 
+# A stored value is the same thing as a frozen graph's constant and as a SavedModel's variable
+# (its values are compared with the weights); TFLite spells ops in capitals (MUL for Mul).
+_STORED = {"const", "variablev2", "variable", "varhandleop"}
+
+
+def op_key(op: str) -> str:
+    key = op.replace("_", "").lower()
+    return "stored" if key in _STORED else key
+
+
 def _renames(matched: dict[str, GraphNode]) -> dict[str, str]:
     return {a: b.name for a, b in matched.items()}
 
 
 def node_changes(na: GraphNode, nb: GraphNode, renamed: dict[str, str]) -> list[str]:
     out = []
-    if na.op != nb.op:
+    if op_key(na.op) != op_key(nb.op):
         out.append(f"op {na.op} -> {nb.op}")
     ins_a = [_input_as_b(i, renamed) for i in na.inputs]
     ins_b = [i.lstrip("^") for i in nb.inputs]

@@ -44,3 +44,9 @@ def test_graphs_by_name_then_op_and_position():
     assert pairs[("relu", "relu")].status == CHANGED
     assert pairs[("relu", "relu")].changes == ["op Relu -> Relu6"]
     assert pairs[("out", None)].status == REMOVED and pairs[(None, "extra")].status == ADDED
+
+
+def test_frozen_constant_is_the_savedmodel_variable_and_tflite_ops_match_tf():
+    a = [GraphNode("W", "Const"), GraphNode("Mul", "Mul", ["X", "W"])]
+    b = [GraphNode("W", "VariableV2"), GraphNode("Mul", "MUL", ["X", "W"])]
+    assert [p.status for p in match_graphs(a, b)] == [EQUAL, EQUAL]
