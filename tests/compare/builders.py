@@ -63,7 +63,7 @@ def activations(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
     return {n: np.asarray(v) for n, v in zip(LAYERS, probe(x), strict=True)}
 
 
-def wide(k: Any = None) -> Any:
+def wide() -> Any:
     """Layers big enough (>= 1024 weights) for dynamic-range quantization to touch them."""
     import keras
 
