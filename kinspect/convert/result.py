@@ -14,7 +14,8 @@ class ConvertReport:
     target: str
     inputs: list[str] = field(default_factory=list)  # tensor names of the result, `x:0`
     outputs: list[str] = field(default_factory=list)
-    output_aliases: dict[str, str] = field(default_factory=dict)  # signature key -> tensor
+    output_aliases: dict[str, str] = field(default_factory=dict)  # key or pick -> tensor
+    output_shapes: dict[str, list[int | None]] = field(default_factory=dict)  # same keys
     verified: bool = False
     max_abs_diff: dict[str, float] | None = None  # per output, when verified
     tolerance: float | None = None
@@ -40,7 +41,8 @@ class ConvertReport:
         if self.outputs:
             lines.append("outputs: " + ", ".join(self.outputs))
         for key, tensor in self.output_aliases.items():
-            lines.append(f"  signature output {key} = {tensor}")
+            lines.append(f"  output {key} = {tensor}" + (
+                f" {list(self.output_shapes[key])}" if key in self.output_shapes else ""))
         if self.weights_report:
             w = self.weights_report
             lines.append(f"weights: {len(w['matched'])} layers matched, {len(w['skipped'])} "
@@ -55,8 +57,10 @@ class ConvertReport:
             lines += quantization_lines(self.quantization)
         if self.serving_request:
             req = self.serving_request
-            lines.append(f"TF Serving REST request: POST {req['url']}")
+            lines.append(f"TF Serving REST request ({req.get('request_file', 'body')}): "
+                         f"POST {req['url']}")
             lines.append(f"  {req['curl']}")
+            lines += [f"  {line}" for line in req.get("signature", "").splitlines()]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -75,6 +79,8 @@ def quantization_lines(quant: dict[str, Any]) -> list[str]:
     if quant["layers"]:
         lines.append(f"  largest errors inside ({len(quant['layers'])} tensors compared):")
         for row in quant["layers"][:WORST]:
-            lines.append(f"    {row['tensor']}: max_abs {row['max_abs']:.3g} "
+            where = f"layer {row['layer']} ({row['tensor']})" if row.get("layer") \
+                else row["tensor"]
+            lines.append(f"    {where}: max_abs {row['max_abs']:.3g} "
                          f"(relative {row['relative']:.2g})")
     return lines

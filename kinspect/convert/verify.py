@@ -292,3 +292,80 @@ def _load_source_weights(model: Any, source: Any, weights: str | None) -> str:
 
 def _is_tf_keras(model: Any) -> bool:
     return type(model).__module__.startswith("tf_keras")
+
+
+# TF Serving: a REST request body (row format) written as request.json, and checked by feeding
+# it to the signature the way the model server does: each input's instances stacked into one
+# batch of the signature's dtype, outputs by the signature's keys.
+
+REQUEST_FILE = "request.json"
+
+
+def serving_body(signature_name: str,
+                 inputs: dict[str, tuple[list[int | None] | None, str]]) -> dict[str, Any]:
+    """One example of the right shape (zeros; unknown dims 1) per input."""
+    instance = {}
+    for key, (shape, dtype) in inputs.items():
+        dims = [1 if d is None or d < 0 else int(d) for d in (shape or [None, 1])[1:]]
+        zero: Any = 0 if np.dtype(_numpy_dtype(dtype)).kind in "iub" else 0.0
+        instance[key] = np.full(dims, zero).tolist() if dims else zero
+    if len(instance) == 1:
+        return {"signature_name": signature_name, "instances": [next(iter(instance.values()))]}
+    return {"signature_name": signature_name, "instances": [instance]}
+
+
+def _numpy_dtype(dtype: str) -> str:
+    name = str(dtype).lower().removeprefix("dt_")
+    return {"string": "object", "half": "float16", "bfloat16": "float32"}.get(name, name) \
+        if name else "float32"
+
+
+def serving_check(fn: Any, request_path: str, output_keys: list[str]) -> None:
+    """Feed REQUEST_PATH to the loaded signature FN as TF Serving's predict API does; raises a
+    ConvertError naming what TF Serving would reject."""
+    import tensorflow as tf
+
+    with open(request_path, encoding="utf-8") as f:
+        body = json.load(f)
+    _, specs = fn.structured_input_signature
+    rows = body["instances"]
+    if len(specs) == 1 and not isinstance(rows[0], dict):
+        (key,) = specs
+        rows = [{key: row} for row in rows]
+    feed = {}
+    for key, spec in specs.items():
+        try:
+            feed[key] = tf.constant(np.array([row[key] for row in rows]), dtype=spec.dtype)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ConvertError(f"verification: request.json does not fit input '{key}' "
+                               f"{spec.shape} {spec.dtype.name}: {exc}") from exc
+        if not spec.shape.is_compatible_with(feed[key].shape):
+            raise ConvertError(f"verification: request.json gives input '{key}' the shape "
+                               f"{feed[key].shape}, the signature wants {spec.shape}")
+    result = fn(**feed)
+    if sorted(result) != sorted(output_keys):
+        raise ConvertError(f"verification: the signature answers {sorted(result)}, the report "
+                           f"names {sorted(output_keys)}")
+
+
+def saved_model_cli_text(signature_name: str, sig: Any) -> str:
+    """The signature as `saved_model_cli show --dir D --tag_set serve --signature_def S`
+    prints it: the keys a REST request uses, then the tensors behind them."""
+    lines = [f"saved_model_cli show --tag_set serve --signature_def {signature_name}:",
+             "The given SavedModel SignatureDef contains the following input(s):"]
+    for title, specs in (("inputs", sig.inputs), ("outputs", sig.outputs)):
+        if title == "outputs":
+            lines.append("The given SavedModel SignatureDef contains the following output(s):")
+        for key, spec in specs.items():
+            shape = "unknown_rank" if spec.shape is None else \
+                "(" + ", ".join(str(-1 if d is None else d) for d in spec.shape) + \
+                ("," if len(spec.shape) == 1 else "") + ")"
+            dtype = str(spec.dtype) if str(spec.dtype).startswith("DT_") else \
+                TF_DTYPE_NAMES.get(str(spec.dtype), f"DT_{str(spec.dtype).upper()}")
+            lines += [f"  {title}['{key}'] tensor_info:", f"      dtype: {dtype}",
+                      f"      shape: {shape}", f"      name: {spec.name}"]
+    return "\n".join(lines + ["Method name is: tensorflow/serving/predict"])
+
+
+TF_DTYPE_NAMES = {"float32": "DT_FLOAT", "float64": "DT_DOUBLE", "float16": "DT_HALF",
+                  "str": "DT_STRING", "string": "DT_STRING", "object": "DT_STRING"}

@@ -141,6 +141,7 @@ def test_trust_prompt_names_the_lambda_and_defaults_to_no(qtbot, window, tmp_pat
     dialog = window.save_as_dialog
     # without trust, architecture JSON still works and asks nothing
     dialog.select_target("keras-json")
+    dialog.set_option("verify", False)  # verifying builds the model with Keras: Lambda code
     arch = tmp_path / "arch.json"
     dialog.destination.setText(str(arch))
     run_export(qtbot, dialog, 60_000)
@@ -178,9 +179,13 @@ def test_savedmodel_result_shows_serving_request(qtbot, window, tmp_path):
     assert (dst / "3" / "saved_model.pb").is_file()
     serving = window.save_as_result.serving.toPlainText()
     assert "http://localhost:8501/v1/models/soup:predict" in serving
-    body = json.loads(serving.split("\n\n", 1)[1])
+    request = dst / "request.json"  # one example beside the version folder, sent with -d @
+    assert f"-d @{request}" in serving and "-d '" not in serving
+    body = json.loads(request.read_text())
+    assert serving.rstrip().endswith(json.dumps(body))
     assert body["signature_name"] == "charity"
     assert len(body["instances"][0]) == 43  # PROVENANCE: input (None, 43)
+    assert "The given SavedModel SignatureDef contains the following output(s):" in serving
     assert report.inputs and report.outputs
 
 

@@ -40,10 +40,17 @@ class ResultDialog(QDialog):
         layout.addWidget(self.verification)
         self.names = QGridLayout()
         row = 0
+        aliases = {tensor: key for key, tensor in report.output_aliases.items()}
         for title, names in (("Input", report.inputs), ("Output", report.outputs)):
             for name in names:
                 self.names.addWidget(QLabel(title), row, 0)
-                label = QLabel(name)
+                key = aliases.get(name)  # what the user picked, or the signature's key
+                shape = report.output_shapes.get(key or "", None)
+                label = QLabel(name + (f"   ({key}" if key and key != name.split(":")[0]
+                                       else "   (" if shape is not None else "")
+                               + (f" {shape}" if shape is not None else "")
+                               + (")" if (key and key != name.split(":")[0]) or shape
+                                  is not None else ""))
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 self.names.addWidget(label, row, 1)
                 self.names.addWidget(copy_button(name, f"Copy the {title.lower()} name"), row, 2)
@@ -54,10 +61,13 @@ class ResultDialog(QDialog):
         if report.serving_request:
             req = report.serving_request
             layout.addWidget(QLabel(f"TF Serving REST request: POST {req['url']}"))
-            self.serving = QPlainTextEdit(req["curl"] + "\n\n" +
-                                          json.dumps(req["body"], indent=2))
+            body = json.dumps(req["body"])  # one example; shown whole only when short
+            self.serving = QPlainTextEdit(
+                req["curl"] + "\n\n" + (req.get("signature", "") + "\n\n") +
+                (f"{req.get('request_file', 'request.json')}: "
+                 + (body if len(body) <= 2000 else body[:2000] + f"… ({len(body):,} bytes)")))
             self.serving.setReadOnly(True)
-            self.serving.setMaximumHeight(140)
+            self.serving.setMaximumHeight(220)
             layout.addWidget(self.serving)
             layout.addWidget(copy_button(req["curl"], "Copy the curl command"))
         self.quantization: QPlainTextEdit | None = None
