@@ -69,6 +69,7 @@ class NetronView(QWidget):
         self._queued: tuple[str, str] | None = None
         self.is_drawn = False
         self.focus_names: set[str] = set()
+        self.focus_center: str | None = None  # None: not a neighbourhood (whole, ancestors)
         self.focus_text = ""
         self.current_model = ""
         self._serial = 0
@@ -143,6 +144,8 @@ class NetronView(QWidget):
         if self.web is not None or self.reason or self.webengine_error:
             return
         path, data = self._initial_model()
+        if self._pending_select is None:  # the first drawing shows what the tree selects
+            self._pending_select = self._drawn_name(self.doc_view.current_node())
         self.server = _server(path, data)
         self.current_model = os.path.basename(path)
         from .web import make_web_view
@@ -237,6 +240,7 @@ class NetronView(QWidget):
             self.start()
         model = graph_focus.focus(self.document, outputs=known)
         self.focus_names = set(model.names)
+        self.focus_center = None
         self.focus_text = f"ancestors of {', '.join(known)}"
         self._update_info()
         file_name = self._next_focus_name()
@@ -247,6 +251,7 @@ class NetronView(QWidget):
     def _make_focus(self, center: str | None) -> graph_focus.FocusModel:
         model = graph_focus.focus(self.document, center, hops=self.hops.value())
         self.focus_names = set(model.names)
+        self.focus_center = center
         hops = self.hops.value()
         self.focus_text = f"within {hops} hop{'s' if hops > 1 else ''} of {center}"
         self._pending_select = center
@@ -303,10 +308,22 @@ class NetronView(QWidget):
         name = graph_focus.target_name(node, self.document)
         if name is None:
             return
-        if self.focus_mode and name not in self.focus_names and self.server is not None:
-            self.refocus(name)
+        # A neighbourhood recentres on every new selection, also one it already draws; the
+        # ancestors of picked outputs stay drawn while their nodes are selected.
+        if self.focus_mode and self.server is not None and name != self.focus_center and (
+                self.focus_center is not None or name not in self.focus_names):
+            self.refocus(name, force=True)
             return
         self.select_in_netron(name)
+
+    def _drawn_name(self, node: Node | None) -> str | None:
+        """What stands for NODE in the drawing: its graph node or layer, or (collapsed by
+        scope) the group around it."""
+        if node is None:
+            return None
+        if self.groups.active and not self.focus_mode:
+            return self.groups.drawn_for_row(node)
+        return graph_focus.target_name(node, self.document)
 
     def select_in_netron(self, name: str) -> None:
         """Select and reveal `name` in Netron (after the drawing is done if it is not yet)."""
