@@ -16,13 +16,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...graph.outputs import PLACEHOLDER_OPS, OutputCandidate, candidates
 from ...model import Document, Layer, Node
 from ...report import op_counts, summary_rows
+from ..workers import Task, start
 
 if TYPE_CHECKING:
     from ..document_view import DocumentView
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def graph_inputs(doc: Document, limit: int = 12) -> list[str]:
+    """A graph's feeds: its Placeholders as `name:0 (dtype, shape)`, as users feed them."""
+    out = []
+    for gn in [n for n in doc.nodes if n.op in PLACEHOLDER_OPS][:limit]:
+        row = doc.root.find(gn.name)
+        attrs = row.attrs if row is not None else {}
+        parts = [str(attrs["dtype"])] if attrs.get("dtype") else []
+        if attrs.get("shape") not in (None, "", "unknown rank"):
+            parts.append(str(list(attrs["shape"])) if isinstance(attrs["shape"], (list, tuple))
+                         else str(attrs["shape"]))
+        out.append(f"{gn.name}:0" + (f" ({', '.join(parts)})" if parts else ""))
+    return out
+
+
+def io_text(doc: Document, outputs: list[OutputCandidate] | None) -> str:
+    """Inputs and outputs of a graph, where a user of a .pb looks first (issue 15)."""
+    inputs = ", ".join(graph_inputs(doc)) or "none (no Placeholder)"
+    if outputs is None:
+        found = "finding…"
+    else:
+        found = ", ".join(f"{c.tensor} ({c.reason})" for c in outputs[:4]) or "none found"
+    return f"<b>Inputs:</b> {inputs}<br><b>Outputs:</b> {found}"
 
 
 def totals_text(doc: Document) -> str:
@@ -59,8 +85,23 @@ class SummaryPage(QWidget):
         self.totals.setStyleSheet("font-weight: bold; padding: 4px;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.io: QLabel | None = None
+        if doc.nodes and not doc.layers:
+            self.io = QLabel(io_text(doc, None))
+            self.io.setWordWrap(True)
+            self.io.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.io.setContentsMargins(6, 6, 6, 6)
+            self.io.setObjectName("graphInputsOutputs")
+            layout.addWidget(self.io)
+            task = Task(lambda _progress: candidates(doc, limit=4), doc.path)
+            task.signals.finished.connect(self._outputs_found)  # bound: dropped with the page
+            start(task, name="kinspect-summary-outputs")
         layout.addWidget(self.table)
         layout.addWidget(self.totals)
+
+    def _outputs_found(self, found: list[OutputCandidate]) -> None:
+        if self.io is not None:
+            self.io.setText(io_text(self.view.document, found))
 
     def _fill_layers(self, doc: Document) -> None:
         rows = summary_rows(doc)
