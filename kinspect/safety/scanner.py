@@ -102,6 +102,7 @@ def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
         findings, config = scan_zip(probe.path)
         if config is not None:
             findings += _scan_json_bytes(config, "config.json")
+            findings += _keras_weights_outside(probe.path)
         return ("keras" if config is not None else "zip"), findings
     if npy_is_object(probe.head):
         return "npy", [Finding("pickle", probe.name, "numpy object array: its data is a pickle",
@@ -115,6 +116,25 @@ def _findings(probe: Probe, fmt: str = "?") -> tuple[str | None, list[Finding]]:
     if probe.text_head() is not None:
         return _scan_text(probe)
     return None, []
+
+
+def _keras_weights_outside(path: str) -> list[Finding]:
+    """A `.keras` zip's model.weights.h5 may hold external links too (to files on the disk
+    of whoever opens it)."""
+    import zipfile
+
+    import h5py
+
+    from ..formats.containers import zip_entry
+    from ..formats.containers.h5_guard import outside_parts
+
+    with zipfile.ZipFile(path) as z:
+        if "model.weights.h5" not in z.namelist():
+            return []
+    with zip_entry.open_entry(path, "model.weights.h5") as entry, h5py.File(entry, "r") as f:
+        return [Finding("reads-outside", f"model.weights.h5 {where}", f"{what}: opening or "
+                        "converting would read another file (kinspect refuses it)",
+                        touches_files=True) for where, what in outside_parts(f)]
 
 
 def _links_leaving(folder: str) -> list[Finding]:

@@ -221,3 +221,24 @@ def test_run_confined_reads_only_sources_writes_only_its_folder_and_has_no_netwo
     assert not (tmp_path / "evil.pth").exists() and (out / "ok.txt").exists()
     with pytest.raises(ConvertError, match="boom"):
         run_confined(confined_probe.fail, read=[], write=[str(out)])
+
+
+def test_keras_zip_weights_with_an_external_link_are_never_read(tmp_path):
+    import zipfile
+
+    payload = h.external_link_h5(tmp_path)  # for its secret
+    weights = tmp_path / "weights.h5"
+    with h5py.File(weights, "w") as f:
+        f["layers/dense/vars/0"] = h5py.ExternalLink(str(payload.secret), "/data")
+    src = corpus_path("flownet-keras")
+    path = tmp_path / "evil.keras"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(path, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, weights.read_bytes() if name == "model.weights.h5"
+                         else z.read(name))
+    h.fifo_secret(payload)
+    rc, out, _, _, _ = kinspect("scan", str(path))
+    assert rc == 1 and "[reads-outside] model.weights.h5 /layers/dense/vars/0" in out
+    rc, _, err, seconds, rss = kinspect("info", str(path))
+    assert_one_line_refusal(rc, err, path, "external link", "never reads outside")
+    assert_bounded(seconds, rss)
