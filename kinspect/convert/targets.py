@@ -15,6 +15,7 @@ from ..errors import ConvertError, InvalidRequest
 from . import freeze, verify
 from .job import Job
 from .keras_load import ARCH_FORMATS, read_config
+from .output_names import name_outputs
 
 # --- Keras targets ---------------------------------------------------------------------
 
@@ -173,8 +174,28 @@ def check_arch(job: Job, path: str) -> None:
 
 def write_graphdef(job: Job, tmp: str) -> None:
     frozen = job.frozen
+    name_keras_outputs(job)
     freeze.write_graphdef(frozen.graph_def, tmp, as_text=job.dst.lower().endswith(".pbtxt"))
     job.report.inputs, job.report.outputs = list(frozen.inputs), list(frozen.outputs)
+
+
+def name_keras_outputs(job: Job) -> None:
+    """A Keras source's frozen outputs take the picked layers' names (`predictions:0`, not
+    `Identity:0`); the report maps each pick to its tensor and shape. Graph sources keep
+    their node names (what was picked is already a node)."""
+    frozen = job.frozen
+    if job.has_keras_model and not frozen.output_aliases:
+        model = job.submodel if job.layer_outputs else job.keras.model
+        picks = list(job.layer_outputs) or keras_io_names(model)[1]
+        if len(picks) == len(frozen.outputs):
+            frozen.outputs = name_outputs(frozen.graph_def, list(frozen.outputs), picks)
+            job.report.output_aliases = dict(zip(picks, frozen.outputs, strict=True))
+            job.report.output_shapes = {
+                p: [None if d is None else int(d) for d in t.shape]
+                for p, t in zip(picks, model.outputs, strict=True)}
+    elif job.options.outputs and not frozen.output_aliases:
+        job.report.output_aliases = {freeze.node_name(o): t for o, t in
+                                     zip(job.options.outputs, frozen.outputs, strict=False)}
 
 
 def run_graphdef(job: Job, path: str, arrays: list[Any]) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from kinspect.ui.pages.outputs import NAMED_AFTER_FREEZING, OutputsPage
+from kinspect.ui.pages.outputs import OutputsPage
 
 from ..conftest import corpus_path
 from .conftest import open_view
@@ -70,9 +70,10 @@ def test_keras_layers_preview_and_page_absent_for_json(qtbot, window):
     qtbot.waitUntil(lambda: not page.finding, timeout=30_000)
     assert [c.node for c in page.candidates][0] == "dense_2"  # the model's declared output
     page.picks.set_picked("dense_1:0", True)  # a `:0` given anywhere is dropped for freezing
-    # no made-up `dense_1:0`: the frozen graph names a layer's output itself (Identity:0)
-    assert page.rows() == [("dense_1", NAMED_AFTER_FREEZING)]
-    assert page.table.cellWidget(0, 1) is not None and page.table.cellWidget(0, 3) is None
+    # the frozen graph names a picked layer's output after it (convert/output_names.py)
+    assert page.rows() == [("dense_1", "dense_1:0")]
+    assert page.table.item(0, 5).text() == "(None, 8)"  # Dense(8) (PROVENANCE #8)
+    assert page.table.cellWidget(0, 1) is not None and page.table.cellWidget(0, 3) is not None
     # Sequential InputLayer -> dense -> dense_1 -> dense_2: dense_1 keeps 3 of 4 layers
     qtbot.waitUntil(lambda: page.kept() == (3, 4), timeout=30_000)
     assert "keeps 3 of 4 layers" in page.preview.text()

@@ -45,7 +45,7 @@ def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
     assert view.model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable
     assert view.model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert view.model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
-    assert view.page("Outputs").rows() == [("dense_1", "(named after freezing)")]
+    assert view.page("Outputs").rows() == [("dense_1", "dense_1:0")]  # named so when frozen
 
     window.save_as()
     dialog = window.save_as_dialog
@@ -68,6 +68,9 @@ def test_pick_layer_in_tree_freeze_verify_and_open(qtbot, window, tmp_path):
     shown = {w.text() for w in result.findChildren(QLabel)}
     assert set(report.inputs + report.outputs) <= shown
     assert report.inputs == ["dense_input:0"]
+    # the frozen output is named after the pick, with its shape (Dense(8), PROVENANCE #8)
+    assert report.outputs == ["dense_1:0"] and report.output_aliases == {"dense_1": "dense_1:0"}
+    assert report.output_shapes == {"dense_1": [None, 8]} and "shape [None, 8]" in shown
 
     # the file, read back with kinspect's own graph reader: two Dense layers, no sigmoid head
     frozen = open_document(str(dst))

@@ -22,6 +22,18 @@ from ...convert.result import ConvertReport, quantization_lines
 from ..clipboard import copy_button
 
 
+def _alias_text(report: ConvertReport, key: str | None, tensor: str) -> str:
+    """`= predictions, shape [None, 1000]`: the pick (or signature key) a tensor stands
+    for, and its shape, where the report has them."""
+    if key is None:
+        return ""
+    shape = report.output_shapes.get(key)
+    parts = [] if key == tensor.split(":")[0] else [f"output '{key}'"]
+    if shape is not None:
+        parts.append("shape [" + ", ".join("None" if d is None else str(d) for d in shape) + "]")
+    return ", ".join(parts)
+
+
 class ResultDialog(QDialog):
     def __init__(self, report: ConvertReport, open_path: Callable[[str], object] | None,
                  parent: QWidget | None = None) -> None:
@@ -44,13 +56,9 @@ class ResultDialog(QDialog):
         for title, names in (("Input", report.inputs), ("Output", report.outputs)):
             for name in names:
                 self.names.addWidget(QLabel(title), row, 0)
-                key = aliases.get(name)  # what the user picked, or the signature's key
-                shape = report.output_shapes.get(key or "", None)
-                label = QLabel(name + (f"   ({key}" if key and key != name.split(":")[0]
-                                       else "   (" if shape is not None else "")
-                               + (f" {shape}" if shape is not None else "")
-                               + (")" if (key and key != name.split(":")[0]) or shape
-                                  is not None else ""))
+                label = QLabel(name)
+                self.names.addWidget(QLabel(_alias_text(report, aliases.get(name), name)),
+                                     row, 3)
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 self.names.addWidget(label, row, 1)
                 self.names.addWidget(copy_button(name, f"Copy the {title.lower()} name"), row, 2)
