@@ -1,6 +1,7 @@
 """Issue 22's unbounded and outside-reading files in the window: each gives the error dialog with
 its one line, in bounded time, and the window goes on opening files (the 88 MB JSON of a million
-layers used to abort it with "Fatal Python error")."""
+layers used to abort it with "Fatal Python error"; here 600,000 layers, over the container
+limit, stand in for it)."""
 
 from __future__ import annotations
 
