@@ -174,6 +174,10 @@ def show_page(i: int, title: str) -> None:
     if title.startswith("Tree") or title.startswith("Graph"):
         check(v.tree.isVisible() and v.details.isVisible(),
               f"the tree and its details are not visible on {title}")
+    shots = os.environ.get("FRONTDOOR_SHOTS")
+    if shots:  # pictures of what the walk saw, for a person to look at
+        name = "".join(c if c.isalnum() else "_" for c in f"{os.path.basename(FILE)}-{title}")
+        window().grab().save(os.path.join(shots, name + ".png"))
 
 
 def graph_shown(page: QWidget) -> None:
