@@ -23,7 +23,10 @@ class TFLiteRunner(Runner):
         self._all: Any = None
 
     def layer_names(self) -> list[str]:
-        details = {d["index"]: d["name"] for d in self.interp.get_tensor_details()}
+        # Resource and variant tensors (VAR_HANDLE outputs) have no values to show, and reading
+        # one with get_tensor segfaults the interpreter: only numeric tensors are offered.
+        details = {d["index"]: d["name"] for d in self.interp.get_tensor_details()
+                   if _readable(d)}
         names: list[str] = []
         for op in self.interp._get_ops_details():  # noqa: SLF001 - the only op-order listing
             names += [details[i] for i in op["outputs"] if i in details and i >= 0]
@@ -43,8 +46,9 @@ class TFLiteRunner(Runner):
         interp.invoke()
         outputs = {d["name"]: np.array(interp.get_tensor(d["index"]))
                    for d in interp.get_output_details()}
-        by_name = {d["name"]: d["index"] for d in interp.get_tensor_details()}
-        return RunResult(outputs, {n: np.array(interp.get_tensor(by_name[n])) for n in layers})
+        by_name = {d["name"]: d["index"] for d in interp.get_tensor_details() if _readable(d)}
+        return RunResult(outputs, {n: np.array(interp.get_tensor(by_name[n]))
+                                   for n in layers if n in by_name})
 
 
 def _interpreter(path: str, keep_all: bool) -> Any:
@@ -53,6 +57,10 @@ def _interpreter(path: str, keep_all: bool) -> Any:
     interp = tf.lite.Interpreter(model_path=path, experimental_preserve_all_tensors=keep_all)
     interp.allocate_tensors()
     return interp
+
+
+def _readable(detail: dict[str, Any]) -> bool:
+    return np.dtype(detail["dtype"]).kind in "biuf"
 
 
 def _spec(detail: dict[str, Any]) -> TensorSpec:
