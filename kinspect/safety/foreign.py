@@ -11,6 +11,7 @@ import mmap
 import os
 import re
 
+from ..errors import FormatError
 from ..formats.containers.inside import is_inside
 from .findings import Finding
 
@@ -31,8 +32,12 @@ def scan_onnx(path: str) -> list[Finding]:
     """Nodes of custom domains (onnxruntime runs them only with a custom op library, native
     code), and initializers whose data lives in a file outside the model's folder."""
     import onnx
+    from google.protobuf import message
 
-    model = onnx.load(path, format="protobuf", load_external_data=False)
+    try:
+        model = onnx.load(path, format="protobuf", load_external_data=False)
+    except message.DecodeError as exc:
+        raise FormatError(f"broken ONNX model: {exc}", path) from exc
     findings: list[Finding] = []
     graphs = [("graph", model.graph)]
     while graphs and len(findings) < MAX_FINDINGS:
