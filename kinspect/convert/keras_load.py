@@ -31,12 +31,17 @@ def read_config(path: str) -> dict[str, Any]:
     """The architecture ({class_name, config, ...}) as stored, without deserialising it, read
     as `info --arch` reads it (the readers' guarded functions: size limits, zip-bomb checks,
     the safe YAML loader)."""
+    return read_config_and_version(path)[0]
+
+
+def read_config_and_version(path: str) -> tuple[dict[str, Any], str]:
+    """The architecture as stored and the Keras version that wrote it ("" when not recorded)."""
     from ..formats.keras.pairing import load_arch
 
-    config = load_arch(path)[0]
+    config, producer = load_arch(path)
     if not isinstance(config, dict):
         raise InvalidRequest("holds no Keras architecture", path)
-    return config
+    return config, producer.get("keras_version", "")
 
 
 def load_model(path: str, fmt: str, trust: bool) -> KerasModel:

@@ -14,7 +14,7 @@ import yaml
 from ..errors import ConvertError, InvalidRequest
 from . import freeze, verify
 from .job import Job
-from .keras_load import ARCH_FORMATS, read_config
+from .keras_load import ARCH_FORMATS, read_config, read_config_and_version
 from .output_names import name_outputs
 
 # --- Keras targets ---------------------------------------------------------------------
@@ -139,12 +139,12 @@ def run_weights(job: Job, path: str, arrays: list[Any]) -> list[Any]:
 
 def _config(job: Job) -> dict[str, Any]:
     if job.format in ARCH_FORMATS:
-        config = read_config(job.src)
+        config, version = read_config_and_version(job.src)
     elif job.format == "keras-weights-h5" and job.options.arch:
-        config = read_config(job.options.arch)
+        config, version = read_config_and_version(job.options.arch)
     else:
         return json.loads(job.keras.model.to_json())
-    return verify.keras3_json(config, job.options.trust_code)
+    return verify.keras3_json(config, version)
 
 
 def write_json(job: Job, tmp: str) -> None:

@@ -189,26 +189,47 @@ def run_onnx(path: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
 # writes (`module` keys); Keras 2 JSON (no `module`) is for tf_keras, which cannot read Keras 3
 # configs (`batch_shape`, dtype policy objects).
 
-def is_keras3_config(config: Any) -> bool:
-    """A Keras 3 config, by what only Keras 3 writes: `module` keys, `batch_shape`, dtype
-    policy objects."""
+def is_keras3_config(config: Any, keras_version: str = "") -> bool:
+    """A Keras 3 config: by the version that wrote it when recorded (a top-level keras_version
+    key, the file's attribute), else by what only Keras 3 writes: `batch_shape` and dtype policy
+    objects. (Not by `module` keys: tf_keras 2.13+ writes `"module": "keras.layers"` too.)"""
+    version = keras_version or (config.get("keras_version", "") if isinstance(config, dict)
+                                else "")
+    if version:
+        return str(version).startswith("3")
     text = json.dumps(config)
-    return '"module": "keras' in text or '"batch_shape"' in text or '"DTypePolicy"' in text
+    return '"batch_shape"' in text or '"DTypePolicy"' in text
 
 
-def keras3_json(config: dict[str, Any], trust: bool) -> dict[str, Any]:
-    """A Keras 3 config as Keras 3's own to_json() writes it. A legacy `.h5` saved by Keras 3
-    stores it without the `module` keys, and model_from_json then says "Could not locate class
-    'Sequential'"; Keras's legacy loader reads it and to_json() adds them. Keras 2 configs
-    stay as they are (their consumer is tf_keras)."""
-    if "module" in config or not is_keras3_config(config):
+# What Keras 3's to_json() writes for model classes; a legacy `.h5` saved by Keras 3 stores its
+# config without these keys (its layers, initializers and dtype policies are found by class name
+# or carry their own), and model_from_json then says "Could not locate class 'Sequential'".
+MODEL_MODULES = {"Sequential": ("keras", None),
+                 "Functional": ("keras.src.models.functional", "Functional")}
+
+
+def keras3_json(config: dict[str, Any], keras_version: str = "") -> dict[str, Any]:
+    """A Keras 3 config with the model-level `module` keys Keras 3's own to_json() writes, so
+    that keras.models.model_from_json reads it. Done on the data: nothing is deserialised (the
+    file may hold a Lambda), and Keras 2 configs (for tf_keras) are returned unchanged."""
+    if not is_keras3_config(config, keras_version):
         return config
-    from keras.src.legacy.saving import saving_utils
-    from keras.src.saving.serialization_lib import SafeModeScope
+    return _with_model_modules(json.loads(json.dumps(config)))
 
-    with SafeModeScope(not trust):
-        model = saving_utils.model_from_config(config)
-    return json.loads(model.to_json())
+
+def _with_model_modules(obj: Any) -> Any:
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            known = MODEL_MODULES.get(item.get("class_name"))  # type: ignore[arg-type]
+            if known and "config" in item and "module" not in item:
+                item["module"] = known[0]
+                item.setdefault("registered_name", known[1])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return obj
 
 
 def model_from_architecture(path: str, trust: bool) -> tuple[Any, str]:
@@ -264,7 +285,7 @@ def _model_from_config(config: dict[str, Any], lib: str, trust: bool) -> Any:
         from keras.src.saving.serialization_lib import SafeModeScope
 
         with SafeModeScope(not trust):
-            return keras.models.model_from_json(json.dumps(keras3_json(config, trust)))
+            return keras.models.model_from_json(json.dumps(keras3_json(config)))
     import tf_keras
 
     return tf_keras.models.model_from_json(text)
