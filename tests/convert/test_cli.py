@@ -106,7 +106,8 @@ def test_serving_version_zero_is_kept_and_negative_refused(tmp_path, capsys):
 
     src = corpus_path("half-plus-two-tf1")
     assert main(["convert", str(src), str(tmp_path / "s0"), "--serving-version", "0"]) == 0
-    assert sorted(p.name for p in (tmp_path / "s0").iterdir()) == ["0"]
+    # The version folder, and the TF Serving example request beside it (issue 15)
+    assert sorted(p.name for p in (tmp_path / "s0").iterdir()) == ["0", "request.json"]
     capsys.readouterr()
     with pytest.raises(SystemExit) as info:
         main(["convert", str(src), str(tmp_path / "neg"), "--serving-version", "-3"])
