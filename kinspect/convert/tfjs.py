@@ -131,25 +131,40 @@ def _keras_version(lib: str) -> str:
 
 def layer_weights(model: Any, lib: str) -> list[tuple[str, np.ndarray]]:
     """(name, values) for every weight, named `layer/.../variable` as TF.js's loader looks
-    them up (it also accepts the cell level dropped: `lstm/lstm_cell/kernel` -> lstm/kernel)."""
+    them up (it also accepts the cell level dropped: `lstm/lstm_cell/kernel` -> lstm/kernel).
+    A nested model's weights are named by its own layers (`in_d/kernel`), as Keras 2 stored
+    them. Keras 3's `variable.path` depends on how the model was built (`dense/kernel` after
+    a load, `sequential/dense/kernel` in a process that loaded it before), so names are cut
+    at the owning layer's name."""
     out: list[tuple[str, np.ndarray]] = []
     seen: set[str] = set()
-    for layer in model.layers:
+
+    def add(layer: Any) -> None:
+        if getattr(layer, "layers", None):  # a nested model
+            for inner in layer.layers:
+                add(inner)
+            return
         for weight in layer.weights:
-            name = str(getattr(weight, "path", None) or weight.name).split(":")[0] \
-                if lib == "keras" else str(weight.name).split(":")[0]
-            # A nested model's weights keep its layers' own names (`in_d/kernel`), as TF.js
-            # looks them up; a wrapper's (Bidirectional: `forward_lstm/lstm_cell/kernel`) and a
-            # uniquified scope (`dense_3/kernel`) go under the layer: TF.js then also tries the
-            # name without its next-to-last part.
-            nested = bool(getattr(layer, "layers", None))
-            if not nested and not name.startswith(layer.name + "/"):
-                name = f"{layer.name}/{name}"
-            if name in seen:
-                continue
-            seen.add(name)
-            out.append((name, np.asarray(weight.numpy())))
+            path = str(getattr(weight, "path", None) or weight.name) if lib == "keras" \
+                else str(weight.name)
+            name = _relative(path.split(":")[0], layer.name)
+            if name not in seen:
+                seen.add(name)
+                out.append((name, np.asarray(weight.numpy())))
+
+    for layer in model.layers:
+        add(layer)
     return out
+
+
+def _relative(path: str, layer: str) -> str:
+    """`sequential/dense/kernel` -> dense/kernel; a path without the layer's name (a
+    wrapper's `forward_lstm/lstm_cell/kernel`, a uniquified `dense_3/kernel`) goes under it:
+    TF.js then also tries the name without its next-to-last part."""
+    parts = path.split("/")
+    if layer in parts[:-1]:
+        return "/".join(parts[parts.index(layer):])
+    return f"{layer}/{path}"
 
 
 def legacy_config(config: Any) -> Any:

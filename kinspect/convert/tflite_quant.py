@@ -12,6 +12,7 @@ calibration means nothing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -121,11 +122,26 @@ def report(job: Job, path: str, float_model: Callable[[], bytes],
               for name in ref["__order__"] if name in got and name not in outputs
               and ref[name].shape == got[name].shape]
     layers.sort(key=lambda row: -row["max_abs"])
+    if job.has_keras_model and not job.options.outputs:
+        names = {la.name for la in job.keras.model.layers}
+        for row in layers:
+            row["layer"] = keras_layer(row["tensor"], names, job.keras.lib == "keras")
     job.report.quantization = {
         "mode": chosen, "size_before": len(float_bytes), "size_after": os.path.getsize(path),
         "calibration": job.options.calibration or ("random" if chosen == "int8" else None),
         "compared_on": f"{len(inputs[0])} inputs",
         "outputs": outputs, "layers": layers}
+
+
+def keras_layer(tensor: str, names: set[str], keras3: bool) -> str | None:
+    """The Keras layer a TFLite tensor comes from, by its name scope: `model/conv1_1/Relu`
+    -> conv1. Keras 3 traces every layer under a uniquified scope (`dense` as `dense_1`,
+    `dense_1` as `dense_1_2`), tf_keras under the layer's own name."""
+    for part in tensor.split(";", 1)[0].split("/")[1:]:
+        base = re.sub(r"_\d+$", "", part) if keras3 else part
+        if base in names:
+            return base
+    return None
 
 
 def _compare_inputs(specs: list[verify.Spec],

@@ -93,6 +93,8 @@ def test_quantized_cnn(cnn, float_size: int, tmp_path: Path, mode: str) -> None:
     tensors = [row["tensor"] for row in quant["layers"]]
     for layer in LAYERS[:-1]:
         assert any(f"/{layer}" in t for t in tensors), (layer, tensors)
+    # ... and maps each compared tensor to the Keras layer it comes from.
+    assert set(LAYERS[:-1]) <= {row.get("layer") for row in quant["layers"]}
     assert all(row["max_abs"] >= 0 for row in quant["layers"])
     warned = any("random inputs" in w for w in report["warnings"])
     assert warned == (mode == "int8")
@@ -104,7 +106,7 @@ def test_human_report_names_layers(cnn, tmp_path: Path) -> None:
     proc = run_cli("convert", str(cnn[0]), str(tmp_path / "q.tflite"), "--quantize", "float16")
     assert proc.returncode == 0, proc.stderr
     assert "quantized (float16): " in proc.stdout and "largest errors inside" in proc.stdout
-    assert "/conv1" in proc.stdout
+    assert "/conv1" in proc.stdout and "layer conv1 (" in proc.stdout
 
 
 def test_unknown_mode_refused(cnn, tmp_path: Path) -> None:

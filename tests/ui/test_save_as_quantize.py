@@ -44,7 +44,7 @@ def test_tflite_float16_result_shows_layers(qtbot, window, tmp_path):
     text = window.save_as_result.quantization.toPlainText()
     assert "quantized (float16)" in text
     assert any(row["tensor"] in text for row in quant["layers"])
-    assert "dense" in text  # the Keras layers' tensors are named after them
+    assert "layer dense (" in text  # tensors mapped back to the Keras layers
 
 
 def test_tfjs_layers_uint8_verified_by_tfjs(qtbot, window, tmp_path):
