@@ -34,7 +34,7 @@ def test_lambda_in_real_file_listed_and_revealed(qtbot, window):
     assert _tab_title(view, page) == "Safety (1)"
     assert "run code" in page.status.text()
     page.table.cellDoubleClicked.emit(0, 1)
-    assert view.pages.currentWidget() is view.browser
+    assert view.pages.currentWidget() is view.tree_page  # the browser sits in it
     assert view.current_node().name == "lambda_1"
 
 
@@ -112,7 +112,7 @@ def test_finding_late_in_a_big_graph_is_revealed(qtbot, window, tmp_path):
     view, page = _open(qtbot, window, path)
     row = [r[1] for r in page.rows()].index("chain.pb/late/read_it")
     page.table.cellDoubleClicked.emit(row, 1)
-    assert view.pages.currentWidget() is view.browser
+    assert view.pages.currentWidget() is view.tree_page  # the browser sits in it
     assert view.current_node().name == "late/read_it"
     view.show_page("Safety")
     started = time.perf_counter()
