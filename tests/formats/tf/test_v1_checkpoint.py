@@ -104,10 +104,21 @@ def _assert_as_tensorflow_reads(doc: Any, expected: dict[str, Any]) -> None:
 def test_every_way_in(files: dict[str, Any], kind: str, given: str) -> None:
     doc = open_document(files["dir"] / given)
     assert doc.format == "tf-checkpoint"
-    assert "tensorflow" not in sys.modules
     assert not [w for w in doc.warnings if "checkpoint data" in w or "missing" in w]
     _assert_as_tensorflow_reads(doc, files["variables"][kind])
     assert doc.extra["meta_graph"].endswith("model.ckpt.meta")
+
+
+@pytest.mark.parametrize("given", ["plain/model.ckpt", "sharded/model.ckpt.meta"])
+def test_opening_imports_no_tensorflow(files: dict[str, Any], given: str) -> None:
+    """In a fresh process (the test process may have imported TensorFlow for other tests)."""
+    code = ("import sys; from kinspect.formats import open_document; "
+            "doc = open_document(sys.argv[1]); [v.read() for v in doc.variables]; "
+            "print('tensorflow' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code, str(files["dir"] / given)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("given", ["two", "two/model.ckpt-00001-of-00002"])
