@@ -48,7 +48,7 @@ def _inner_node(src) -> str:
     return next(n.name for n in graph.node if n.op == "MatMul" and "hidden" in n.name)
 
 
-def test_keras_inner_outputs_verify_the_freeze(tmp_path, monkeypatch):
+def test_keras_inner_outputs_verify_the_freeze(tmp_path, monkeypatch, in_process_conversion):
     src = _keras_file(tmp_path)
     node = _inner_node(src)
     report = convert(src, tmp_path / "good.pb", options={"outputs": [node], "verify": True})
@@ -60,7 +60,8 @@ def test_keras_inner_outputs_verify_the_freeze(tmp_path, monkeypatch):
     assert not (tmp_path / "bad.pb").exists()
 
 
-def test_savedmodel_inner_outputs_verify_the_freeze(tmp_path, monkeypatch):
+def test_savedmodel_inner_outputs_verify_the_freeze(tmp_path, monkeypatch,
+                                                  in_process_conversion):
     src = corpus_path("half-plus-two-tf1")  # y = 0.5 x + 2; Mul = 0.5 x
     report = convert(src, tmp_path / "good.pb", options={"outputs": ["Mul"], "verify": True})
     assert report.verified and report.outputs == ["Mul:0"]

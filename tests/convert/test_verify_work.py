@@ -37,7 +37,7 @@ def test_keras_outputs_named_by_layer_not_by_temporary_tensor(tmp_path, keras_fi
     assert report.outputs == again.outputs == ["out"]
 
 
-def test_graphdef_source_parsed_once(tmp_path, monkeypatch):
+def test_graphdef_source_parsed_once(tmp_path, monkeypatch, in_process_conversion):
     calls = []
     real = freeze.read_graphdef
     monkeypatch.setattr(freeze, "read_graphdef", lambda path: calls.append(path) or real(path))
