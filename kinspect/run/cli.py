@@ -39,14 +39,17 @@ def run_run(args: argparse.Namespace) -> int:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     from ..convert.cli import _quiet_native_stderr
     from . import report, session
-    from .oneshot import run_file
+    from .oneshot import run_file_confined
 
     labels = report.load_labels(args.labels) if args.labels else None
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
+    # Running executes the model: load + run happen in a confined child (issue 22) that reads
+    # only the model and the inputs; --save writes in this process, from the returned arrays.
     with _quiet_native_stderr():
-        shot = run_file(args.model, args.input, arch=args.arch, signature=args.signature,
-                        outputs=outputs, preprocess=args.preprocess, layers=args.layers,
-                        trust_code=args.trust_code)
+        shot = run_file_confined(args.model, args.input, arch=args.arch,
+                                 signature=args.signature, outputs=outputs,
+                                 preprocess=args.preprocess, layers=args.layers,
+                                 trust_code=args.trust_code)
     if args.save:
         session.save_npz(args.save, shot.inputs, shot.result)
     out = report.run_json(args.model, shot.format, shot.inputs, shot.result.outputs,

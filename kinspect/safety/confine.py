@@ -201,8 +201,19 @@ def _child(conn: Any) -> None:
         conn.close()
 
 
+_confined = False
+
+
+def is_confined() -> bool:
+    """True in a confined child, which cannot start children of its own: nested loads (e.g.
+    compare's layer-by-layer run for a failed --verify) run in place, as confined already."""
+    return _confined
+
+
 def confine(read: list[str], write: list[str]) -> None:
     """Apply the confinement to this process (the child calls it first thing)."""
+    global _confined
+    _confined = True
     if write:
         tmp = tempfile.mkdtemp(prefix="tmp-", dir=write[0])
         os.environ["TMPDIR"] = tmp
