@@ -35,6 +35,9 @@ def built(tmp_path_factory):
     import keras
 
     out = tmp_path_factory.mktemp("kformats")
+    # Keras names layers uniquely per session: a Bidirectional built by an earlier test would
+    # make this one's inner layers forward_lstm_1 / backward_lstm_1.
+    keras.backend.clear_session()
     k3 = _k3_model(keras)
     k3.save(out / "k3.keras")
     k3.save_weights(out / "k3.weights.h5")
