@@ -108,8 +108,9 @@ def divergence_note(job: Any, result_path: str, tolerance: float) -> str:
     try:
         text = finder(job.src, result_path, job.options.arch, tolerance,
                       job.options.trust_code)
-    except Exception:  # noqa: BLE001 - explaining must never replace the failure itself
-        return ""
+    except Exception as exc:  # noqa: BLE001 - explaining must never replace the failure itself
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return f"; the layer-by-layer comparison that names the diverging layer failed ({why})"
     return f"; {text}" if text else ""
 
 
