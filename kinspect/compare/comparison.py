@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, KinspectError
 from ..model import Document
 from ..progress import NO_PROGRESS, Progress
 from .layers import Diff, Divergence, compare_runs, first_divergence
@@ -84,8 +84,8 @@ def compare(path_a: str, path_b: str, *, arch_a: str | None = None, arch_b: str 
     if not run:
         result.not_run = "--no-run"
     elif result.not_run is None:
-        run_both(result, inputs or [], layers, trust_code, _sub(progress, 0.3, 1.0),
-                 keep_values)
+        run_both_confined(result, inputs or [], layers, trust_code, _sub(progress, 0.3, 1.0),
+                          keep_values)
     progress.step(1.0, "done")
     return result
 
@@ -97,6 +97,49 @@ def why_not_runnable(side: Side) -> str | None:
     if fmt == "tf-checkpoint" and side.doc is not None and not side.doc.nodes:
         return f"{side.path}: checkpoint without a graph (.meta), nothing to run"
     return None
+
+
+def run_both_confined(result: Comparison, inputs: list[str], with_layers: bool, trust: bool,
+                      progress: Progress, keep_values: bool = False) -> None:
+    """run_both in a confined child (kinspect.safety.confine, issue 22): it reads only both
+    models, their architecture files and the inputs, writes only a private temporary folder,
+    reaches no network. The documents stay here (opened as data); the child gets the paths."""
+    import dataclasses
+    import tempfile
+
+    from ..convert.registry import CHILD_WARM
+    from ..convert.sources import source_format
+    from ..convert.trust import confined_sources
+    from ..run.oneshot import input_reads, refused_message
+    from ..safety.confine import is_confined, run_confined
+
+    if is_confined():  # a failed --verify's divergence search, inside the conversion's child
+        run_both(result, inputs, with_layers, trust, progress, keep_values)
+        return
+    bare = dataclasses.replace(result, a=Side(result.a.path, result.a.arch),
+                               b=Side(result.b.path, result.b.arch))
+    reads = input_reads(inputs)
+    for side in (result.a, result.b):
+        reads += confined_sources(side.path, source_format(side.path), side.arch)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kinspect-compare-") as tmp:
+            ran = run_confined(run_both_child, bare, inputs, with_layers, trust, keep_values,
+                               read=reads, write=[tmp], warm=CHILD_WARM,
+                               progress=None if progress is NO_PROGRESS else progress)
+    except KinspectError as exc:
+        exc.message = refused_message(exc.message)
+        exc.path = exc.path or result.a.path
+        raise
+    for name in ("outputs", "layers", "inputs", "feeds", "values", "warnings", "ran"):
+        setattr(result, name, getattr(ran, name))
+    result.divergence = first_divergence(result.a.doc, result.layers)  # type: ignore[arg-type]
+
+
+def run_both_child(bare: Comparison, inputs: list[str], with_layers: bool, trust: bool,
+                   keep_values: bool, progress: Progress = NO_PROGRESS) -> Comparison:
+    """The confined child's job: BARE (no documents) with its runs filled in."""
+    run_both(bare, inputs, with_layers, trust, progress, keep_values)
+    return bare
 
 
 def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bool,
@@ -120,7 +163,8 @@ def run_both(result: Comparison, inputs: list[str], with_layers: bool, trust: bo
             result.outputs, result.layers = compare_runs(
                 runner_a, runner_b, feeds, result.structure, result.tol, with_layers,
                 _sub(progress, 0.4, 1.0), result.values if keep_values else None)
-            result.divergence = first_divergence(result.a.doc, result.layers)  # type: ignore[arg-type]
+            if result.a.doc is not None:  # None in the confined child: the parent does it
+                result.divergence = first_divergence(result.a.doc, result.layers)
             result.ran = True
         finally:
             runner_b.close()

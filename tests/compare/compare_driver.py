@@ -10,29 +10,23 @@ Prints `OK step` / `FAIL step: why`; exit 0 only when every step passed.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 from kinspect.ui.app import make_app
+from kinspect.ui.main_window import MainWindow
+from tests.frontdoor.live import wait  # noqa: E402
 
-A, B, SHOT = sys.argv[1], sys.argv[2], sys.argv[3]
-app = make_app()
+A, B, SHOT = sys.argv[1:4] if len(sys.argv) > 3 else ("", "", "")
+app: QApplication  # made in main(): a confined child re-imports this file as __mp_main__
+win: MainWindow
 failed: list[str] = []
 
-
-def wait(condition: Callable[[], object], seconds: float = 30) -> object:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        app.processEvents()
-        time.sleep(0.02)
-    return condition() or None
 
 
 def click(widget: QWidget, pos: QPoint) -> None:
@@ -56,12 +50,6 @@ def check(ok: object, why: str) -> None:
         raise AssertionError(why)
 
 
-from kinspect.ui.main_window import MainWindow  # noqa: E402
-
-win = MainWindow()
-win.resize(1400, 900)
-win.show()
-wait(lambda: win.isVisible() and win.windowHandle() is not None and win.windowHandle().isExposed())
 state: dict[str, object] = {}
 
 
@@ -156,12 +144,24 @@ def quit_app() -> None:
     check(wait(lambda: not win.isVisible(), 10), "Ctrl+Q did not close the window")
 
 
-for name, action in (("compare with (menu, file dialogs)", open_compare),
-                     ("first divergence highlighted", first_divergence_row),
-                     ("click rows (table, trees)", click_rows),
-                     ("screenshot", screenshot), ("quit", quit_app)):
-    step(name, action)
-    if failed and name == "compare with (menu, file dialogs)":
-        break
-print(f"DONE failed={len(failed)}", flush=True)
-sys.exit(1 if failed else 0)
+def main() -> int:
+    global app, win
+    app = make_app()
+    win = MainWindow()
+    win.resize(1400, 900)
+    win.show()
+    wait(lambda: win.isVisible() and win.windowHandle() is not None
+         and win.windowHandle().isExposed())
+    for name, action in (("compare with (menu, file dialogs)", open_compare),
+                         ("first divergence highlighted", first_divergence_row),
+                         ("click rows (table, trees)", click_rows),
+                         ("screenshot", screenshot), ("quit", quit_app)):
+        step(name, action)
+        if failed and name == "compare with (menu, file dialogs)":
+            break
+    print(f"DONE failed={len(failed)}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
