@@ -15,6 +15,7 @@ import pytest
 RUNS = 3  # each side loads a 92 MB model: ~3 s
 BAR = 1.15
 SECOND_RUN_BAR = 0.5
+CONFINED_BAR = 1.10  # issue 22: confinement costs at most +10% (as for convert)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,14 @@ def _ours(model_path: Path, image: Path) -> np.ndarray:
     return next(iter(result.outputs.values()))
 
 
+def _confined(model_path: Path, image: Path) -> np.ndarray:
+    """What `kinspect run` does since issue 22: load + run in the confined child."""
+    from kinspect.run.oneshot import run_file_confined
+
+    shot = run_file_confined(str(model_path), [str(image)])
+    return next(iter(shot.result.outputs.values()))
+
+
 def _timed(fn) -> float:
     gc.collect()
     t0 = time.perf_counter()
@@ -69,6 +78,44 @@ def test_bench_run_inception(inception):
     p, o = statistics.median(plain), statistics.median(ours)
     print(f"\nrun InceptionV3 .h5: plain {p:.3f} s  kinspect {o:.3f} s  ratio {o / p:.2f}")
     assert o / p <= BAR
+
+
+def _cold(function: str, model_path: Path, image: Path) -> float:
+    """A fresh interpreter doing what `kinspect run` did before (run_file in-process) or does
+    now (run_file_confined): the cost a user sees, interpreter start and imports included."""
+    import subprocess
+    import sys
+
+    code = (f"from kinspect.run.oneshot import {function}\n"
+            f"{function}({str(model_path)!r}, [{str(image)!r}])")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+@pytest.mark.timeout(1800)
+def test_bench_run_confined(inception):
+    """The cost of confinement (issue 22). Cold, as `kinspect run` is used: the bar. Warm (one
+    process, the fork server already started): printed; each child builds a fresh TensorFlow
+    runtime, about +0.8 s here, which a warm in-process load does not pay."""
+    model_path, image = inception
+    np.testing.assert_allclose(_confined(model_path, image), _ours(model_path, image),
+                               atol=1e-5)
+    inside, confined, cold_in, cold_confined = [], [], [], []
+    for i in range(RUNS):
+        pair = [(inside, lambda: _ours(model_path, image)),
+                (confined, lambda: _confined(model_path, image)),
+                (cold_in, lambda: _cold("run_file", model_path, image)),
+                (cold_confined, lambda: _cold("run_file_confined", model_path, image))]
+        for times, fn in pair[::-1] if i % 2 else pair:
+            times.append(_timed(fn))
+    m = statistics.median
+    print(f"\nrun InceptionV3 .h5, warm process: in-process {m(inside):.3f} s  confined "
+          f"{m(confined):.3f} s  ratio {m(confined) / m(inside):.2f}")
+    ratio = m(cold_confined) / m(cold_in)
+    print(f"run InceptionV3 .h5, fresh process (as the CLI): in-process {m(cold_in):.3f} s  "
+          f"confined {m(cold_confined):.3f} s  ratio {ratio:.2f}")
+    assert ratio <= CONFINED_BAR
 
 
 @pytest.mark.timeout(1800)
