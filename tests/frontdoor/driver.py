@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 FILE = ""
 SECOND = ""
@@ -26,6 +26,9 @@ GRAPH_WAIT_S = float(os.environ.get("FRONTDOOR_GRAPH_WAIT", "90"))
 from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
+from tests.frontdoor.live import wait  # noqa: E402
 
 app: QApplication = None  # type: ignore[assignment]  # made in run()
 failures: list[str] = []
@@ -37,17 +40,6 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 def say(text: str) -> None:
     print(text, flush=True)
 
-
-def wait(condition: Callable[[], object], seconds: float) -> object:
-    """Serve events until CONDITION is true (returns its value) or SECONDS pass (None)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        app.processEvents()
-        time.sleep(0.02)
-    return condition() or None
 
 
 def pause(seconds: float) -> None:

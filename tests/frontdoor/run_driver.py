@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 MODEL, IMAGE, MODE, SHOT = (os.path.abspath(a) if i != 2 else a
                             for i, a in enumerate(sys.argv[1:5]))
@@ -22,22 +22,14 @@ from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 from kinspect.ui.app import make_app  # noqa: E402
+from tests.frontdoor.live import wait  # noqa: E402
 
 app = make_app()
 failures: list[str] = []
 CTRL = Qt.KeyboardModifier.ControlModifier
 
-
-def wait(condition: Callable[[], object], seconds: float) -> object:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        app.processEvents()
-        time.sleep(0.02)
-    return condition() or None
 
 
 def window():
