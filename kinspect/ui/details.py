@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..graph.outputs import tensor_name
-from ..model import GraphNode, Kind, Node, format_shape
+from ..model import GraphNode, Kind, Node, TensorInfo, format_shape
 from .tensor_view import TensorView
 
 
@@ -153,7 +153,9 @@ class DetailsPane(QWidget):
         self.node: Node | None = None
         self._title = ""
 
-    def show_node(self, node: Node | None) -> None:
+    def show_node(self, node: Node | None, activation: TensorInfo | None = None) -> None:
+        """Show NODE; ACTIVATION (its output from the last run) shows in the tensor view when
+        the node holds no tensor of its own."""
         self.node = node
         self.tensor_view.clear()
         if node is None:
@@ -174,9 +176,10 @@ class DetailsPane(QWidget):
             item.setToolTip(value[:2000])
             self.table.setItem(i, 1, item)
         self.text.setPlainText(long_text(node))
-        if node.tensor is not None:
+        tensor = node.tensor if node.tensor is not None else activation
+        if tensor is not None:
             self.lower.setCurrentWidget(self.tensor_view)
-            self.tensor_view.load(node.tensor)
+            self.tensor_view.load(tensor)
         else:
             self.lower.setCurrentWidget(self.text)
 

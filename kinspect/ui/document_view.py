@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
@@ -23,7 +24,7 @@ from ..model import Document, Node, Role
 from . import settings
 from .details import DetailsPane, copy_menu, tensor_name
 from .search_bar import SearchBar
-from .tree_model import NAME, SHAPE, DocumentTreeModel
+from .tree_model import ACTIVATION, NAME, SHAPE, DocumentTreeModel
 
 __all__ = ["DocumentView", "tensor_name"]
 
@@ -130,8 +131,9 @@ class DocumentView(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(NAME, 300)
-        for column, width in ((1, 150), (2, 130), (3, 70), (4, 90)):
+        for column, width in ((1, 150), (2, 130), (3, 70), (4, 90), (ACTIVATION, 200)):
             header.resizeSection(column, width)
+        self.tree.setColumnHidden(ACTIVATION, True)  # shown after a run with layers
         self.details = DetailsPane()
         self.search_bar = SearchBar(document)
         self.search_bar.hide()
@@ -295,9 +297,18 @@ class DocumentView(QWidget):
         wanted = self.tree.sizeHintForColumn(SHAPE) + 16
         self.tree.header().resizeSection(SHAPE, max(130, min(wanted, 240)))
 
+    def show_activations(self, activations: dict[str, tuple[str, Any]]) -> None:
+        """After a run with layers: the Activation column, and the selected row's activation
+        in the details (as a weight is shown)."""
+        self.model.set_activations(activations)
+        self.tree.setColumnHidden(ACTIVATION, not activations)
+        node = self.model.node(self.tree.currentIndex()) \
+            if self.tree.currentIndex().isValid() else None
+        self.details.show_node(node, self.model.activation(node))
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.model.node(current) if current.isValid() else None
-        self.details.show_node(node)
+        self.details.show_node(node, self.model.activation(node))
         self.node_selected.emit(node)
 
     def select_node(self, node: Node, switch_tab: bool = True) -> None:

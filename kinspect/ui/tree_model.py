@@ -9,8 +9,10 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from ..model import Kind, Node
 
-COLUMNS = ("Name", "Kind / class", "Shape", "Dtype", "Parameters")
-NAME, TYPE, SHAPE, DTYPE, PARAMS = range(len(COLUMNS))
+COLUMNS = ("Name", "Kind / class", "Shape", "Dtype", "Parameters", "Activation")
+NAME, TYPE, SHAPE, DTYPE, PARAMS, ACTIVATION = range(len(COLUMNS))
+# Rows that can have an activation after a run with layers: a Keras layer, a graph node.
+ACTIVATED = (Kind.LAYER, Kind.GRAPH_NODE)
 
 Index = QModelIndex | QPersistentModelIndex
 # QTreeView asks every row of an expanded branch for flags, index and hasChildren when it lays
@@ -42,6 +44,9 @@ class DocumentTreeModel(QAbstractItemModel):
         self._chunk_ids: set[int] = set()
         self._display_parent: dict[int, Node] = {}  # id(child of a big parent) -> its chunk
         self.picks: Any = None  # output_picks.Picks, set by the Outputs page
+        # Layer or node name -> (statistics text, TensorInfo of its output), set by the Run
+        # page after a run with every layer's activations.
+        self.activations: dict[str, tuple[str, Any]] = {}
         self._error_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical)
 
@@ -156,8 +161,23 @@ class DocumentTreeModel(QAbstractItemModel):
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         return True
 
-    @staticmethod
-    def _text(node: Node, column: int) -> str:
+    def set_activations(self, activations: dict[str, tuple[str, Any]]) -> None:
+        """Show each layer's (or node's) activation statistics in the Activation column."""
+        self.activations = activations
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, ACTIVATION, ACTIVATION)
+        self.layoutChanged.emit()  # rows are lazy: let the view ask again for what it shows
+
+    def activation(self, node: Node | None) -> Any:
+        """The TensorInfo of NODE's activation from the last run, or None."""
+        if node is None or node.kind not in ACTIVATED:
+            return None
+        found = self.activations.get(node.name)
+        return found[1] if found else None
+
+    def _text(self, node: Node, column: int) -> str:
+        if column == ACTIVATION:
+            found = self.activations.get(node.name) if node.kind in ACTIVATED else None
+            return found[0] if found else ""
         if column == NAME:
             return node.name
         if column == TYPE:

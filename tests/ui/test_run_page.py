@@ -131,3 +131,38 @@ def test_cancel_while_loading(qtbot, window, cnn, monkeypatch):
     qtbot.waitUntil(lambda: page.task is None, timeout=30_000)
     assert page.status.text() == "Cancelled." and page.runner is None
     assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_layer_activations_show_in_the_tree(qtbot, window, cnn):
+    """After a run with every layer's activations: the tree's Activation column gives each
+    layer's statistics, and selecting the layer shows its activation as a weight is shown;
+    both equal Keras's own sub-model outputs on the same image."""
+    import keras
+
+    folder, _expected = cnn
+    view = open_view(qtbot, window, folder / "cnn.h5")
+    page = view.show_page("Run")
+    _run(qtbot, page)  # load
+    (row,) = page.rows.values()
+    row.source.setText(str(folder / "in.png"))
+    page.preprocess.setCurrentText("unit")
+    page.with_layers.setChecked(True)
+    page.last = None
+    _run(qtbot, page)
+    model = keras.models.load_model(folder / "cnn.h5", compile=False)
+    img = keras.utils.img_to_array(keras.utils.load_img(folder / "in.png",
+                                                        target_size=(16, 16)))[None] / 255.0
+    conv = np.asarray(keras.Model(model.inputs, model.get_layer("conv").output)(img))
+    from kinspect.ui.tree_model import ACTIVATION
+
+    assert not view.tree.isColumnHidden(ACTIVATION)
+    layer_row = view.document.root.find("conv")
+    index = view.model.index_of(layer_row).siblingAtColumn(ACTIVATION)
+    text = view.model.data(index)
+    assert text.startswith(f"mean {conv.mean():.4g} ± {conv.std():.4g}")
+    view.show_page("Tree")
+    view.select_node(layer_row)
+    qtbot.waitUntil(lambda: view.details.tensor_view.stats is not None, timeout=30_000)
+    stats = view.details.tensor_view.stats
+    assert stats.mean == pytest.approx(float(conv.mean()), abs=1e-5)
+    assert stats.max == pytest.approx(float(conv.max()), abs=1e-5)

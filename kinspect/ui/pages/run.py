@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -50,6 +51,7 @@ RUNNABLE = ("keras-h5", "keras", "tf-savedmodel", "tf-graphdef", "tf-checkpoint"
 class RunPage(QWidget):
     def __init__(self, view: DocumentView) -> None:
         super().__init__()
+        self.view = view  # its tree shows each layer's activation after a run with layers
         self.path, self.format = view.document.path, view.document.format
         self.runner: Runner | None = None
         self.trusted = False
@@ -209,7 +211,7 @@ class RunPage(QWidget):
             entries = {n: report.tensor_entry(v, k, labels, with_values=False)
                        for n, v in result.outputs.items()}
             return {"inputs": inputs, "result": result, "seconds": seconds,
-                    "entries": entries}
+                    "entries": entries, "activations": activations(result.layers)}
 
         self._start(Task(work, self.path), self._ran, "Running…")
 
@@ -229,6 +231,7 @@ class RunPage(QWidget):
         self.status.setText(f"Ran in {outcome['seconds']:.3f} s (preprocess "
                             f"{', '.join(modes)}). {self.summary()}")
         self.results.setCurrentRow(0)
+        self.view.show_activations(outcome["activations"])
         self._warm(outcome)
 
     def _warm(self, outcome: dict[str, Any]) -> None:
@@ -328,6 +331,22 @@ class RunPage(QWidget):
             self.status.setText(f"Cannot save: {exc}")
             return
         self.status.setText(f"Saved {path}")
+
+
+def activations(layers: dict[str, Any]) -> dict[str, tuple[str, TensorInfo]]:
+    """Tree rows' Activation column: each layer's (or graph node's first output's) statistics
+    and its values, keyed by the row's name (a graph tensor `node:0` shows on row `node`)."""
+    out: dict[str, tuple[str, TensorInfo]] = {}
+    for name, values in layers.items():
+        row = name[:-2] if name.endswith(":0") else name
+        if row in out or not np.issubdtype(values.dtype, np.number):
+            continue
+        data = values.astype(np.float64, copy=False)
+        text = (f"mean {data.mean():.4g} ± {data.std():.4g}  "
+                f"[{data.min():.4g}, {data.max():.4g}]") if data.size else "empty"
+        out[row] = (text, TensorInfo(name, tuple(values.shape), values.dtype.name,
+                                     loader=lambda v=values: v))
+    return out
 
 
 def create(view: DocumentView) -> QWidget | None:
