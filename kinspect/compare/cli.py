@@ -31,12 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run_compare(args: argparse.Namespace) -> int:
     import os
 
-    from ..convert.cli import _quiet_native_stderr
+    from ..convert.cli import quiet_native_stderr
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Running both models happens in a confined child (comparison.run_both_confined); its
     # TensorFlow logs to fd 2, which the CLI contract keeps for one `kinspect: ...` line.
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         result = compare(args.a, args.b, arch_a=args.arch_a, arch_b=args.arch_b,
                          inputs=args.input, tol=Tolerance(args.atol, args.rtol),
                          run=not args.no_run, trust_code=args.trust_code)

@@ -39,7 +39,7 @@ def run_convert(args: argparse.Namespace) -> int:
         calibration_loader=getattr(args, "calibration_loader", None),
         divergence_finder=getattr(args, "divergence_finder", None),
     )
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         report = convert(args.src, args.dst, getattr(args, "target", None), options,
                          Progress())
     if getattr(args, "json", False):
@@ -51,7 +51,7 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
+def quiet_native_stderr() -> Iterator[None]:
     """TensorFlow's C++ runtime logs to fd 2 whatever TF_CPP_MIN_LOG_LEVEL says (oneDNN,
     CUDA probes); the CLI contract wants one `kinspect: ...` line on stderr. Capture fd 2
     while converting; give the log back only when something unexpected escapes (a bug),

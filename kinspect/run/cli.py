@@ -37,7 +37,7 @@ def run_run(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    from ..convert.cli import _quiet_native_stderr
+    from ..convert.cli import quiet_native_stderr
     from . import report, session
     from .oneshot import run_file_confined
 
@@ -45,7 +45,7 @@ def run_run(args: argparse.Namespace) -> int:
     outputs = [o for o in (args.outputs or "").split(",") if o.strip()] or None
     # Running executes the model: load + run happen in a confined child (issue 22) that reads
     # only the model and the inputs; --save writes in this process, from the returned arrays.
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         shot = run_file_confined(args.model, args.input, arch=args.arch,
                                  signature=args.signature, outputs=outputs,
                                  preprocess=args.preprocess, layers=args.layers,
