@@ -251,6 +251,11 @@ def _python_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
              os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}  # kinspect's parent
     paths.update(sysconfig.get_paths().values())
+    # The interpreter itself; in the built app (PyInstaller) the executable carries the archive
+    # of bundled modules that the child imports from, beside its _internal folder.
+    paths.add(os.path.abspath(sys.executable))
+    if getattr(sys, "frozen", False):
+        paths.add(os.path.dirname(os.path.abspath(sys.executable)))
     # Keras's own settings (backend, image data format): read at import, as outside a child.
     keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     paths.add(os.path.join(keras_home, "keras.json"))
