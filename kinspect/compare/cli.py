@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from .comparison import compare
-from .report import human, to_json
 from .tolerance import DEFAULT_ATOL, DEFAULT_RTOL, Tolerance
 
 EXIT_EQUAL, EXIT_DIFFERENT = 0, 1
@@ -32,6 +30,8 @@ def run_compare(args: argparse.Namespace) -> int:
     import os
 
     from ..convert.cli import quiet_native_stderr
+    from .comparison import compare
+    from .report import human, to_json
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Running both models happens in a confined child (comparison.run_both_confined); its

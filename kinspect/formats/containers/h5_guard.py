@@ -23,36 +23,39 @@ MAX_REPORTED = 20
 
 def outside_parts(f: h5py.Group) -> list[tuple[str, str]]:
     """(HDF5 path, what it reads) of every part that reads another file, without following
-    external links (H5Lvisit lists links; hard-linked datasets are opened to read their
-    creation properties, a few microseconds each)."""
+    external links. Low-level calls (H5Lvisit with link info, H5Dopen and its creation
+    properties): h5py's visititems_links builds a Link object per link and a Dataset per
+    dataset, 52 ms for InceptionV3's .h5 here against 11 ms this way, on every open."""
     found: list[tuple[str, str]] = []
 
-    def visit(name: str, link: Any) -> Any:
-        if isinstance(link, h5py.ExternalLink):
-            found.append((f"/{name}", f"external link to {link.filename}:{link.path}"))
-        elif isinstance(link, h5py.HardLink):
-            why = _dataset_outside(f, name)
+    def visit(raw: bytes, info: Any) -> Any:
+        name = raw.decode("utf-8", "replace")
+        if info.type == h5py.h5l.TYPE_EXTERNAL:
+            target, where = (v.decode("utf-8", "replace") for v in f.id.links.get_val(raw))
+            found.append((f"/{name}", f"external link to {target}:{where}"))
+        elif info.type == h5py.h5l.TYPE_HARD:
+            why = _dataset_outside(f, raw)
             if why:
                 found.append((f"/{name}", why))
         return None if len(found) < MAX_REPORTED else True
 
-    f.visititems_links(visit)
+    f.id.links.visit(visit, info=True)
     return found
 
 
-def _dataset_outside(f: h5py.Group, name: str) -> str:
+def _dataset_outside(f: h5py.Group, raw: bytes) -> str:
     try:
-        info = h5py.h5o.get_info(f.id, name.encode("utf-8"))
+        if h5py.h5o.get_info(f.id, raw).type != h5py.h5o.TYPE_DATASET:
+            return ""
+        plist = h5py.h5d.open(f.id, raw).get_create_plist()
     except (KeyError, OSError, ValueError):
         return ""
-    if info.type != h5py.h5o.TYPE_DATASET:
-        return ""
-    obj = f[name]
-    external = obj.external
-    if external:
-        files = ", ".join(str(e[0]) for e in external[:3])
+    count = plist.get_external_count()
+    if count:
+        files = ", ".join(plist.get_external(i)[0].decode("utf-8", "replace")
+                          for i in range(min(count, 3)))
         return f"dataset stored in other files ({files})"
-    if obj.is_virtual:
+    if plist.get_layout() == h5py.h5d.VIRTUAL:
         return "virtual dataset mapped from other files"
     return ""
 
@@ -80,7 +83,7 @@ def dataset(f: h5py.File, name: str, whole: bool = False) -> h5py.Dataset:
     obj = f[name]
     if not isinstance(obj, h5py.Dataset):
         raise FormatError(f"HDF5 {name} is not a dataset")
-    why = _dataset_outside(f, name)
+    why = _dataset_outside(f, name.encode("utf-8"))
     if why:
         raise FormatError(f"HDF5 {name}: {why}; kinspect never reads outside the model file")
     if whole:
