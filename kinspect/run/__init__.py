@@ -28,17 +28,7 @@ the pair can be wrapped (confined in a child process) as one entry point.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .load import load
+from .runner import RunError, Runner, RunResult, TensorSpec, check_feeds
 
 __all__ = ["Runner", "RunError", "RunResult", "TensorSpec", "check_feeds", "load"]
-# Imported on first use (PEP 562): `kinspect info` builds the `run` subcommand's parser from
-# kinspect.run.cli, and must not pay for the runners (and numpy) to do so.
-_HOMES = {"load": ".load", "Runner": ".runner", "RunError": ".runner", "RunResult": ".runner",
-          "TensorSpec": ".runner", "check_feeds": ".runner"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOMES[name], __name__), name)
