@@ -171,9 +171,15 @@ def load_savedmodel(path: str) -> Any:
         raise ConvertError(f"TensorFlow cannot load the SavedModel: {exc}", path) from exc
 
 
-def signature_key(sigs: Any, signature: str | None) -> str:
-    """The signature asked for, else serving_default, else the first by name."""
-    return signature or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
+def signature_key(sigs: Any, signature: str | None, path: str) -> str:
+    """The signature asked for, else serving_default, else the first by name; an InvalidRequest
+    naming PATH when there is none or the asked one is missing (freeze, verify, run, TF1)."""
+    if not sigs:
+        raise InvalidRequest("the SavedModel has no signatures", path)
+    key = signature or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
+    if key not in sigs:
+        raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
+    return key
 
 
 def from_savedmodel(path: str, signature: str | None, loaded: Any = None) -> Frozen:
@@ -184,11 +190,7 @@ def from_savedmodel(path: str, signature: str | None, loaded: Any = None) -> Fro
 
     loaded = loaded if loaded is not None else load_savedmodel(path)
     sigs = dict(loaded.signatures)
-    if not sigs:
-        raise InvalidRequest("the SavedModel has no signatures to freeze", path)
-    key = signature_key(sigs, signature)
-    if key not in sigs:
-        raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
+    key = signature_key(sigs, signature, path)
     fn = sigs[key]
     frozen = convert_variables_to_constants_v2(fn)
     outs = [t.name for t in frozen.outputs]

@@ -243,8 +243,8 @@ class Job:
         if isinstance(loaded, tf1_savedmodel.V1SavedModel):
             return loaded.run(self.options.signature, arrays)
         sigs = loaded.signatures
-        return verify.run_signature(sigs[freeze.signature_key(sigs, self.options.signature)],
-                                    arrays)
+        key = freeze.signature_key(sigs, self.options.signature, self.src)
+        return verify.run_signature(sigs[key], arrays)
 
     def _inner_reference(self, source: list[Any], arrays: list[Any]) -> list[Any]:
         """Inner --outputs have no counterpart in the Keras model or signature: check the

@@ -37,13 +37,10 @@ class V1SavedModel:
 
     def signature(self, key: str | None) -> tuple[str, Any]:
         """(key, SignatureDef): KEY, else serving_default, else the first by name."""
+        from .freeze import signature_key
+
         sigs = self.signatures
-        if not sigs:
-            raise InvalidRequest("the SavedModel has no signatures", self.path)
-        key = key or ("serving_default" if "serving_default" in sigs else sorted(sigs)[0])
-        if key not in sigs:
-            raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}",
-                                 self.path)
+        key = signature_key(sigs, key, self.path)
         return key, sigs[key]
 
     def tensors(self, key: str | None) -> tuple[str, dict[str, str], dict[str, str]]:

@@ -95,9 +95,4 @@ def load_signature(path: str, signature: str | None) -> Runner:
                                f"{loaded.tf2_error[:120]}")
         return runner
     sigs = dict(loaded.signatures)
-    if not sigs:
-        raise InvalidRequest("the SavedModel has no signatures to run", path)
-    key = signature_key(sigs, signature)
-    if key not in sigs:
-        raise InvalidRequest(f"no signature '{key}'; it has: {', '.join(sorted(sigs))}", path)
-    return SignatureRunner(loaded, key, path)
+    return SignatureRunner(loaded, signature_key(sigs, signature, path), path)
