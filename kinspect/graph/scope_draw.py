@@ -6,6 +6,10 @@ outputs, so every edge of the flat graph between two drawn nodes is still an edg
 (`Drawing.edges`), except many control inputs of one node: listed on it, not drawn. Nodes of
 open scopes are drawn from their stored NodeDefs with their inputs pointed at the groups that now
 produce them. Plain Python, no Qt, no TensorFlow runtime.
+
+Shapes (`shapes.py`): a group lists one `_output_shapes` entry per boundary output (in the order
+of its outputs), its producer's shape; a drawn node without recorded shapes gets the inferred
+ones. Netron shows them on the edges with the help of `ui/netron/js.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ..model import Document
 from .focus import node_defs
 from .outputs import split_tensor_name
 from .scopes import Scope, ScopeTree, tree_for
+from .shapes import Shape, recorded, to_proto
 
 # Op counts listed on a group; the rest are summed as `other ops`.
 SHOWN_OPS = 5
@@ -73,8 +78,11 @@ def drawn_name(tree: ScopeTree, name: str, expanded: set[str]) -> str | None:
     return name if name in tree.index else None
 
 
-def draw(doc: Document, expanded: Iterable[str]) -> Drawing:
-    """The document's graph with the scopes in `expanded` open and all others closed."""
+def draw(doc: Document, expanded: Iterable[str],
+         shapes: dict[str, list[Shape]] | None = None) -> Drawing:
+    """The document's graph with the scopes in `expanded` open and all others closed.
+
+    `shapes`: inferred output shapes by node name (shapes.infer), for nodes that record none."""
     tree = tree_for(doc)
     with no_gc():
         uid, units_ = units(tree, set(expanded))
@@ -89,14 +97,18 @@ def draw(doc: Document, expanded: Iterable[str]) -> Drawing:
 
     graph = tf_protos.GraphDef()
     names: list[str] = []
+    known = _Shapes(doc, tree, defs, shapes or {})
     for i, group in drawn:
         node_def = graph.node.add()
         if group is None:
             names.append(tree.names[i])
             _leaf(node_def, doc, tree, i, defs, inputs.get(tree.names[i], []))
+            if shapes and "_output_shapes" not in node_def.attr and node_def.name in shapes:
+                _set_shapes(node_def, shapes[node_def.name])
         else:
             names.append(group.id)
             _group(node_def, tree, group, inputs.get(group.id, []))
+            _set_shapes(node_def, [known.of(tensor) for tensor in slots.get(group.id, {})])
         sources = listed.get(node_def.name)
         if sources:
             node_def.attr["control inputs"].list.s.extend(s.encode() for s in sources)
@@ -200,3 +212,44 @@ def _group(node_def: Any, tree: ScopeTree, scope: Scope, refs: list[str]) -> Non
         node_def.attr[op].i = count
     if len(ops) > SHOWN_OPS:
         node_def.attr["other ops"].i = sum(count for _op, count in ops[SHOWN_OPS:])
+
+
+class _Shapes:
+    """The shape of a tensor `node:i` of the drawn graph: inferred, else recorded on its
+    NodeDef (a GraphDef file's, a function body's, or an AttrValue kept on the GraphNode)."""
+
+    def __init__(self, doc: Document, tree: ScopeTree, defs: dict[str, Any] | None,
+                 inferred: dict[str, list[Shape]]) -> None:
+        self.doc, self.tree, self.defs, self.inferred = doc, tree, defs, inferred
+
+    def of(self, tensor: str) -> Shape:
+        name, index = split_tensor_name(tensor)
+        listed = self.inferred.get(name) or recorded(self._node_def(name))
+        return listed[index] if listed and 0 <= index < len(listed) else None
+
+    def _node_def(self, name: str) -> Any:
+        if self.defs is not None and name in self.defs:
+            return self.defs[name]
+        i = self.tree.index.get(name)
+        if i is None:
+            return None
+        if i >= len(self.doc.nodes):
+            return self.tree.bodies[i - len(self.doc.nodes)].node_def
+        value = self.doc.nodes[i].attrs.get("_output_shapes")
+        return _Recorded(value) if type(value).__name__ == "AttrValue" else None
+
+
+class _Recorded:
+    """A NodeDef look-alike holding only `_output_shapes` (for `recorded`)."""
+
+    def __init__(self, value: Any) -> None:
+        self.attr = {"_output_shapes": value}
+
+
+def _set_shapes(node_def: Any, shapes: list[Shape]) -> None:
+    """`_output_shapes` on a drawn node, unless no shape in it is known."""
+    if not any(shape is not None for shape in shapes):
+        return
+    listed = node_def.attr["_output_shapes"].list
+    for shape in shapes:
+        to_proto(shape, listed.shape.add())

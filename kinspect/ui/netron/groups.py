@@ -5,12 +5,21 @@ state, served like a focus model (no page reload). Double-clicking a group opens
 double-clicking a node of an open scope closes that scope again. Selection: a tree row inside a
 closed group selects the group, a scope row selects its group, and a group clicked in the drawing
 selects its scope's row under "By name scope".
+
+Shapes on the edges (graph/shapes.py): recorded ones from the first drawing; for a GraphDef file
+without them, TensorFlow's shape inference in the confined child, started once the first drawing
+is shown and only after a safety scan with no findings; the current drawing is served again
+when they arrive. The label beside the buttons says where the shapes come from.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib.util
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from ...graph import focus as graph_focus
 from ...graph import scope_draw, scopes
+from ...graph import shapes as graph_shapes
 from ...model import Document, GraphNode, Kind, Node
+from ...progress import Progress
 from ..workers import Task
 from ..workers import start as start_task
 from . import tree as netron_tree
@@ -32,6 +43,10 @@ if TYPE_CHECKING:
     from .view import NetronView
 
 SCOPE_BRANCH = "By name scope"
+# Shape inference is cancelled (its child killed) after this long: InceptionV3 takes ~0.4 s
+# plus TensorFlow's start in the child (~5-8 s on a cold fork server here).
+INFER_SECONDS = 60.0
+INFERRING = "shapes: inferring…"
 
 
 def applies(doc: Document) -> bool:
@@ -59,6 +74,11 @@ class ScopeGroups:
         self.expanded: set[str] = set()
         self.drawing: scope_draw.Drawing | None = None
         self._started = False
+        self.shapes: dict[str, list[graph_shapes.Shape]] | None = None  # inferred, when done
+        self.shape_note = ""  # where the edges' shapes come from, for the label
+        self._shape_task: Task | None = None
+        self._shape_timer: threading.Timer | None = None
+        self._shape_waiters: list[Callable[[], None]] = []
         self.bar = QWidget()
         row = QHBoxLayout(self.bar)
         row.setContentsMargins(6, 0, 6, 2)
@@ -83,6 +103,7 @@ class ScopeGroups:
         if self.active:
             doc = self.document
             start_task(Task(lambda _progress: scopes.tree_for(doc)))
+            view.drawn.connect(self._start_shapes)  # not before: the first draw stays quick
 
     @property
     def tree(self) -> scopes.ScopeTree:
@@ -106,7 +127,7 @@ class ScopeGroups:
         return data
 
     def _draw(self) -> scope_draw.Drawing:
-        self.drawing = scope_draw.draw(self.document, self.expanded)
+        self.drawing = scope_draw.draw(self.document, self.expanded, self.shapes)
         self._update_label()
         return self.drawing
 
@@ -139,6 +160,8 @@ class ScopeGroups:
                 f"{len(self.drawing.names) - len(self.drawing.groups):,} nodes drawn")
         if selected in self.drawing.groups:
             text += " · " + self.summary(selected)
+        if self.shape_note:
+            text += " · " + self.shape_note
         self.label.setText(text)
         self.label.setToolTip(text)
 
@@ -158,6 +181,59 @@ class ScopeGroups:
         if row is None and scope_id[:-1] in self.tree.index:  # a call node's group
             row = netron_tree.tree_row(self.document, scope_id[:-1], {})
         return row
+
+    # -- shapes
+    def _start_shapes(self, _count: int = 0) -> None:
+        """Find the edges' shapes on a worker (once, after the first drawing is shown)."""
+        if self._shape_task is not None or not self.active:
+            return
+        doc = self.document
+        task = Task(lambda progress: find_shapes(doc, progress), doc.path)
+        self._shape_task = task
+        task.signals.finished.connect(self._shapes_found)
+        prefix = f"{doc.path}: "
+        task.signals.failed.connect(lambda line, _details: self._shapes_found(
+            ({}, f"shapes: recorded only ({line.removeprefix(prefix)[:160]})")))
+        task.signals.cancelled.connect(lambda: self._shapes_found(
+            ({}, f"shapes: recorded only (inference over {INFER_SECONDS:.0f} s)")))
+        self.view.destroyed.connect(task.cancel)
+        self.shape_note = INFERRING
+        self._update_label()
+        self._shape_timer = threading.Timer(INFER_SECONDS, task.cancel)
+        self._shape_timer.daemon = True
+        self._shape_timer.start()
+        start_task(task, "kinspect-shapes")
+
+    def _shapes_found(self, result: tuple[dict[str, Any], str]) -> None:
+        """Keep the shapes and serve the current drawing again with them."""
+        if self._shape_timer is not None:
+            self._shape_timer.cancel()
+        if not _alive(self.bar):
+            return  # the page went away meanwhile
+        shapes, self.shape_note = result
+        self.shapes = shapes or None
+        view = self.view
+        if self.shapes and self._started and view.server is not None and not view.focus_mode:
+            self.redraw()
+        else:
+            self._update_label()
+        waiters, self._shape_waiters = self._shape_waiters, []
+        for callback in waiters:
+            callback()
+
+    def when_shaped(self, callback: Callable[[], None], timeout: float) -> None:
+        """Call back once the shapes search is over (and the drawing served again with them),
+        or after `timeout` s; at once when there is none to wait for. For `--screenshot`."""
+        if self._shape_task is None or self.shape_note != INFERRING:
+            callback()
+            return
+        self._shape_waiters.append(callback)
+
+        def expire() -> None:
+            if callback in self._shape_waiters:
+                self._shape_waiters.remove(callback)
+                callback()
+        QTimer.singleShot(round(timeout * 1000), self.bar, expire)
 
     # -- actions
     def activated(self, name: str) -> None:
@@ -248,6 +324,37 @@ class ScopeGroups:
         inside = [n for n in drawing.names if n.startswith(scope_id) and n != scope_id
                   and (n in drawing.groups or ops[index[n]] != "Const")]
         return inside[0] if inside else None
+
+
+def find_shapes(doc: Document, progress: Progress) -> tuple[dict[str, Any], str]:
+    """Inferred shapes for a GraphDef file without recorded ones, and a note on where the
+    drawing's shapes come from. Runs TensorFlow only in the confined child, only for a file
+    whose safety scan found nothing."""
+    why_not = graph_shapes.can_infer(doc, graph_focus.node_defs(doc))
+    if why_not is not None:
+        return {}, "shapes: recorded" + ("" if why_not in graph_shapes.ALL_RECORDED else
+                                         f" only ({why_not})")
+    if importlib.util.find_spec("tensorflow") is None:
+        return {}, "shapes: recorded only (no TensorFlow installed)"
+    from ...safety import scan
+
+    report = scan(doc.path)
+    if report.findings:
+        count = len(report.findings)
+        return {}, (f"shapes: recorded only (the safety scan reported {count} "
+                    f"finding{'s' if count > 1 else ''})")
+    from ...convert.registry import CHILD_WARM
+    from ...safety.confine import run_confined
+
+    shapes = run_confined(graph_shapes.infer, doc.path, read=[doc.path], warm=CHILD_WARM,
+                          progress=progress)
+    return shapes, "shapes inferred by TensorFlow (confined)"
+
+
+def _alive(widget: QWidget) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(widget)
 
 
 def _button(text: str, tip: str, slot: object) -> QPushButton:

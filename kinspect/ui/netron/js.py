@@ -4,6 +4,15 @@ Kept apart from the widget so the page-specific knowledge sits in one place. Wha
 `window.__view__` is Netron's View (set on `window.load`), `View._target` the drawn graph whose
 `_table` maps model nodes to drawn elements, `Graph.select/scrollTo`, `View.showNodeProperties`
 (called when a node is clicked), `View._host._openModel(url, identifier, name)`.
+
+Shapes on edges: `View.render(target, signature)` is wrapped so that, before Netron draws a graph,
+every untyped output value of a node with an `_output_shapes` attribute gets a type. Relied on:
+netron's TensorFlow reader (`tf.js`) makes node inputs and outputs `tf.Value`s with a plain,
+writable `type`, null except for Placeholders; it keeps `_output_shapes` (hidden) among
+`node.attributes` as a list of `tf.TensorShape` (`dimensions`, `equals`, `toString`); and
+`view.Value.build` labels an edge `1×8×8×16` when its value's `type.shape.dimensions` is set.
+The type is made from a typed value's prototype when the graph has one (a `tf.TensorType`), else
+a look-alike with `dataType`, `shape`, `equals` and `toString` (the sidebar and `type.equals`).
 """
 
 from __future__ import annotations
@@ -21,7 +30,8 @@ MESSAGE_PREFIX = "kinspect:"
 # - version 0.0.0 marks the page as not packaged, which turns Netron's telemetry off;
 # - a font fallback with U+27E8/U+27E9 (the shape brackets), DejaVu Sans on Linux;
 # - a wrapper on View.showNodeProperties that reports the clicked node's name, and a listener
-#   that reports double-clicked nodes (`kinspect:open:`), and a border style for groups.
+#   that reports double-clicked nodes (`kinspect:open:`), and a border style for groups;
+# - a wrapper on View.render that gives outputs their recorded shapes (see the docstring).
 BOOTSTRAP = r"""
 (function () {
     const pad = (n) => String(n).padStart(2, '0');
@@ -56,6 +66,59 @@ BOOTSTRAP = r"""
     groups.textContent = 'g.graph-node[id$="/"] > .node-border { stroke: #1565c0; ' +
         'stroke-width: 3px; stroke-dasharray: 6 2; }';
     document.head.appendChild(groups);
+    // Shapes on edges (see the module docstring): outputs of nodes with `_output_shapes`.
+    const valuesOf = (args) => (args || []).flatMap((a) => (Array.isArray(a.value) ? a.value : []));
+    const typeOutputs = (graph) => {
+        if (!graph || !Array.isArray(graph.nodes)) {
+            return;
+        }
+        let proto = null;  // a real tf.TensorType's prototype, when any value has one
+        const typed = valuesOf(graph.inputs).concat(...graph.nodes.map((n) => valuesOf(n.inputs)));
+        const sample = typed.find((v) => v && v.type && v.type.shape && 'dataType' in v.type);
+        if (sample) {
+            proto = Object.getPrototypeOf(sample.type);
+        }
+        const make = (dataType, shape) => {
+            const type = proto ? Object.create(proto) : {
+                equals(other) {
+                    return !!other && this.dataType === other.dataType &&
+                        !!other.shape && this.shape.equals(other.shape);
+                },
+                toString() {
+                    return this.dataType + this.shape.toString();
+                }
+            };
+            type.dataType = dataType;
+            type.shape = shape;
+            return type;
+        };
+        for (const node of graph.nodes) {
+            const attributes = Array.isArray(node.attributes) ? node.attributes : [];
+            const listed = attributes.find((a) => a.name === '_output_shapes');
+            if (!listed || !Array.isArray(listed.value)) {
+                continue;
+            }
+            const dtype = attributes.find((a) => (a.name === 'T' || a.name === 'dtype') &&
+                typeof a.value === 'string');
+            valuesOf(node.outputs).forEach((value, position) => {
+                if (!value || value.type) {
+                    return;
+                }
+                // `node` is output 0, `node:3` output 3 (the reader's names).
+                let index = position;
+                if (value.name && value.name.startsWith(node.name + ':')) {
+                    index = parseInt(value.name.substring(node.name.length + 1), 10);
+                } else if (value.name === node.name) {
+                    index = 0;
+                }
+                const shape = listed.value[index];
+                if (shape && Array.isArray(shape.dimensions) &&
+                    typeof shape.equals === 'function') {
+                    value.type = make(dtype ? dtype.value : '?', shape);
+                }
+            });
+        }
+    };
     const hook = () => {
         const view = window.__view__;
         if (!view || !view._host) {
@@ -99,6 +162,15 @@ BOOTSTRAP = r"""
             }
             last = {time: now, x: e.clientX, y: e.clientY, name: name};
         }, true);
+        const render = view.render.bind(view);
+        view.render = (target, signature) => {
+            try {
+                typeOutputs(target);
+            } catch (e) {
+                console.warn('kinspect: shapes not shown: ' + e);
+            }
+            return render(target, signature);
+        };
         const show = view.showNodeProperties.bind(view);
         view.showNodeProperties = (node, source) => {
             if (node && source !== 'kinspect') {

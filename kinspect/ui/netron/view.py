@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 POLL_MS = 150
 SETTLE_MS = 600
+# `--screenshot` waits this long at most for the edges' inferred shapes (groups.py).
+SHAPES_WAIT_S = 30.0
 
 
 class NetronView(QWidget):
@@ -428,13 +430,15 @@ def graph_page(doc_view: DocumentView) -> QWidget:
 
 
 def show_netron(window: object, callback: Callable[[], None], timeout: float = 90.0) -> None:
-    """For `--screenshot --view netron`: show the Graph tab, call back once it is drawn."""
+    """For `--screenshot --view netron`: show the Graph tab, call back once it is drawn (and,
+    collapsed by scope, drawn again with the inferred shapes on its edges)."""
     view = window.current_view()  # type: ignore[attr-defined]
     page = view.show_page("Graph") if view is not None else None
     if not isinstance(page, NetronView):
         QTimer.singleShot(200, callback)
         return
-    page.when_drawn(callback, timeout)
+    page.when_drawn(lambda: page.groups.when_shaped(
+        lambda: page.when_drawn(callback, timeout), SHAPES_WAIT_S), timeout)
 
 
 def _server(path: str, data: bytes | None) -> NetronServer:
