@@ -17,10 +17,11 @@ from kinspect.graph import focus as graph_focus
 from kinspect.graph import scopes
 from kinspect.ui.netron import js as netron_js
 from kinspect.ui.netron import tree as netron_tree
-from kinspect.ui.netron.groups import scope_id_of_row
+from kinspect.ui.netron.groups import INFERRING, scope_id_of_row
 
 from ..builders.graph import chain_graph
 from ..builders.scoped import deep_graph, frozen_inception
+from ..builders.shaped import conv_graph, run_shapes
 from ..conftest import run_cli
 from .test_netron_view import DRAW_MS, drawn_names, js, open_graph, selected
 
@@ -190,3 +191,44 @@ def test_screenshot_draws_a_big_graph_collapsed(tmp_path, deep):
     assert run_cli("--screenshot", str(small), "--view", "netron",
                    str(chain_graph(tmp_path / "small.pb", 20))).returncode == 0
     assert group_border_pixels(small) == 0
+
+
+# The texts of the edge labels Netron has drawn (its SVG `text.edge-label` elements).
+EDGE_LABELS = """JSON.stringify(Array.from(document.querySelectorAll('#canvas .edge-label'))
+    .map((e) => e.textContent))"""
+
+
+def edge_labels(qtbot, page) -> list[str]:
+    return json.loads(js(qtbot, page, EDGE_LABELS))
+
+
+@pytest.mark.slow
+def test_group_edges_show_the_shapes_tensorflow_infers(qtbot, tmp_path):
+    path = conv_graph(tmp_path / "conv.pb")  # 4 blocks of 20 units, no _output_shapes
+    relus = [f"net/block_{b}/unit_{u}/relu" for b in range(4) for u in range(20)]
+    ran = run_shapes(path, relus)  # what TensorFlow computes, in its own process
+    view, page = open_graph(qtbot, path)
+    assert set(page.groups.drawing.groups) == {n.rpartition("/")[0] + "/" for n in relus}
+    if page.groups.shape_note == INFERRING:  # drawn first, shapes later
+        assert edge_labels(qtbot, page) == []
+        assert INFERRING in page.groups.label.text()
+    qtbot.waitUntil(lambda: "inferred by TensorFlow" in page.groups.label.text(),
+                    timeout=120_000)
+    qtbot.waitUntil(lambda: page.is_drawn, timeout=DRAW_MS)
+    labels = edge_labels(qtbot, page)
+    # Every unit's output edge is labelled with the shape of its relu as TensorFlow ran it:
+    # 1×8×8×16 in block 0 down to 1×1×1×16 after three pools.
+    expected = ["×".join(str(d) for d in ran[relu]) for relu in relus]
+    assert {"1×8×8×16", "1×4×4×16", "1×2×2×16", "1×1×1×16"} == set(expected)
+    for shape in set(expected):
+        assert labels.count(shape) >= expected.count(shape), (shape, labels)
+    assert "1×8×8×16" in labels  # the input's edge too (its Placeholder shape)
+
+
+def test_no_inference_when_the_scan_reports_findings(qtbot, tmp_path):
+    path = conv_graph(tmp_path / "reads.pb", extra="ReadFile")  # reads a file: a finding
+    view, page = open_graph(qtbot, path)
+    qtbot.waitUntil(lambda: page.groups.shape_note != INFERRING, timeout=60_000)
+    assert "recorded only (the safety scan reported 1 finding)" in page.groups.label.text()
+    assert page.groups.shapes is None
+    assert edge_labels(qtbot, page) == []
