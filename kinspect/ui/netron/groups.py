@@ -193,7 +193,7 @@ class ScopeGroups:
         task.signals.finished.connect(self._shapes_found)
         prefix = f"{doc.path}: "
         task.signals.failed.connect(lambda line, _details: self._shapes_found(
-            ({}, f"shapes: recorded only ({line.removeprefix(prefix)[:160]})")))
+            ({}, f"shapes: recorded only ({' '.join(line.removeprefix(prefix).split())[:160]})")))
         task.signals.cancelled.connect(lambda: self._shapes_found(
             ({}, f"shapes: recorded only (inference over {INFER_SECONDS:.0f} s)")))
         self.view.destroyed.connect(task.cancel)
