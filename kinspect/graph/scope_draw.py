@@ -25,7 +25,7 @@ from ..model import Document
 from .focus import node_defs
 from .outputs import split_tensor_name
 from .scopes import Scope, ScopeTree, tree_for
-from .shapes import Shape, recorded, to_proto
+from .shapes import Shape, meta_node_defs, recorded, to_proto
 
 # Op counts listed on a group; the rest are summed as `other ops`.
 SHOWN_OPS = 5
@@ -103,8 +103,8 @@ def draw(doc: Document, expanded: Iterable[str],
         if group is None:
             names.append(tree.names[i])
             _leaf(node_def, doc, tree, i, defs, inputs.get(tree.names[i], []))
-            if shapes and "_output_shapes" not in node_def.attr and node_def.name in shapes:
-                _set_shapes(node_def, shapes[node_def.name])
+            if "_output_shapes" not in node_def.attr:
+                _set_shapes(node_def, known.outputs(node_def.name) or [])
         else:
             names.append(group.id)
             _group(node_def, tree, group, inputs.get(group.id, []))
@@ -221,15 +221,22 @@ class _Shapes:
     def __init__(self, doc: Document, tree: ScopeTree, defs: dict[str, Any] | None,
                  inferred: dict[str, list[Shape]]) -> None:
         self.doc, self.tree, self.defs, self.inferred = doc, tree, defs, inferred
+        self.meta = meta_node_defs(doc)  # SavedModels, checkpoints: their NodeDefs, parsed once
 
     def of(self, tensor: str) -> Shape:
         name, index = split_tensor_name(tensor)
-        listed = self.inferred.get(name) or recorded(self._node_def(name))
+        listed = self.outputs(name)
         return listed[index] if listed and 0 <= index < len(listed) else None
+
+    def outputs(self, name: str) -> list[Shape] | None:
+        """Every output's shape of node `name`, when known."""
+        return self.inferred.get(name) or recorded(self._node_def(name))
 
     def _node_def(self, name: str) -> Any:
         if self.defs is not None and name in self.defs:
             return self.defs[name]
+        if name in self.meta:
+            return self.meta[name]
         i = self.tree.index.get(name)
         if i is None:
             return None

@@ -13,10 +13,13 @@ UI decides that (ui/netron/groups.py). Shapes here are plain lists, cheap to pic
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from typing import Any
 
 from ..errors import FormatError, KinspectError
 from ..model import Document
+from ..once import build_once
 
 # One output's shape: its dims (-1 where unknown), or None when even the rank is unknown.
 Shape = list[int] | None
@@ -50,6 +53,40 @@ def recorded(node_def: Any) -> list[Shape] | None:
     if node_def is None or "_output_shapes" not in node_def.attr:
         return None
     return [from_proto(s) for s in node_def.attr["_output_shapes"].list.shape]
+
+
+_META_DEFS: weakref.WeakKeyDictionary[Document, dict[str, Any]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def meta_node_defs(doc: Document) -> dict[str, Any]:
+    """The NodeDefs of a SavedModel's main meta graph or of a checkpoint's `.meta`, by name,
+    read again from the file once per document ({} for other formats or when unreadable): the
+    documents of those formats keep no NodeDefs, and their writers record `_output_shapes`."""
+    def parse() -> dict[str, Any]:
+        try:
+            graph = _meta_graph_def(doc)
+        except Exception:  # noqa: BLE001 - no recorded shapes is not an error of the drawing
+            return {}
+        return {nd.name: nd for nd in graph.node} if graph is not None else {}
+
+    if doc.format not in ("tf-savedmodel", "tf-checkpoint") or not doc.nodes:
+        return {}
+    return build_once(_META_DEFS, doc, _LOCK, parse)
+
+
+def _meta_graph_def(doc: Document) -> Any:
+    from ..formats.tf import protos as tf_protos
+    from ..formats.tf import savedmodel as tf_savedmodel
+
+    if doc.format == "tf-savedmodel":
+        return tf_savedmodel.main_meta_graph(
+            tf_savedmodel.parse(tf_savedmodel.locate(doc.path)[1])).graph_def
+    meta = doc.extra.get("meta_graph")
+    if not isinstance(meta, str) or not os.path.isfile(meta):
+        return None
+    with open(meta, "rb") as f:
+        return tf_protos.MetaGraphDef.FromString(f.read()).graph_def
 
 
 def can_infer(doc: Document, defs: dict[str, Any] | None) -> str | None:

@@ -116,3 +116,27 @@ def test_shape_protos_round_trip():
     unknown = tf_protos.GraphDef().node.add().attr["s"].list.shape.add()
     shapes.to_proto(None, unknown)
     assert unknown.unknown_rank and shapes.from_proto(unknown) is None
+
+
+@pytest.mark.slow
+def test_shapes_recorded_in_a_tf1_savedmodel(conv, tmp_path):
+    """A SavedModel keeps no NodeDefs in the document: the drawing reads its meta graph's."""
+    recorded = tmp_path / "recorded.pb"
+    ran = run_shapes(conv, sorted(set(boundary_tensors().values())), recorded=recorded)
+    saved = tf_protos.SavedModel()
+    meta = saved.meta_graphs.add()
+    meta.meta_info_def.tags.append("serve")
+    meta.graph_def.ParseFromString(recorded.read_bytes())
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "saved_model.pb").write_bytes(saved.SerializeToString())
+    doc = open_document(folder)
+    assert doc.format == "tf-savedmodel" and node_defs(doc) is None
+    tree = scopes.tree_for(doc)
+    drawing = scope_draw.draw(doc, tree.expanded_to(1))
+    listed = drawn_shapes(drawing.data)
+    boundary = boundary_tensors()
+    assert set(drawing.groups) == {f"net/block_{b}/" for b in range(BLOCKS)}
+    for group in drawing.groups:
+        assert listed[group] == [ran[boundary[group]]], group
+    assert listed["input"] == [[1, 8, 8, 16]]  # a drawn node: its own recorded shape
