@@ -55,7 +55,7 @@ def graph_def(doc: Document) -> Any | None:
         if doc.format == "tf-savedmodel":
             from ..formats.tf import savedmodel as tf_savedmodel
 
-            saved = tf_savedmodel.parse(doc.path)
+            saved = tf_savedmodel.parse(tf_savedmodel.locate(doc.path)[1])
             return tf_savedmodel.main_meta_graph(saved).graph_def
     except Exception:  # noqa: BLE001 - no bodies to open is not an error of the drawing
         return None

@@ -1,7 +1,7 @@
 """The Graph tab's scope view, drawn by Netron offscreen (`make bench`), in one run:
 
 - frozen InceptionV3 (2,217 nodes) collapsed to its layers (315 drawn), from the tab opening to
-  Netron's drawing done (bar: 2 s), against Netron's own layout of the whole file (~17 s);
+  Netron's drawing done (bar: 2 s), against Netron's own layout of the whole file (6-17 s here);
 - a generated 200,000-node graph: its top level (200 scopes) from the tab opening (bar: 2 s),
   once the scope tree is built (on a worker, when the document opens) and also before;
 - opening one group in place (bar: 1 s), on both;
@@ -92,9 +92,10 @@ def test_bench_groups_inception(qtbot, monkeypatch):
           f"{opened:.2f} s = {whole / opened:.1f}x faster than the whole layout; edges' shapes "
           f"(TensorFlow's inference, confined) drawn {statistics.median(shaped):.2f} s after the "
           f"first drawing (median), {first_shapes:.1f} s the first time in a process")
-    # The bars, as ratios to Netron's whole layout in the same run (17 s : 2 s and 17 s : 1 s
-    # on a quiet machine), so a loaded machine slows both sides alike.
-    assert whole / median > 17 / 2 and whole / opened > 17 / 1
+    # The issue's bars: drawn within 2 s of the tab opening, a group opened within 1 s. Netron's
+    # whole layout is the reference printed beside them (15.3 s, then 6.3 s in later runs here:
+    # it varies with the machine's load more than the collapsed drawing does).
+    assert median < 2 and opened < 1
 
 
 def test_bench_groups_200k(qtbot, tmp_path):

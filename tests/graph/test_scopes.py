@@ -189,3 +189,16 @@ def test_call_nodes_open_into_their_functions(tmp_path):
     assert ("loop", "loop/body/step") in both.edges
     # Selecting the call node in the tree finds its group.
     assert scope_draw.drawn_name(tree, "model", set()) == "model/"
+
+
+@pytest.mark.parametrize("entry", ["half-plus-two-tf2", "half-plus-two-tf2-version"])
+def test_savedmodel_calls_open_into_their_functions(entry):
+    """A SavedModel's call nodes (given as the Serving parent folder or its version folder)
+    open into the functions of its meta graph's library: half_plus_two's Mul and Add."""
+    from kinspect.graph import scope_calls
+
+    from ..corpus.test_manifest import corpus_path
+
+    doc = open_document(str(corpus_path(entry)))
+    ops = Counter(body.op for body in scope_calls.bodies(doc))
+    assert ops["Mul"] >= 1 and ops["AddV2"] + ops["Add"] >= 1
