@@ -64,8 +64,10 @@ class Runner:
         """Names whose values `run(..., layers=[...])` can return, in graph order."""
         return []
 
-    def run(self, feeds: Mapping[str, np.ndarray],
-            layers: Sequence[str] | None = None) -> RunResult:
+    def run(self, feeds: Mapping[str, np.ndarray], layers: Sequence[str] | None = None,
+            progress: Any = None) -> RunResult:
+        """One forward pass. PROGRESS: a run in this process cannot be interrupted (TensorFlow
+        has no cancel), so only a confined runner (run/remote.py) acts on its cancel."""
         arrays = check_feeds(self.inputs, feeds, self.free_batch, self.check_shape)
         wanted = list(layers or [])
         if wanted:

@@ -58,7 +58,7 @@ def execute(runner: Runner, inputs: dict[str, Loaded], layers: list[str],
     """The forward pass on INPUTS and its wall time in seconds."""
     progress.step(0.5, "running the model")
     start = time.perf_counter()
-    result = runner.run({n: x.array for n, x in inputs.items()}, layers)
+    result = runner.run({n: x.array for n, x in inputs.items()}, layers, progress=progress)
     seconds = time.perf_counter() - start
     progress.step(1.0, "done")
     return result, seconds

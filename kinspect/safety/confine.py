@@ -34,6 +34,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import pickle
 import site
 import sys
 import sysconfig
@@ -78,16 +79,55 @@ def run_confined(fn: Callable[..., Any], *args: Any, read: Iterable[str] = (),
     `warm`: modules (e.g. "tensorflow") a fork server imports once, on first use; each call then
     forks its child from that server, already warm, and confines it when it receives its job.
     Without it, each call spawns a fresh interpreter (about 0.4 s here)."""
-    read, write = [os.path.abspath(p) for p in read], [os.path.abspath(p) for p in write]
-    proc, conn = _start(warm)
-    try:
-        conn.send((fn, args, kwargs, read, write, progress is not None))
-        return _wait(proc, conn, progress)
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        conn.close()
+    with ConfinedProcess(read, write, warm) as child:
+        return child.call(fn, *args, progress=progress, **kwargs)
+
+
+class ConfinedProcess:
+    """A confined child that answers calls one after another and keeps what they leave in its
+    module globals: the Run page loads a model once in it, then runs it many times. A call
+    cancelled through its progress kills the child (TensorFlow cannot be interrupted), after
+    which every call raises ConfinementError: start a new one."""
+
+    def __init__(self, read: Iterable[str] = (), write: Iterable[str] = (),
+                 warm: tuple[str, ...] = ()) -> None:
+        self._proc, self._conn = _start(warm)
+        self._lock = threading.Lock()
+        self._conn.send(([os.path.abspath(p) for p in read],
+                         [os.path.abspath(p) for p in write]))
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.is_alive()
+
+    def call(self, fn: Callable[..., Any], *args: Any, progress: Any = None,
+             **kwargs: Any) -> Any:
+        """fn(*args, **kwargs) in the child (with `progress`, as run_confined passes it)."""
+        with self._lock:
+            if not self._proc.is_alive():
+                raise ConfinementError("the confined process has ended (cancelled or died)")
+            try:
+                self._conn.send((fn, args, kwargs, progress is not None))
+            except (OSError, ValueError) as exc:
+                raise ConfinementError(f"the confined process is gone ({exc})") from exc
+            try:
+                return _wait(self._proc, self._conn, progress)
+            except Cancelled:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        """End the child (idempotent); what it held is freed with it."""
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._conn.close()
+
+    def __enter__(self) -> ConfinedProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 _lock = threading.Lock()
@@ -140,8 +180,9 @@ def _wait(proc: Any, conn: Any, progress: Any) -> Any:
         if ready:
             try:
                 kind, *payload = conn.recv()
-            except (EOFError, OSError):
-                kind, payload = "died", []
+            except (EOFError, OSError):  # the child closed its end: it is ending
+                proc.join(5)
+                raise ConfinementError(f"the confined process died ({_how(proc)})") from None
             if kind == "progress":
                 if progress is not None:
                     progress.step(*payload)
@@ -152,10 +193,21 @@ def _wait(proc: Any, conn: Any, progress: Any) -> Any:
                 raise payload[0]
             if kind == "failed":
                 raise ConfinementError(payload[0])
-        if not proc.is_alive() and not conn.poll(0):
-            code = proc.exitcode
-            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise ConfinementError(f"the confined process died ({how})")
+        if not proc.is_alive() and not _readable(conn):
+            raise ConfinementError(f"the confined process died ({_how(proc)})")
+
+
+def _how(proc: Any) -> str:
+    code = proc.exitcode
+    return f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+
+
+def _readable(conn: Any) -> bool:
+    """Whether an answer waits in CONN (False once it is closed: the child was ended)."""
+    try:
+        return bool(conn.poll(0))
+    except (EOFError, OSError):
+        return False
 
 
 class _PipeProgress:
@@ -177,28 +229,43 @@ class _PipeProgress:
 
 
 def _child(conn: Any) -> None:
+    """Answer calls until the pipe closes; confined from the first call on, once that call's
+    function is imported (its module is the parent's choice, e.g. a test's probe)."""
     try:
-        fn, args, kwargs, read, write, with_progress = conn.recv()
+        read, write = conn.recv()
     except (EOFError, OSError, KeyboardInterrupt):
-        return  # the parent went away before giving a job
-    except BaseException as exc:  # noqa: BLE001 - e.g. fn's module fails to import
-        conn.send(("failed", f"{type(exc).__name__}: {' '.join(str(exc).split())[:400]}"))
-        return
-    try:
-        confine(read, write)
-        if with_progress:
-            kwargs = dict(kwargs, progress=_PipeProgress(conn))
-        result = fn(*args, **kwargs)
-        conn.send(("ok", result))
-    except KinspectError as exc:
-        conn.send(("error", exc))
-    except BaseException as exc:  # noqa: BLE001 - one line to the parent, never a traceback
-        text = " ".join(str(exc).split())[:400]
-        if os.environ.get("KINSPECT_DEBUG"):
-            traceback.print_exc()
-        conn.send(("failed", f"{type(exc).__name__}: {text}"))
-    finally:
-        conn.close()
+        return  # the parent went away before giving the paths
+    confined = False
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return  # the parent closed the pipe: done
+        try:
+            fn, args, kwargs, with_progress = pickle.loads(message)
+            if not confined:
+                confine(read, write)
+                confined = True
+        except BaseException as exc:  # noqa: BLE001 - e.g. fn's module cannot be read here
+            _answer_failed(conn, exc)
+            if not confined:
+                return  # never run anything unconfined
+            continue
+        try:
+            if with_progress:
+                kwargs = dict(kwargs, progress=_PipeProgress(conn))
+            conn.send(("ok", fn(*args, **kwargs)))
+        except KinspectError as exc:
+            conn.send(("error", exc))
+        except BaseException as exc:  # noqa: BLE001 - one line to the parent
+            _answer_failed(conn, exc)
+
+
+def _answer_failed(conn: Any, exc: BaseException) -> None:
+    if os.environ.get("KINSPECT_DEBUG"):
+        traceback.print_exc()
+    text = " ".join(str(exc).split())[:400]
+    conn.send(("failed", f"{type(exc).__name__}: {text}"))
 
 
 _confined = False
@@ -249,7 +316,7 @@ def _python_paths() -> list[str]:
     """Where this interpreter and its packages live (read-only in the child). Not sys.path as
     a whole: its first entry can be the user's working folder."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}  # kinspect's parent
+             os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}  # kinspect itself
     paths.update(sysconfig.get_paths().values())
     # The interpreter itself; in the built app (PyInstaller) the executable carries the archive
     # of bundled modules that the child imports from, beside its _internal folder.

@@ -297,6 +297,13 @@ class DocumentView(QWidget):
         wanted = self.tree.sizeHintForColumn(SHAPE) + 16
         self.tree.header().resizeSection(SHAPE, max(130, min(wanted, 240)))
 
+    def release(self) -> None:
+        """The tab closes: pages holding work or processes (the Run page) let them go."""
+        for i in range(self.pages.count()):
+            release = getattr(self.pages.widget(i), "release", None)
+            if callable(release):
+                release()
+
     def show_activations(self, activations: dict[str, tuple[str, Any]]) -> None:
         """After a run with layers: the Activation column, and the selected row's activation
         in the details (as a weight is shown)."""

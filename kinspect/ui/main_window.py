@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
         widget = self.tabs.widget(index)
         if isinstance(widget, LoadingPage):
             widget.task.cancel()  # the reader stops at its next step; nothing is left behind
+        release_tab(widget)
         if widget is not None:
             self.tabs.removeTab(index)
             widget.deleteLater()
@@ -384,7 +385,16 @@ class MainWindow(QMainWindow):
             widget = self.tabs.widget(i)
             if isinstance(widget, LoadingPage):
                 widget.task.cancel()
+            release_tab(widget)
         super().closeEvent(event)
+
+
+def release_tab(widget: QWidget | None) -> None:
+    """A closing tab's work stops and what it holds ends: a document's Run page its confined
+    model process, a Compare tab its comparison (tabs with such work have `release()`)."""
+    release = getattr(widget, "release", None)
+    if callable(release):
+        release()
 
 
 def unique_titles(paths: list[str]) -> list[str]:

@@ -15,9 +15,6 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-MODEL, IMAGE, MODE, SHOT = (os.path.abspath(a) if i != 2 else a
-                            for i, a in enumerate(sys.argv[1:5]))
-
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -26,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 from kinspect.ui.app import make_app  # noqa: E402
 from tests.frontdoor.live import wait  # noqa: E402
 
-app = make_app()
+app = None  # made by main(): a confined child re-imports this module (as __mp_main__)
+MODEL = IMAGE = MODE = SHOT = ""
 failures: list[str] = []
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -81,6 +79,17 @@ def load_with_ctrl_r() -> None:
     check(p.rows, "no input rows after loading")
 
 
+def model_is_confined() -> None:
+    """The loaded model lives in another process, cut off from the network (its own network
+    namespace): what the window runs is behind the same wall as `kinspect run`."""
+    runner = page().runner
+    pid = runner._child._proc.pid  # noqa: SLF001 - the test looks at the real process
+    check(pid != os.getpid(), "the model runs in the window's process")
+    theirs, ours = os.readlink(f"/proc/{pid}/ns/net"), os.readlink("/proc/self/ns/net")
+    check(theirs != ours, f"the model's process shares the window's network ({ours})")
+    print(f"CONFINED pid {pid} {theirs}", flush=True)
+
+
 def type_source() -> None:
     p = page()
     edit = next(iter(p.rows.values())).source
@@ -109,6 +118,7 @@ def screenshot() -> None:
 
 def main_steps() -> None:
     for name, action in (("run tab", open_run_tab), ("load (Ctrl+R)", load_with_ctrl_r),
+                         ("confined", model_is_confined),
                          ("type source", type_source), ("run (Ctrl+R)", run_with_ctrl_r),
                          ("screenshot", screenshot)):
         step(name, action)
@@ -121,10 +131,19 @@ def main_steps() -> None:
     QTimer.singleShot(10_000, lambda: app.exit(4))
 
 
-QTimer.singleShot(0, main_steps)
-from importlib.metadata import entry_points  # noqa: E402
+def main() -> None:
+    global app, MODEL, IMAGE, MODE, SHOT
+    MODEL, IMAGE, MODE, SHOT = (os.path.abspath(a) if i != 2 else a
+                                for i, a in enumerate(sys.argv[1:5]))
+    app = make_app()
+    QTimer.singleShot(0, main_steps)
+    from importlib.metadata import entry_points
 
-(entry,) = [e for e in entry_points(group="console_scripts") if e.name == "kinspect"]
-sys.argv = ["kinspect", MODEL]
-code = entry.load()()
-sys.exit(3 if failures and code == 0 else code)
+    (entry,) = [e for e in entry_points(group="console_scripts") if e.name == "kinspect"]
+    sys.argv = ["kinspect", MODEL]
+    code = entry.load()()
+    sys.exit(3 if failures and code == 0 else code)
+
+
+if __name__ == "__main__":  # the model's confined process imports this module too
+    main()

@@ -1,5 +1,6 @@
 """The Run page in a real X server (Xvfb, xcb) driven by mouse and key events: Ctrl+R loads,
-a typed image path, Ctrl+R runs, and the shown top-1 is Keras's own answer on that image."""
+a typed image path, Ctrl+R runs, and the shown top-1 is Keras's own answer on that image; the
+model runs in a confined process (another network namespace) while the window shows it."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_run_page_by_keyboard_and_mouse(frontdoor_env, tmp_path) -> None:
                            str(tmp_path / "pic.png"), "tf", str(shot)], cwd=ROOT,
                           env=frontdoor_env, capture_output=True, text=True, timeout=600)
     report = f"exit {proc.returncode}\n{proc.stdout}\n--- stderr\n{proc.stderr[-3000:]}"
-    assert "ALIVE 0 failed" in proc.stdout, report
+    assert "ALIVE 0 failed" in proc.stdout and "OK confined" in proc.stdout, report
     assert f"TOP1 scores: top-1 {best} {expected[best]:.6g}" in proc.stdout, report
     assert "preprocess tf" in proc.stdout and shot.stat().st_size > 10_000, report
     assert proc.returncode == 0, report

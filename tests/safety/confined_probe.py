@@ -36,3 +36,25 @@ def probe(source: str, outside: str, out: str) -> dict[str, str]:
 
 def fail() -> None:
     raise ConvertError("boom")
+
+
+_kept: list[str] = []
+
+
+def keep(value: str) -> int:
+    """Adds VALUE to what this process holds; how many it holds now."""
+    _kept.append(value)
+    return len(_kept)
+
+
+def kept() -> list[str]:
+    return list(_kept)
+
+
+def wait_forever(progress=None) -> None:
+    import time
+
+    if progress is not None:
+        progress.step(0.1, "waiting")
+    while True:
+        time.sleep(0.05)

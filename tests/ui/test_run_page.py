@@ -89,48 +89,117 @@ def test_flagged_file_asks_and_no_runs_nothing(qtbot, window, tmp_path):
     assert page.runner is None and "not trusted" in page.status.text()
 
 
-def test_yes_runs_the_trusted_file(qtbot, window, tmp_path):
-    """After Yes the graph runs, file read included: y = Identity(x) gives back x."""
-    view = open_view(qtbot, window, reads_a_file(tmp_path))
-    page = view.show_page("Run")
+def _trust_and_run(qtbot, page: RunPage) -> None:
     page.run_button.click()
     qtbot.waitUntil(lambda: page.trust_box is not None, timeout=60_000)
     page.trust_box.button(QMessageBox.StandardButton.Yes).click()
-    qtbot.waitUntil(lambda: page.last is not None and page.task is None, timeout=120_000)
-    assert page.trusted and page.runner is not None
+    qtbot.waitUntil(lambda: page.trusted and page.task is None and page.run_button.isEnabled(),
+                    timeout=120_000)
+
+
+def test_yes_runs_the_trusted_file(qtbot, window, tmp_path):
+    """After Yes the graph runs in its confined process, file read included (it reads the
+    model file itself, which the process may read): y = Identity(x) gives back x."""
+    model = tmp_path / "reads.pb"
+    view = open_view(qtbot, window, reads_a_file(tmp_path, target=model))
+    page = view.show_page("Run")
+    _trust_and_run(qtbot, page)
+    assert page.runner is not None and page.last is not None, page.status.text()
     result = page.last["result"]
     x = page.last["inputs"]["x:0"].array
     np.testing.assert_array_equal(result.outputs["y:0"], x)
-    assert result.outputs["read:0"] == b"hello"
+    assert result.outputs["read:0"] == model.read_bytes()
 
 
-def test_cancel_while_loading(qtbot, window, cnn, monkeypatch):
-    """Cancel stops the load at its next progress step; nothing is kept, Run works again."""
-    import threading
-
-    import kinspect.run as run_api
-
-    folder, _ = cnn
-    started, real_load = threading.Event(), run_api.load
-
-    def slow_load(path, **kwargs):
-        progress = kwargs["progress"]
-        started.set()
-        while not progress.cancelled:
-            threading.Event().wait(0.01)
-        progress.step(0.5, "loading")  # raises Cancelled
-        return real_load(path, **kwargs)
-
-    monkeypatch.setattr(run_api, "load", slow_load)
-    view = open_view(qtbot, window, folder / "cnn.h5")
+def test_trusted_file_cannot_read_beside_the_model(qtbot, window, tmp_path):
+    """Trust lets the model run, not read outside it (issue 22): the confined process is
+    refused data.txt by the kernel, and the page says so in one line."""
+    view = open_view(qtbot, window, reads_a_file(tmp_path))
     page = view.show_page("Run")
+    _trust_and_run(qtbot, page)
+    text = page.status.text()
+    assert page.last is None
+    assert "the confinement refused read access to " + str(tmp_path / "data.txt") in text, text
+    assert "Traceback" not in text and "\n" not in text
+
+
+@pytest.fixture
+def probe_readable(monkeypatch):
+    """The confined child may read tests/ (to import run_probe's functions by name)."""
+    import kinspect.convert.trust as trust
+    from tests.conftest import ROOT
+
+    real_sources = trust.confined_sources
+    monkeypatch.setattr(trust, "confined_sources",
+                        lambda *a: [*real_sources(*a), str(ROOT / "tests")])
+
+
+def _cancel_at_probe_step(qtbot, page: RunPage) -> None:
+    from . import run_probe
+
     page.run_button.click()
-    qtbot.waitUntil(started.is_set, timeout=60_000)
+    qtbot.waitUntil(lambda: page.progress.format() == run_probe.STEP, timeout=60_000)
     assert page.cancel_button.isEnabled() and not page.run_button.isEnabled()
     page.cancel_button.click()
     qtbot.waitUntil(lambda: page.task is None, timeout=30_000)
-    assert page.status.text() == "Cancelled." and page.runner is None
     assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_cancel_while_loading(qtbot, window, cnn, monkeypatch, probe_readable):
+    """Cancel ends the model's confined process while it loads; nothing is kept, and Run
+    loads again (for real) and runs."""
+    import kinspect.run.remote as remote
+
+    from . import run_probe
+
+    folder, _ = cnn
+    real_load = remote._load_here
+    monkeypatch.setattr(remote, "_load_here", run_probe.endless_load)
+    view = open_view(qtbot, window, folder / "cnn.h5")
+    page = view.show_page("Run")
+    before = set(run_probe.live_children())
+    _cancel_at_probe_step(qtbot, page)
+    assert page.status.text() == "Cancelled." and page.runner is None
+    assert not set(run_probe.live_children()) - before  # the loading child has ended
+    monkeypatch.setattr(remote, "_load_here", real_load)
+    _run(qtbot, page)
+    assert page.runner is not None and page.runner.alive
+
+
+def test_cancel_while_running_ends_the_process(qtbot, window, cnn, monkeypatch,
+                                               probe_readable):
+    """A run cancelled half way ends the model's process (TensorFlow cannot be interrupted);
+    the page says Run loads it again, and it does."""
+    import kinspect.run.remote as remote
+
+    from . import run_probe
+
+    folder, _ = cnn
+    view = open_view(qtbot, window, folder / "cnn.h5")
+    page = view.show_page("Run")
+    _run(qtbot, page)
+    runner = page.runner
+    assert runner is not None and runner.alive
+    page.last = None
+    real_run = remote._run_here
+    monkeypatch.setattr(remote, "_run_here", run_probe.endless_run)
+    _cancel_at_probe_step(qtbot, page)
+    assert page.last is None and not runner.alive
+    assert page.status.text() == "Cancelled: the model's process was stopped; Run loads it again."
+    monkeypatch.setattr(remote, "_run_here", real_run)
+    _run(qtbot, page)
+    assert page.runner is not runner and page.runner.alive
+
+
+def test_closing_the_document_ends_the_process(qtbot, window, cnn):
+    folder, _ = cnn
+    view = open_view(qtbot, window, folder / "cnn.h5")
+    page = view.show_page("Run")
+    _run(qtbot, page)
+    runner = page.runner
+    assert runner.alive
+    window.close_tab(window.tabs.indexOf(view))
+    assert not runner.alive
 
 
 def test_layer_activations_show_in_the_tree(qtbot, window, cnn):

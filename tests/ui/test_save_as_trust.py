@@ -15,8 +15,9 @@ from kinspect.ui.save_as.dialog import SaveAsDialog
 from .conftest import open_view
 
 
-def reads_a_file(tmp_path):
-    """y = Identity(x), plus a ReadFile of a harmless file that nothing consumes."""
+def reads_a_file(tmp_path, target=None):
+    """y = Identity(x), plus a ReadFile of a harmless file that nothing consumes (TARGET, by
+    default data.txt beside the model)."""
     (tmp_path / "data.txt").write_text("hello")
     graph = tf_protos.GraphDef()
     x = graph.node.add(name="x", op="Placeholder")
@@ -26,7 +27,7 @@ def reads_a_file(tmp_path):
     name = graph.node.add(name="fname", op="Const")
     name.attr["dtype"].type = 7
     name.attr["value"].tensor.dtype = 7
-    name.attr["value"].tensor.string_val.append(str(tmp_path / "data.txt").encode())
+    name.attr["value"].tensor.string_val.append(str(target or tmp_path / "data.txt").encode())
     graph.node.add(name="read", op="ReadFile", input=["fname"])
     y = graph.node.add(name="y", op="Identity", input=["x"])
     y.attr["T"].type = 1

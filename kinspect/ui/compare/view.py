@@ -97,6 +97,10 @@ class CompareView(QWidget):
         task.signals.cancelled.connect(lambda: self._failed(task, "cancelled"))
         return start(task)
 
+    def release(self) -> None:
+        """The tab closes: a comparison still going is cancelled (its child process ends)."""
+        self.cancel()
+
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()

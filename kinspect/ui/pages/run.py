@@ -60,8 +60,9 @@ class RunPage(QWidget):
         self.rows: dict[str, InputRow] = {}
         self.trust_box: Any = None
         self.warming: Task | None = None  # compiles the model for fast next runs
-        self.status = QLabel("Run loads the model (TensorFlow, onnxruntime) on first use and "
-                             "keeps it loaded. Inputs default to random values.")
+        self.status = QLabel("Run loads the model (TensorFlow, onnxruntime) on first use, in a "
+                             "confined process that can read only the model and reach no "
+                             "network, and keeps it loaded. Inputs default to random values.")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.inputs_box = QVBoxLayout()
@@ -144,7 +145,8 @@ class RunPage(QWidget):
         """Ctrl+R: load first when needed, then run on the sources shown."""
         if self.task is not None:
             return
-        if self.runner is None:
+        if self.runner is None or not getattr(self.runner, "alive", True):
+            self._forget_runner()
             self._load()
         else:
             self._run()
@@ -153,7 +155,7 @@ class RunPage(QWidget):
         path, fmt, trusted = self.path, self.format, self.trusted
 
         def work(progress: Any) -> tuple[str, Any]:
-            from ...run import load
+            from ...run.remote import load_confined
 
             if not trusted:
                 from ...safety import scan
@@ -162,7 +164,8 @@ class RunPage(QWidget):
                 findings = trust_findings(scan(path), fmt, verify=True)
                 if findings:
                     return "ask", findings
-            return "runner", load(path, trust_code=trusted, progress=progress)
+            # Loaded and run in a confined child (run/remote.py), as `kinspect run` does.
+            return "runner", load_confined(path, trust_code=trusted, progress=progress)
 
         self._start(Task(work, path), self._loaded, "Loading the model…")
 
@@ -181,6 +184,15 @@ class RunPage(QWidget):
             self.rows[spec.name] = row
             self.inputs_box.addWidget(row)
         self._run()
+
+    def _forget_runner(self) -> None:
+        """Drop a runner whose child ended (a cancel ends it): the next Run loads again."""
+        if self.runner is not None:
+            self.runner.close()
+            self.runner = None
+        for row in self.rows.values():
+            row.deleteLater()
+        self.rows.clear()
 
     def _trust_answer(self, yes: bool) -> None:
         if not shiboken6.isValid(self):
@@ -281,7 +293,7 @@ class RunPage(QWidget):
         task.signals.progress.connect(self._progress)
         task.signals.finished.connect(lambda value: self._finish(done, value))
         task.signals.failed.connect(self._failed)
-        task.signals.cancelled.connect(lambda: self._finish(None, "Cancelled."))
+        task.signals.cancelled.connect(lambda: self._finish(None, self._cancelled_text()))
         self.status.setText(message)
         self.progress.setValue(0)
         self.progress.show()
@@ -312,6 +324,20 @@ class RunPage(QWidget):
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()
+
+    def _cancelled_text(self) -> str:
+        if self.runner is not None and not getattr(self.runner, "alive", True):
+            return "Cancelled: the model's process was stopped; Run loads it again."
+        return "Cancelled."
+
+    def release(self) -> None:
+        """The document closes: stop what runs and end the model's confined process."""
+        self.cancel()
+        if self.warming is not None:
+            self.warming.cancel()
+        if self.runner is not None:
+            self.runner.close()
+            self.runner = None
 
     def save_results(self, path: str | None = None) -> None:
         if self.last is None:

@@ -1,0 +1,73 @@
+"""ConfinedProcess: one confined child answering many calls (the Run page's model process).
+It keeps what calls leave in its globals, stays confined for every call, survives a call that
+fails, and ends on cancel or close, after which a call fails at once with one line."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from kinspect.errors import Cancelled, ConvertError
+from kinspect.progress import Progress
+from kinspect.safety.confine import ConfinedProcess, ConfinementError, confinement
+from tests.safety import confined_probe
+
+pytestmark = pytest.mark.skipif("NOT confined (no Landlock)" in confinement(),
+                                reason="the kernel offers no Landlock here")
+
+
+def test_calls_share_the_process_and_stay_confined(tmp_path):
+    model, out = tmp_path / "model", tmp_path / "out"
+    model.mkdir()
+    out.mkdir()
+    (model / "m.txt").write_text("weights")
+    (tmp_path / "secret.txt").write_text("secret")
+    with ConfinedProcess(read=[str(model / "m.txt")], write=[str(out)]) as child:
+        assert child.call(confined_probe.keep, "a") == 1
+        assert child.call(confined_probe.keep, "b") == 2
+        with pytest.raises(ConvertError, match="boom"):  # a typed error, raised here as is
+            child.call(confined_probe.fail)
+        assert child.call(confined_probe.kept) == ["a", "b"]  # survived the failed call
+        got = child.call(confined_probe.probe, str(model / "m.txt"), str(tmp_path), str(out))
+        assert got == {"source": "weights", "secret": "refused", "sibling": "refused",
+                       "write_outside": "refused", "write_inside": "ok", "network": "refused"}
+        # A function whose module the confined process may not read: one line, no hang.
+        start = time.monotonic()
+        with pytest.raises(ConfinementError, match="elsewhere_probe"):
+            child.call(_not_importable_there())
+        assert time.monotonic() - start < 10
+        assert child.call(confined_probe.kept) == ["a", "b"]
+    assert not child.alive
+    with pytest.raises(ConfinementError, match="has ended"):
+        child.call(confined_probe.kept)
+
+
+def test_cancel_ends_the_process(tmp_path):
+    child = ConfinedProcess(write=[str(tmp_path)])
+    progress = Progress()
+    threading.Timer(1.0, progress.cancel).start()
+    with pytest.raises(Cancelled):
+        child.call(confined_probe.wait_forever, progress=progress)
+    assert not child.alive
+    with pytest.raises(ConfinementError, match="has ended"):
+        child.call(confined_probe.kept)
+
+
+def _not_importable_there():
+    """A function from a module outside the process's reads, made importable here only."""
+    import importlib.util
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="probe-elsewhere-"))
+    (folder / "elsewhere_probe.py").write_text("def hello():\n    return 'hi'\n")
+    spec = importlib.util.spec_from_file_location("elsewhere_probe",
+                                                  folder / "elsewhere_probe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules["elsewhere_probe"] = module
+    sys.path.append(str(folder))
+    return module.hello
