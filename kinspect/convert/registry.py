@@ -152,8 +152,11 @@ def target_for(dst: str) -> str:
 
 def convert(src: str, dst: str, target: str | None = None,
             options: Options | dict[str, Any] | None = None,
-            progress: Progress = NO_PROGRESS) -> ConvertReport:
-    """Convert SRC to DST. Raises a KinspectError (nothing left at DST) on any failure."""
+            progress: Progress = NO_PROGRESS, keep_process: bool = False) -> ConvertReport:
+    """Convert SRC to DST. Raises a KinspectError (nothing left at DST) on any failure.
+
+    `keep_process`: convert in a confined process kept for the next conversion of SRC (the
+    window's Save As); else in a new one that ends with the conversion (the CLI)."""
     opts = options if isinstance(options, Options) else Options.from_dict(options)
     start = time.perf_counter()
     src = os.fspath(src)
@@ -174,17 +177,38 @@ def convert(src: str, dst: str, target: str | None = None,
         with atomic_path(dst, opts.force, suffix) as tmp:
             # Loading can run what the scan missed: the job runs in a confined child that
             # reads only the sources and writes only the temporary folder (safety/confine.py).
-            report = run_confined(_write, src, dst, exp.id, opts, fmt, tmp,
-                                  read=confined_sources(src, fmt, opts.arch) +
-                                  tflite_quant.calibration_reads(opts.calibration),
-                                  write=[os.path.dirname(tmp)], progress=progress,
-                                  warm=CHILD_WARM)
+            reads = (confined_sources(src, fmt, opts.arch) +
+                     tflite_quant.calibration_reads(opts.calibration))
+            job = (_write, src, dst, exp.id, opts, fmt)
+            report = _in_kept_process(job, tmp, reads, opts, progress) if keep_process else \
+                run_confined(*job, tmp, read=reads, write=[os.path.dirname(tmp)],
+                             progress=progress, warm=CHILD_WARM)
     except KinspectError as exc:
         exc.path = exc.path or src  # the CLI contract: every error line names a file
         raise
     except KeyboardInterrupt:
         raise Cancelled() from None
     report.seconds = time.perf_counter() - start
+    return report
+
+
+def _in_kept_process(job: tuple[Any, ...], tmp: str, reads: list[str], opts: Options,
+                     progress: Progress) -> ConvertReport:
+    """The job in the confined process kept for these sources (safety/confine_pool.py): it
+    writes into its private folder, and the output is moved to TMP from there."""
+    import shutil
+    import tempfile
+
+    from ..safety.confine_pool import kept_process
+
+    with kept_process(reads, CHILD_WARM, key=(opts.trust_code,)) as (child, folder):
+        work = tempfile.mkdtemp(dir=folder)
+        try:
+            out = os.path.join(work, os.path.basename(tmp))
+            report = child.call(*job, out, progress=progress)
+            shutil.move(out, tmp)  # a rename on one file system, else a copy
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return report
 
 

@@ -333,7 +333,8 @@ class SaveAsDialog(TrustCheck, QDialog):
 
             values["divergence_finder"] = first_divergence_text
         src, target = self.document.path, self.exporter.id
-        task = Task(lambda progress: convert(src, dst, target, values, progress), src)
+        task = Task(lambda progress: convert(src, dst, target, values, progress,
+                                             keep_process=True), src)
         task.signals.progress.connect(self._progress)
         task.signals.finished.connect(self._finished)
         task.signals.failed.connect(lambda message, _details: self._failed(message))
