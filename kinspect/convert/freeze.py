@@ -90,7 +90,10 @@ def prune(graph_def: Any, outputs: list[str]) -> Any:
     if missing:
         raise InvalidRequest(f"no node named {', '.join(missing)} in the graph; likely "
                              f"outputs: {', '.join(output_candidates(graph_def))}")
-    return tf.compat.v1.graph_util.extract_sub_graph(graph_def, names)
+    from tensorflow.python.util import deprecation
+
+    with deprecation.silence():  # TF1's helper, the one that keeps NodeDefs as they are
+        return tf.compat.v1.graph_util.extract_sub_graph(graph_def, names)
 
 
 def _check_outputs(graph_def: Any, outputs: list[str] | None, what: str) -> list[str]:

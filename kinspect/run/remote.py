@@ -13,6 +13,7 @@ results come back as arrays. Cancelling a call ends the child, and with it the l
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import weakref
@@ -28,6 +29,9 @@ from .runner import Runner, RunResult, TensorSpec
 
 # The child's one loaded model (a confined process serves one Runner).
 _loaded: Runner | None = None
+# The parent's private folders of live children: removed at exit even when a worker thread
+# loading a model is stopped with the interpreter (quitting while the Run page loads).
+_folders: set[str] = set()
 
 
 @dataclass
@@ -134,6 +138,13 @@ class ConfinedRunner(Runner):
 def _end(child: Any, folder: str) -> None:
     child.close()
     shutil.rmtree(folder, ignore_errors=True)
+    _folders.discard(folder)
+
+
+@atexit.register
+def _remove_folders() -> None:
+    for folder in list(_folders):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def load_confined(path: str, *, arch: str | None = None, signature: str | None = None,
@@ -147,6 +158,7 @@ def load_confined(path: str, *, arch: str | None = None, signature: str | None =
 
     reads = confined_sources(path, source_format(path), arch)
     folder = tempfile.mkdtemp(prefix="kinspect-run-")
+    _folders.add(folder)
     child = ConfinedProcess(read=reads, write=[folder], warm=CHILD_WARM)
     try:
         described = child.call(_load_here, path, arch, signature, outputs, trust_code,

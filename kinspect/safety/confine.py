@@ -102,8 +102,13 @@ class ConfinedProcess:
 
     def call(self, fn: Callable[..., Any], *args: Any, progress: Any = None,
              **kwargs: Any) -> Any:
-        """fn(*args, **kwargs) in the child (with `progress`, as run_confined passes it)."""
-        with self._lock:
+        """fn(*args, **kwargs) in the child (with `progress`, as run_confined passes it).
+        While another call has the child (e.g. the Run page's warm-up), a cancel through
+        PROGRESS is honoured at once: nothing was sent yet."""
+        while not self._lock.acquire(timeout=POLL_SECONDS):
+            if progress is not None:
+                progress.check()
+        try:
             if not self._proc.is_alive():
                 raise ConfinementError("the confined process has ended (cancelled or died)")
             try:
@@ -115,6 +120,8 @@ class ConfinedProcess:
             except Cancelled:
                 self.close()
                 raise
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """End the child (idempotent); what it held is freed with it."""

@@ -17,6 +17,7 @@ the second load in the same child has no new module), plus ~0.08 s to fork and c
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import threading
@@ -26,12 +27,16 @@ from contextlib import contextmanager
 
 from .confine import ConfinedProcess
 
-# Processes kept at once: each holds a TensorFlow runtime (~0.5 GB with a small model).
+# Processes kept at once: each holds a TensorFlow runtime (~0.5 GB with a small model, 1.9 GB
+# after converting InceptionV3).
 KEEP = 2
+# A kept process not used for this long ends (the window may stay open for days).
+IDLE_SECONDS = 600.0
 
 _lock = threading.Lock()
 _kept: OrderedDict[tuple, tuple[ConfinedProcess, str]] = OrderedDict()
 _busy: set[tuple] = set()
+_folders: set[str] = set()  # of every live process, kept or busy (removed at exit)
 
 
 @contextmanager
@@ -51,6 +56,7 @@ def kept_process(read: list[str], warm: tuple[str, ...] = (),
         entry = None
     if entry is None:
         folder = tempfile.mkdtemp(prefix="kinspect-confined-")
+        _folders.add(folder)
         entry = (ConfinedProcess(read=read, write=[folder], warm=warm), folder)
     try:
         yield entry
@@ -62,21 +68,45 @@ def kept_process(read: list[str], warm: tuple[str, ...] = (),
                 _kept[ident] = entry
                 while len(_kept) > KEEP:
                     _end(_kept.popitem(last=False)[1])
+                timer = threading.Timer(IDLE_SECONDS, _expire, (ident, entry))
+                timer.daemon = True
+                timer.start()
             else:
                 _end(entry)
 
 
+def end_reading(path: str) -> None:
+    """End the kept processes that read PATH or its folder (its document's tab closed)."""
+    path = os.path.abspath(path)
+    near = {path, os.path.dirname(path)}
+    with _lock:
+        for ident in [i for i in _kept if near & set(i[0])]:
+            _end(_kept.pop(ident))
+
+
+def _expire(ident: tuple, entry: tuple[ConfinedProcess, str]) -> None:
+    with _lock:
+        if _kept.get(ident) is entry:  # still kept, and not used since (a use pops it)
+            _end(_kept.pop(ident))
+
+
 def end_all() -> None:
-    """End every kept process (at exit, and for tests)."""
+    """End every kept process (at exit, and for tests); at exit also the folders of processes
+    whose job was still going (their threads stop with the interpreter)."""
     with _lock:
         while _kept:
             _end(_kept.popitem()[1])
+
+
+@atexit.register
+def _at_exit() -> None:
+    end_all()
+    for folder in list(_folders):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _end(entry: tuple[ConfinedProcess, str]) -> None:
     child, folder = entry
     child.close()
     shutil.rmtree(folder, ignore_errors=True)
-
-
-atexit.register(end_all)
+    _folders.discard(folder)

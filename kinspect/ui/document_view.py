@@ -298,11 +298,15 @@ class DocumentView(QWidget):
         self.tree.header().resizeSection(SHAPE, max(130, min(wanted, 240)))
 
     def release(self) -> None:
-        """The tab closes: pages holding work or processes (the Run page) let them go."""
+        """The tab closes: pages holding work or processes (the Run page) let them go, and the
+        process kept for converting this file (Save As) ends."""
+        from ..safety.confine_pool import end_reading
+
         for i in range(self.pages.count()):
             release = getattr(self.pages.widget(i), "release", None)
             if callable(release):
                 release()
+        end_reading(self.document.path)
 
     def show_activations(self, activations: dict[str, tuple[str, Any]]) -> None:
         """After a run with layers: the Activation column, and the selected row's activation

@@ -5,6 +5,7 @@ KEEP stay."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -61,3 +62,19 @@ def test_two_jobs_at_once_get_two_processes(tmp_path):
         assert not two.alive  # not kept: the first one is
         assert one.call(confined_probe.keep, "a") == 1
     assert one.alive
+
+
+def test_closing_a_document_ends_its_kept_process(tmp_path):
+    model = tmp_path / "m.h5"
+    _, child, folder = _keep([str(model)], "x")
+    _, other, _ = _keep([str(tmp_path / "other.h5")], "y")
+    confine_pool.end_reading(str(model))
+    assert not child.alive and other.alive
+    assert not (tmp_path / folder).exists()
+
+
+def test_an_idle_kept_process_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr(confine_pool, "IDLE_SECONDS", 0.5)
+    _, child, _ = _keep([str(tmp_path)], "x")
+    time.sleep(1.5)
+    assert not child.alive and not confine_pool._kept  # noqa: SLF001

@@ -71,3 +71,21 @@ def _not_importable_there():
     sys.modules["elsewhere_probe"] = module
     sys.path.append(str(folder))
     return module.hello
+
+
+def test_cancel_while_another_call_has_the_process(tmp_path):
+    """A call waiting for the process (the Run page's run behind its warm-up) is cancelled at
+    once; the process and the call that has it go on."""
+    with ConfinedProcess(write=[str(tmp_path)]) as child:
+        child.call(len, "warm")  # started and confined
+        busy = threading.Thread(target=child.call, args=(time.sleep, 3))
+        busy.start()
+        time.sleep(0.3)
+        progress = Progress()
+        threading.Timer(0.3, progress.cancel).start()
+        start = time.monotonic()
+        with pytest.raises(Cancelled):
+            child.call(confined_probe.kept, progress=progress)
+        assert time.monotonic() - start < 1.5
+        busy.join()
+        assert child.alive and child.call(len, "ab") == 2

@@ -191,15 +191,22 @@ def test_cancel_while_running_ends_the_process(qtbot, window, cnn, monkeypatch,
     assert page.runner is not runner and page.runner.alive
 
 
-def test_closing_the_document_ends_the_process(qtbot, window, cnn):
+def test_closing_the_document_ends_the_process(qtbot, window, cnn, tmp_path):
+    """Closing the tab ends the Run page's process and the one kept for Save As."""
+    from kinspect.convert import convert
+    from kinspect.safety import confine_pool
+
     folder, _ = cnn
     view = open_view(qtbot, window, folder / "cnn.h5")
     page = view.show_page("Run")
     _run(qtbot, page)
     runner = page.runner
     assert runner.alive
+    convert(str(folder / "cnn.h5"), str(tmp_path / "c.keras"), keep_process=True)
+    kept = [c for c, _ in confine_pool._kept.values()]  # noqa: SLF001
+    assert kept and all(c.alive for c in kept)
     window.close_tab(window.tabs.indexOf(view))
-    assert not runner.alive
+    assert not runner.alive and not any(c.alive for c in kept)
 
 
 def test_layer_activations_show_in_the_tree(qtbot, window, cnn):

@@ -28,14 +28,14 @@ def start_freeze(qtbot, window, dst):
 def test_esc_while_converting_cancels_and_leaves_nothing(qtbot, window, tmp_path, monkeypatch):
     real_convert = save_as_dialog.convert
 
-    def convert_once_cancelled(src, dst, target, values, progress):
+    def convert_once_cancelled(src, dst, target, values, progress, keep_process=False):
         # The real converter, started once Cancel is asked (a warm TensorFlow can otherwise
         # finish the freeze before reject() runs): it must stop and leave nothing.
         for _ in range(200):
             if progress.cancelled:
                 break
             time.sleep(0.05)
-        return real_convert(src, dst, target, values, progress)
+        return real_convert(src, dst, target, values, progress, keep_process=keep_process)
 
     monkeypatch.setattr(save_as_dialog, "convert", convert_once_cancelled)
     out = tmp_path / "out"
@@ -51,7 +51,7 @@ def test_esc_while_converting_cancels_and_leaves_nothing(qtbot, window, tmp_path
 
 
 def test_failure_after_close_is_shown_by_the_window(qtbot, window, tmp_path, monkeypatch):
-    def failing_convert(src, dst, target, values, progress):
+    def failing_convert(src, dst, target, values, progress, keep_process=False):
         time.sleep(0.5)  # a stage that does not look at Cancel, then a failure
         raise ConvertError("cannot freeze: no luck", src)
 

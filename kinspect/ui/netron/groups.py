@@ -348,7 +348,7 @@ def find_shapes(doc: Document, progress: Progress) -> tuple[dict[str, Any], str]
 
     shapes = run_confined(graph_shapes.infer, doc.path, read=[doc.path], warm=CHILD_WARM,
                           progress=progress)
-    return shapes, "shapes inferred by TensorFlow (confined)"
+    return shapes, "shapes inferred by TensorFlow"
 
 
 def _alive(widget: QWidget) -> bool:

@@ -176,7 +176,7 @@ class RunPage(QWidget):
 
             self.status.setText("Running this model runs code or file operations from the "
                                 "file: waiting for your answer.")
-            self.trust_box = ask_trust(self, value, self._trust_answer)
+            self.trust_box = ask_trust(self, value, self._trust_answer, "Running")
             return
         self.runner = value
         for spec in value.inputs.values():
@@ -299,6 +299,7 @@ class RunPage(QWidget):
         self.progress.show()
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        self.save_button.setEnabled(False)  # the shown results are about to be replaced
         start(task, name="kinspect-run")
 
     def _finish(self, done: Any, value: Any) -> None:
@@ -308,6 +309,7 @@ class RunPage(QWidget):
         self.progress.hide()
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self.save_button.setEnabled(self.last is not None)
         if done is None:
             self.status.setText(value)
         else:

@@ -41,12 +41,13 @@ def _what(findings: list[Finding]) -> str:
 
 
 def ask_trust(parent: QWidget, findings: list[Finding],
-              answer: Callable[[bool], None]) -> QMessageBox:
-    """Open the (non-blocking) question; `answer(yes)` when the user has chosen."""
+              answer: Callable[[bool], None], action: str = "This conversion") -> QMessageBox:
+    """Open the (non-blocking) question; `answer(yes)` when the user has chosen. ACTION says
+    what asks ("This conversion", "Running")."""
     where = "\n".join(f"• {f.where}: {f.detail}" for f in findings[:8])
     more = f"\n… and {len(findings) - 8} more" if len(findings) > 8 else ""
     box = QMessageBox(QMessageBox.Icon.Warning, "Trust this file?",
-                      f"This conversion loads or runs the model, which {_what(findings)}:\n\n"
+                      f"{action} loads or runs the model, which {_what(findings)}:\n\n"
                       f"{where}{more}\n\nGo ahead? Say Yes only if you trust where the "
                       "file comes from.",
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
