@@ -90,10 +90,16 @@ def prune(graph_def: Any, outputs: list[str]) -> Any:
     if missing:
         raise InvalidRequest(f"no node named {', '.join(missing)} in the graph; likely "
                              f"outputs: {', '.join(output_candidates(graph_def))}")
+    return quiet_tf1(tf.compat.v1.graph_util.extract_sub_graph, graph_def, names)
+
+
+def quiet_tf1(fn: Any, *args: Any) -> Any:
+    """A TF1 graph helper (they keep NodeDefs as they are) without the deprecation notice it
+    prints on stderr at every call."""
     from tensorflow.python.util import deprecation
 
-    with deprecation.silence():  # TF1's helper, the one that keeps NodeDefs as they are
-        return tf.compat.v1.graph_util.extract_sub_graph(graph_def, names)
+    with deprecation.silence():
+        return fn(*args)
 
 
 def _check_outputs(graph_def: Any, outputs: list[str] | None, what: str) -> list[str]:
@@ -144,7 +150,7 @@ def _outputs_only(graph_def: Any, frozen: Any) -> Any:
     import tensorflow as tf
 
     keep = [node_name(t.name) for t in list(frozen.outputs) + list(frozen.inputs)]
-    return tf.compat.v1.graph_util.extract_sub_graph(graph_def, keep)
+    return quiet_tf1(tf.compat.v1.graph_util.extract_sub_graph, graph_def, keep)
 
 
 def keras_input_specs(model: Any) -> list[Any]:
@@ -233,8 +239,8 @@ def from_checkpoint(path: str, outputs: list[str] | None) -> Frozen:
                                    f"{' '.join(str(exc).split())[:300]}", path) from exc
             graph_def = graph.as_graph_def()
             prune(graph_def, outs)  # clear error for unknown names
-            frozen = tf.compat.v1.graph_util.convert_variables_to_constants(
-                sess, graph_def, [node_name(o) for o in outs])
+            frozen = quiet_tf1(tf.compat.v1.graph_util.convert_variables_to_constants,
+                               sess, graph_def, [node_name(o) for o in outs])
             frozen = _fold_old_variables(sess, frozen)
     return Frozen(frozen, placeholders(frozen), outs, warnings=warnings)
 

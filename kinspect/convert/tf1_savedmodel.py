@@ -121,13 +121,13 @@ def freeze_signature(loaded: V1SavedModel, signature: str | None) -> Any:
     ParseExample), pruned to its outputs. Output aliases: the signature's keys."""
     import tensorflow as tf
 
-    from .freeze import Frozen, _fold_old_variables, node_name
+    from .freeze import Frozen, _fold_old_variables, node_name, quiet_tf1
 
     key, ins, outs = loaded.tensors(signature)
     graph_def = _inputs_as_placeholders(loaded.graph.as_graph_def(), loaded.meta_graph
                                         .signature_def[key], ins)
-    frozen = tf.compat.v1.graph_util.convert_variables_to_constants(
-        loaded.session, graph_def, [node_name(t) for t in outs.values()])
+    frozen = quiet_tf1(tf.compat.v1.graph_util.convert_variables_to_constants,
+                       loaded.session, graph_def, [node_name(t) for t in outs.values()])
     frozen = _fold_old_variables(loaded.session, frozen)
     kept = {n.name for n in frozen.node}
     unused = [t for t in ins.values() if node_name(t) not in kept]
