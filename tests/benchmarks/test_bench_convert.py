@@ -146,3 +146,34 @@ def test_bench_convert(model_h5, tmp_path):
     print(json.dumps(results))
     slow = {k: v["ratio"] for k, v in results.items() if v["ratio"] > BAR}
     assert not slow, f"conversions slower than {BAR}x the plain script: {slow}"
+
+
+PLAIN_CLI = """
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+import keras
+keras.models.load_model(sys.argv[1], compile=False).save(sys.argv[2])
+"""
+
+
+@pytest.mark.bench
+@pytest.mark.timeout(1800)
+def test_bench_convert_cli(model_h5, tmp_path):
+    """As a user converts from the command line, both in a fresh process: `kinspect convert
+    M.h5 OUT.keras` (scan, confined child) against the plain script. Bar (issue 22): the
+    confinement costs at most +10%."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    plain_out, ours_out = tmp_path / "plain.keras", tmp_path / "ours.keras"
+    kinspect = [sys.executable, "-m", "kinspect", "convert", str(model_h5), str(ours_out)]
+    plain = [sys.executable, "-c", PLAIN_CLI, str(model_h5), str(plain_out)]
+
+    def run(cmd):
+        return lambda: subprocess.run(cmd, check=True, capture_output=True, env=env)
+
+    plain_s, ours_s = _interleaved(run(plain), plain_out, run(kinspect), ours_out, 5)
+    print(f"\ncommand line, .h5 to .keras in a fresh process: plain {plain_s:.3f} s  kinspect "
+          f"{ours_s:.3f} s  ratio {ours_s / plain_s:.2f}")
+    assert ours_s / plain_s <= 1.10
