@@ -102,6 +102,16 @@ def test_conversion_imports_tensorflow_inside_the_bundle(tmp_path: Path) -> None
     assert dst.is_file()
 
 
+def test_run_in_a_confined_child_of_the_bundle(tmp_path: Path) -> None:
+    """`kinspect run` loads the model in a confined child that the bundle's own executable
+    starts (the Run page's process is started the same way); its outputs are the model's."""
+    done = _run("run", str(corpus_path(H5)), "--input", "random", "--json", timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    (output,) = report["outputs"].values()
+    assert output["shape"][-1] == 1  # AlphabetSoupCharity: one sigmoid unit
+
+
 def test_install_desktop_points_at_the_bundle(tmp_path: Path) -> None:
     if shutil.which("xdg-mime") is None:
         pytest.skip("xdg-mime not installed")

@@ -257,9 +257,14 @@ class TensorView(QWidget):
         x_axis.setTickCount(5)
         x_axis.setLabelFormat("%.3g")
         y_axis = QValueAxis()
-        y_axis.setRange(0, max(stats.counts) or 1)
+        top = int(max(stats.counts)) or 1
+        y_axis.setRange(0, top)
         y_axis.setLabelFormat("%d")
-        y_axis.setTickCount(4)
+        # Whole counts on every tick: one per count up to 3 (4 ticks over 0..1 read "0 0 0 1"),
+        # else Qt's nice numbers (0..5 becomes 0, 2, 4, 6).
+        y_axis.setTickCount(min(top + 1, 4))
+        if top > 3:
+            y_axis.applyNiceNumbers()
         self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x_axis)

@@ -10,7 +10,7 @@ import time
 import h5py
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu
 
@@ -368,3 +368,25 @@ def test_unexpected_error_names_the_file_and_error_boxes_are_deleted(qtbot):
     box.close()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert window.error_dialog is None and not shiboken6.isValid(box)
+
+
+@pytest.mark.parametrize(("values", "labels"), [([3.0], ["0", "1"]),
+                                                ([1.0, 2.0, 2.0], ["0", "1", "2"]),
+                                                ([1.0] * 5, ["0", "2", "4", "6"])])
+def test_histogram_count_axis_reads_whole_counts(qtbot, values, labels):
+    """A tensor of few values: the count axis has whole, distinct ticks ("0 0 0 1" was shown
+    for a tensor of one value)."""
+    from PySide6.QtCharts import QValueAxis
+
+    from kinspect.ui.tensor_view import TensorView
+
+    view = TensorView()
+    qtbot.addWidget(view)
+    array = np.asarray(values, dtype=np.float32)
+    view.load(TensorInfo("t", array.shape, "float32", loader=lambda: array))
+    qtbot.waitUntil(lambda: view.stats is not None, timeout=10_000)
+    (axis,) = [a for a in view.chart.axes() if isinstance(a, QValueAxis)
+               and a.alignment() == Qt.AlignmentFlag.AlignLeft]
+    step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
+    ticks = [axis.min() + i * step for i in range(axis.tickCount())]
+    assert [f"{t:g}" for t in ticks] == labels  # whole numbers, as "%d" prints them
