@@ -376,6 +376,7 @@ def write_onnx(job: Job, tmp: str) -> None:
     import tf2onnx
 
     frozen = job.frozen
+    name_keras_outputs(job)  # the ONNX outputs keep the picked layers' names, as the .pb's do
     try:
         model, _ = tf2onnx.convert.from_graph_def(
             frozen.graph_def, input_names=frozen.inputs, output_names=frozen.outputs,

@@ -50,3 +50,22 @@ def test_whole_model_output_is_named_after_its_output_layer(tmp_path) -> None:
     report = json.loads(result.stdout)
     assert report["outputs"] == ["dense_3:0"]  # the model's last Dense, not Identity:0
     assert report["output_shapes"] == {"dense_3": [None, 10]}
+
+
+def test_onnx_outputs_are_named_after_the_picked_layers(tmp_path) -> None:
+    """As the .pb's: onnxruntime sees `dense_3:0`, with its shape in the report, and its
+    values are Keras's own."""
+    import keras
+    import onnxruntime as ort
+
+    dst = tmp_path / "m.onnx"
+    result = run_cli("convert", str(corpus_path(MNIST)), str(dst), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["outputs"] == ["dense_3:0"] and report["output_shapes"] == {"dense_3": [None, 10]}
+    session = ort.InferenceSession(str(dst))
+    assert [o.name for o in session.get_outputs()] == ["dense_3:0"]
+    x = np.random.default_rng(5).standard_normal((2, 28, 28, 1)).astype("float32")
+    (got,) = session.run(["dense_3:0"], {session.get_inputs()[0].name: x})
+    model = keras.models.load_model(str(corpus_path(MNIST)), compile=False)
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
