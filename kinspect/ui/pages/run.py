@@ -68,9 +68,11 @@ class RunPage(QWidget):
         self.inputs_box = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
+        # Buttons above the input rows, which appear once the model is loaded: Cancel stays
+        # where the pointer is (it moved down 45 px under a user's click when rows came in).
+        layout.addLayout(self._buttons())
         layout.addLayout(self.inputs_box)
         layout.addLayout(self._options())
-        layout.addLayout(self._buttons())
         layout.addWidget(self._results(), 1)
         # Window-wide, but only the shown document's page reacts: Qt ignores the shortcuts of
         # hidden widgets (other documents' pages, this page behind another tab).
