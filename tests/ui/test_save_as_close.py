@@ -63,3 +63,29 @@ def test_failure_after_close_is_shown_by_the_window(qtbot, window, tmp_path, mon
     text = window.error_dialog.text()
     assert "no luck" in text and "AlphabetSoupCharity.h5" in text
     qtbot.waitUntil(lambda: window.save_as_dialog is None, timeout=5_000)
+
+
+def test_verify_without_input_shapes_says_untick_verify(qtbot, window, tmp_path):
+    """A graph whose inputs record no shape cannot be verified: the dialog says what to do in
+    its own words (untick Verify), and without Verify the file is saved and TensorFlow reads
+    it."""
+    import tensorflow as tf
+
+    open_view(qtbot, window, corpus_path("gru-pb"))
+    window.save_as()
+    dialog = window.save_as_dialog
+    dialog.select_target("tf-graphdef")
+    dialog.set_option("verify", True)
+    dst = tmp_path / "gru.pb"
+    dialog.destination.setText(str(dst))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.export_button.isEnabled(),
+                    timeout=120_000)
+    text = dialog.status.text()
+    assert "has no recorded shape" in text and "untick Verify and save again" in text, text
+    assert "--verify" not in text and not dst.exists()
+    dialog.set_option("verify", False)
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dst.exists(), timeout=120_000)
+    graph_def = tf.compat.v1.GraphDef.FromString(dst.read_bytes())
+    assert any(n.op == "Placeholder" for n in graph_def.node)

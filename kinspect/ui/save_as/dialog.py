@@ -390,6 +390,8 @@ class SaveAsDialog(TrustCheck, QDialog):
 
     def _failed(self, message: str) -> None:
         self._done()
+        # The core speaks the CLI's words; here the option is a check box.
+        message = message.replace("convert without --verify", "untick Verify and save again")
         self.show_status(message)
         self.failed.emit(message)
         self._close_if_hidden()
