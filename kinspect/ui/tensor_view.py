@@ -8,6 +8,7 @@ a worker too, one at a time, the latest wanted slice next.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -255,7 +256,7 @@ class TensorView(QWidget):
         x_axis = QValueAxis()
         x_axis.setRange(edges[0], edges[-1])
         x_axis.setTickCount(5)
-        x_axis.setLabelFormat("%.3g")
+        x_axis.setLabelFormat(value_format(edges[0], edges[-1]))
         y_axis = QValueAxis()
         top = int(max(stats.counts)) or 1
         y_axis.setRange(0, top)
@@ -359,3 +360,13 @@ class TensorView(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_theme()
         super().changeEvent(event)
+
+
+def value_format(low: float, high: float) -> str:
+    """A printf format whose digits tell the ticks of LOW..HIGH apart: three significant
+    digits, more when the range is narrow for its magnitude (0.000997..0.001004 read
+    "0.000997 0.000999 0.001 0.001 0.001" with three)."""
+    span, size = high - low, max(abs(low), abs(high))
+    if span <= 0 or size <= 0:
+        return "%.3g"
+    return f"%.{min(10, max(3, math.ceil(math.log10(size / span)) + 2))}g"

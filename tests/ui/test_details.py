@@ -390,3 +390,12 @@ def test_histogram_count_axis_reads_whole_counts(qtbot, values, labels):
     step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
     ticks = [axis.min() + i * step for i in range(axis.tickCount())]
     assert [f"{t:g}" for t in ticks] == labels  # whole numbers, as "%d" prints them
+
+
+def test_histogram_value_ticks_are_told_apart():
+    """Five ticks over a narrow range read five different numbers."""
+    from kinspect.ui.tensor_view import value_format
+
+    for low, high in ((0.000997, 0.001004), (100.0, 100.5), (-1.0, 1.0), (0.0, 5e6)):
+        ticks = [low + i * (high - low) / 4 for i in range(5)]
+        assert len({value_format(low, high) % t for t in ticks}) == 5, (low, high)
