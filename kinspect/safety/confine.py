@@ -42,7 +42,8 @@ import sysconfig
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..errors import Cancelled, KinspectError
@@ -162,7 +163,8 @@ def _start(warm: tuple[str, ...]) -> tuple[Any, Any]:
         saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
         os.environ.update(SINGLE_THREAD_ENV)
         try:
-            proc.start()
+            with _main_script_hidden():
+                proc.start()
         finally:
             for key, value in saved.items():
                 if value is None:
@@ -171,6 +173,26 @@ def _start(warm: tuple[str, ...]) -> tuple[Any, Any]:
                     os.environ[key] = value
     child_end.close()
     return proc, parent_end
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start the child without running the parent's main script again. multiprocessing runs
+    `__main__.__file__` in every child it starts (as `__mp_main__`); a script without an
+    `if __name__ == "__main__"` guard that converts with kinspect would then convert again
+    inside the child, and die there. The child runs only kinspect's functions, so it needs no
+    main script: the file is hidden while the child starts. `python -m` mains (imported by
+    module name, guarded, e.g. kinspect's own) are left alone."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    hide = path is not None and getattr(main, "__spec__", None) is None
+    if hide:
+        del main.__file__
+    try:
+        yield
+    finally:
+        if hide:
+            main.__file__ = path
 
 
 def _wait(proc: Any, conn: Any, progress: Any) -> Any:

@@ -89,3 +89,22 @@ def test_cancel_while_another_call_has_the_process(tmp_path):
         assert time.monotonic() - start < 1.5
         busy.join()
         assert child.alive and child.call(len, "ab") == 2
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_in_the_child(tmp_path):
+    """A user's script that converts with kinspect and has no `if __name__ == "__main__"`
+    guard: multiprocessing would run it again inside the confined child (where it died)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = tmp_path / "convert_things.py"
+    script.write_text("from kinspect.safety.confine import run_confined\n"
+                      "print('body', flush=True)\n"
+                      f"print('result', run_confined(len, 'abcd', write=[{str(tmp_path)!r}],"
+                      " warm=('kinspect',)), flush=True)\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["body", "result", "4"]
