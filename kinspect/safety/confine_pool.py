@@ -54,24 +54,24 @@ def kept_process(read: list[str], warm: tuple[str, ...] = (),
     if entry is not None and not entry[0].alive:
         _end(entry)
         entry = None
-    if entry is None:
-        folder = tempfile.mkdtemp(prefix="kinspect-confined-")
-        _folders.add(folder)
-        entry = (ConfinedProcess(read=read, write=[folder], warm=warm), folder)
     try:
+        if entry is None:
+            folder = tempfile.mkdtemp(prefix="kinspect-confined-")
+            _folders.add(folder)
+            entry = (ConfinedProcess(read=read, write=[folder], warm=warm), folder)
         yield entry
     finally:
         with _lock:
             if keep:
                 _busy.discard(ident)
-            if keep and entry[0].alive:
+            if entry is not None and keep and entry[0].alive:
                 _kept[ident] = entry
                 while len(_kept) > KEEP:
                     _end(_kept.popitem(last=False)[1])
                 timer = threading.Timer(IDLE_SECONDS, _expire, (ident, entry))
                 timer.daemon = True
                 timer.start()
-            else:
+            elif entry is not None:  # (None: the process could not start)
                 _end(entry)
 
 
