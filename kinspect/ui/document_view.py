@@ -297,6 +297,11 @@ class DocumentView(QWidget):
         wanted = self.tree.sizeHintForColumn(SHAPE) + 16
         self.tree.header().resizeSection(SHAPE, max(130, min(wanted, 240)))
 
+    def scan_report(self) -> Any:
+        """The Safety page's scan of this file once it is done, else None: Save As, Run and
+        the Graph page's shape inference take it instead of scanning the file again."""
+        return getattr(self.page("Safety"), "report", None)
+
     def release(self) -> None:
         """The tab closes: pages holding work or processes (the Run page) let them go, and the
         process kept for converting this file (Save As) ends."""

@@ -242,3 +242,22 @@ def test_layer_activations_show_in_the_tree(qtbot, window, cnn):
     stats = view.details.tensor_view.stats
     assert stats.mean == pytest.approx(float(conv.mean()), abs=1e-5)
     assert stats.max == pytest.approx(float(conv.max()), abs=1e-5)
+
+
+def test_the_safety_pages_scan_is_used_not_repeated(qtbot, window, tmp_path, monkeypatch):
+    """Once the Safety page has scanned the file, Run asks from that report (the file is not
+    scanned a second time)."""
+    import kinspect.safety as safety
+
+    view = open_view(qtbot, window, reads_a_file(tmp_path))
+    qtbot.waitUntil(lambda: view.scan_report() is not None, timeout=30_000)
+
+    def no_second_scan(path):
+        raise AssertionError(f"scanned {path} again")
+
+    monkeypatch.setattr(safety, "scan", no_second_scan)
+    page = view.show_page("Run")
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.trust_box is not None, timeout=60_000)
+    assert "read" in page.trust_box.text()
+    page.trust_box.button(QMessageBox.StandardButton.No).click()

@@ -187,8 +187,8 @@ class ScopeGroups:
         """Find the edges' shapes on a worker (once, after the first drawing is shown)."""
         if self._shape_task is not None or not self.active:
             return
-        doc = self.document
-        task = Task(lambda progress: find_shapes(doc, progress), doc.path)
+        doc, known = self.document, self.view.doc_view.scan_report()
+        task = Task(lambda progress: find_shapes(doc, progress, known), doc.path)
         self._shape_task = task
         task.signals.finished.connect(self._shapes_found)
         prefix = f"{doc.path}: "
@@ -326,10 +326,11 @@ class ScopeGroups:
         return inside[0] if inside else None
 
 
-def find_shapes(doc: Document, progress: Progress) -> tuple[dict[str, Any], str]:
+def find_shapes(doc: Document, progress: Progress,
+                known: Any = None) -> tuple[dict[str, Any], str]:
     """Inferred shapes for a GraphDef file without recorded ones, and a note on where the
     drawing's shapes come from. Runs TensorFlow only in the confined child, only for a file
-    whose safety scan found nothing."""
+    whose safety scan (KNOWN, the Safety page's, or made here) found nothing."""
     why_not = graph_shapes.can_infer(doc, graph_focus.node_defs(doc))
     if why_not is not None:
         return {}, "shapes: recorded" + ("" if why_not in graph_shapes.ALL_RECORDED else
@@ -338,7 +339,7 @@ def find_shapes(doc: Document, progress: Progress) -> tuple[dict[str, Any], str]
         return {}, "shapes: recorded only (no TensorFlow installed)"
     from ...safety import scan
 
-    report = scan(doc.path)
+    report = known if known is not None else scan(doc.path)
     if report.findings:
         count = len(report.findings)
         return {}, (f"shapes: recorded only (the safety scan reported {count} "

@@ -155,6 +155,7 @@ class RunPage(QWidget):
 
     def _load(self) -> None:
         path, fmt, trusted = self.path, self.format, self.trusted
+        known = self.view.scan_report()
 
         def work(progress: Any) -> tuple[str, Any]:
             from ...run.remote import load_confined
@@ -163,7 +164,8 @@ class RunPage(QWidget):
                 from ...safety import scan
                 from ..save_as.trust import trust_findings
 
-                findings = trust_findings(scan(path), fmt, verify=True)
+                findings = trust_findings(known if known is not None else scan(path), fmt,
+                                          verify=True)
                 if findings:
                     return "ask", findings
             # Loaded and run in a confined child (run/remote.py), as `kinspect run` does.

@@ -19,9 +19,8 @@ def open_save_as(window: Any, view: DocumentView, target: str | None = None) -> 
     from .result import ResultDialog
 
     picks = list(getattr(getattr(view, "picks", None), "names", []))
-    safety = view.page("Safety")
     dialog = SaveAsDialog(view.document, picks, target or ("tf-graphdef" if picks else None),
-                          window, known_report=lambda: getattr(safety, "report", None))
+                          window, known_report=view.scan_report)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def done(report: Any) -> None:
